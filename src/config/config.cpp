@@ -1,0 +1,202 @@
+// Config loading: a line scanner for FILE:LINE errors and unknown keys, GKeyFile for values.
+#include "config/config.hpp"
+
+#include "callbox-build.h"
+
+#include <glib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <vector>
+
+namespace callbox::config
+{
+
+namespace
+{
+
+// One key of the file: how to read its value into the struct.
+struct Key {
+    const char *group;
+    const char *name;
+    std::function<std::optional<std::string>(Config &, const std::string &)> set;
+};
+
+std::optional<std::string> parse_uint(const std::string &text, unsigned min, unsigned max,
+                                      unsigned &out)
+{
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)
+        return "expected a whole number from " + std::to_string(min) + " to " +
+               std::to_string(max) + ", got '" + text + "'";
+    out = v;
+    return std::nullopt;
+}
+
+std::optional<std::string> parse_bool(const std::string &text, bool &out)
+{
+    if (text == "true" || text == "yes" || text == "on" || text == "1")
+        out = true;
+    else if (text == "false" || text == "no" || text == "off" || text == "0")
+        out = false;
+    else
+        return "expected true or false, got '" + text + "'";
+    return std::nullopt;
+}
+
+auto uint_key(unsigned Config::*field, unsigned min, unsigned max)
+{
+    return [field, min, max](Config &c, const std::string &v) {
+        return parse_uint(v, min, max, c.*field);
+    };
+}
+
+auto string_key(std::string Config::*field, bool may_be_empty = false)
+{
+    return [field, may_be_empty](Config &c, const std::string &v) -> std::optional<std::string> {
+        if (v.empty() && !may_be_empty)
+            return "the value must not be empty";
+        c.*field = v;
+        return std::nullopt;
+    };
+}
+
+const std::vector<Key> &keys()
+{
+    static const std::vector<Key> table = {
+        {"server", "listen", string_key(&Config::listen)},
+        {"server", "port", uint_key(&Config::port, 0, 65535)},
+        {"server", "tls",
+         [](Config &c, const std::string &v) {
+             return parse_bool(v, c.tls);
+         }},
+        {"server", "tls_certificate", string_key(&Config::tls_certificate, true)},
+        {"server", "tls_key", string_key(&Config::tls_key, true)},
+        {"server", "web_dir", string_key(&Config::web_dir)},
+        {"server", "ping_interval", uint_key(&Config::ping_interval, 1, 3600)},
+        {"storage", "data_dir", string_key(&Config::data_dir)},
+        {"device", "name", string_key(&Config::device_name)},
+        {"rooms", "max_browsers", uint_key(&Config::max_browsers, 1, 10000)},
+        {"rooms", "rate_limit", uint_key(&Config::rate_limit, 0, 1000000)},
+        {"rooms", "rate_window", uint_key(&Config::rate_window, 1, 3600)},
+        {"rooms", "history_length", uint_key(&Config::history_length, 0, 1000)},
+        {"rooms", "access_code", string_key(&Config::access_code, true)},
+    };
+    return table;
+}
+
+const Key *find_key(std::string_view group, std::string_view name)
+{
+    for (const Key &k : keys())
+        if (group == k.group && name == k.name)
+            return &k;
+    return nullptr;
+}
+
+bool known_group(std::string_view group)
+{
+    for (const Key &k : keys())
+        if (group == k.group)
+            return true;
+    return false;
+}
+
+std::string_view strip(std::string_view s)
+{
+    while (!s.empty() && g_ascii_isspace(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && g_ascii_isspace(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+} // namespace
+
+std::string ConfigError::to_string() const
+{
+    if (line > 0)
+        return file + ":" + std::to_string(line) + ": " + message;
+    return file + ": " + message;
+}
+
+Config defaults()
+{
+    Config c;
+    c.web_dir = CALLBOX_WEB_DIR;
+    c.data_dir = CALLBOX_DATA_DIR;
+    return c;
+}
+
+std::optional<ConfigError> load(const std::string &path, Config &config)
+{
+    g_autofree char *contents = nullptr;
+    gsize length = 0;
+    g_autoptr(GError) error = nullptr;
+    if (!g_file_get_contents(path.c_str(), &contents, &length, &error))
+        return ConfigError{path, 0, error->message};
+    if (!g_utf8_validate(contents, static_cast<gssize>(length), nullptr))
+        return ConfigError{path, 0, "the file is not valid UTF-8"};
+
+    // Pass 1: structure, known groups and keys, and where each key stands.
+    std::map<std::pair<std::string, std::string>, int> key_lines;
+    std::string group;
+    const std::string_view text(contents, length);
+    int line_no = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t nl = std::min(text.find('\n', pos), text.size());
+        std::string_view line = strip(text.substr(pos, nl - pos));
+        pos = nl + 1;
+        ++line_no;
+        if (line.empty() || line.front() == '#' || line.front() == ';')
+            continue;
+        if (line.front() == '[') {
+            if (line.back() != ']' || line.size() < 3)
+                return ConfigError{path, line_no, "a group header looks like [name]"};
+            group = std::string(line.substr(1, line.size() - 2));
+            if (!known_group(group))
+                return ConfigError{path, line_no, "unknown group [" + group + "]"};
+            continue;
+        }
+        std::size_t eq = line.find('=');
+        if (eq == std::string_view::npos)
+            return ConfigError{path, line_no, "expected 'key = value', a [group] or a # comment"};
+        std::string name(strip(line.substr(0, eq)));
+        if (group.empty())
+            return ConfigError{path, line_no, "'" + name + "' comes before any [group]"};
+        if (!find_key(group, name))
+            return ConfigError{path, line_no, "unknown key '" + name + "' in [" + group + "]"};
+        if (!key_lines.emplace(std::pair(group, name), line_no).second)
+            return ConfigError{path, line_no, "'" + name + "' is set twice in [" + group + "]"};
+    }
+
+    // Pass 2: GKeyFile reads the values (escapes and all); we check them.
+    g_autoptr(GKeyFile) file = g_key_file_new();
+    if (!g_key_file_load_from_data(file, contents, length, G_KEY_FILE_NONE, &error))
+        return ConfigError{path, 0, error->message};
+    for (const auto &[where, line_no] : key_lines) {
+        const Key *k = find_key(where.first, where.second);
+        g_autofree char *value =
+            g_key_file_get_string(file, where.first.c_str(), where.second.c_str(), &error);
+        if (!value)
+            return ConfigError{path, line_no, error->message};
+        if (auto why = k->set(config, std::string(strip(value))))
+            return ConfigError{path, line_no, where.second + ": " + *why};
+    }
+    if (auto why = validate(config))
+        return ConfigError{path, 0, *why};
+    return std::nullopt;
+}
+
+std::optional<std::string> validate(const Config &config)
+{
+    if (g_utf8_strlen(config.device_name.c_str(), -1) > 32)
+        return "the device name has at most 32 characters";
+    if (config.tls && config.tls_certificate.empty() != config.tls_key.empty())
+        return "tls_certificate and tls_key are set together or not at all";
+    return std::nullopt;
+}
+
+} // namespace callbox::config

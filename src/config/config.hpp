@@ -1,0 +1,48 @@
+// Config: callbox.conf (a GKeyFile) → one validated struct, with errors that name FILE:LINE.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace callbox::config
+{
+
+struct Config {
+    // [server]
+    std::string listen = "::"; // every address, IPv4 and IPv6
+    unsigned port = 8443;
+    bool tls = true;
+    std::string tls_certificate; // PEM files; generated under data_dir when empty
+    std::string tls_key;
+    std::string web_dir;
+    unsigned ping_interval = 15; // seconds between WebSocket pings
+    // [storage]
+    std::string data_dir;
+    // [device]
+    std::string device_name = "callbox";
+    // [rooms]
+    unsigned max_browsers = 8;
+    unsigned rate_limit = 20; // messages a second per connection; 0 = no limit
+    unsigned rate_window = 5; // seconds the rate is averaged over
+    unsigned history_length = 50;
+    std::string access_code;
+};
+
+struct ConfigError {
+    std::string file;
+    int line = 0; // 0 when the error is about the whole file
+    std::string message;
+
+    std::string to_string() const;
+};
+
+// Compile-time defaults for the paths (the installed web app and state directory).
+Config defaults();
+
+// Reads `path` over `config`; the first error, if any, is returned and `config` is unusable.
+std::optional<ConfigError> load(const std::string &path, Config &config);
+
+// Checks values that come from anywhere (file or command line).
+std::optional<std::string> validate(const Config &config);
+
+} // namespace callbox::config

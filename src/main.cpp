@@ -1,0 +1,260 @@
+// callboxd: options and config, wiring of store, rooms and server, signals, sd_notify.
+#include "callbox-build.h"
+#include "config/config.hpp"
+#include "rooms/room-registry.hpp"
+#include "server/http-server.hpp"
+#include "server/websocket-hub.hpp"
+#include "store/chat-store.hpp"
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#if CALLBOX_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+using namespace callbox;
+
+namespace
+{
+
+struct Options {
+    char *config_file = nullptr;
+    char *check_config = nullptr;
+    char *bind = nullptr;
+    int port = -1;
+    char *data_dir = nullptr;
+    char *web_dir = nullptr;
+    char *device_name = nullptr;
+    gboolean no_tls = FALSE;
+    gboolean version = FALSE;
+
+    ~Options()
+    {
+        for (char *s : {config_file, check_config, bind, data_dir, web_dir, device_name})
+            g_free(s);
+    }
+};
+
+void notify(const char *state)
+{
+#if CALLBOX_HAVE_SYSTEMD
+    sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+rooms::RoomSettings room_settings(const config::Config &c)
+{
+    return rooms::RoomSettings{c.device_name, c.max_browsers, c.history_length, c.access_code};
+}
+
+server::HubSettings hub_settings(const config::Config &c)
+{
+    return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window};
+}
+
+// The config as the daemon runs with it: defaults, then the file, then the command line.
+bool build_config(const Options &o, config::Config &c, std::string &error)
+{
+    c = config::defaults();
+    if (const char *web = g_getenv("CALLBOX_WEB_DIR"))
+        c.web_dir = web;
+    std::string file = o.config_file ? o.config_file : "";
+    if (file.empty() && g_file_test(CALLBOX_CONFIG_FILE, G_FILE_TEST_EXISTS))
+        file = CALLBOX_CONFIG_FILE;
+    if (!file.empty()) {
+        if (auto err = config::load(file, c)) {
+            error = err->to_string();
+            return false;
+        }
+    }
+    if (o.bind)
+        c.listen = o.bind;
+    if (o.port >= 0)
+        c.port = static_cast<unsigned>(o.port);
+    if (o.data_dir)
+        c.data_dir = o.data_dir;
+    if (o.web_dir)
+        c.web_dir = o.web_dir;
+    if (o.device_name)
+        c.device_name = o.device_name;
+    if (o.no_tls)
+        c.tls = false;
+    if (o.port > 65535) {
+        error = "--port takes 0 to 65535";
+        return false;
+    }
+    if (auto why = config::validate(c)) {
+        error = *why;
+        return false;
+    }
+    return true;
+}
+
+bool prepare_data_dir(const std::string &dir, std::string &error)
+{
+    if (g_file_test(dir.c_str(), G_FILE_TEST_EXISTS) &&
+        !g_file_test(dir.c_str(), G_FILE_TEST_IS_DIR)) {
+        error = "data dir " + dir + " is not a folder";
+        return false;
+    }
+    if (g_mkdir_with_parents(dir.c_str(), 0750) != 0) {
+        error = "cannot create data dir " + dir + ": " + g_strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+struct Daemon {
+    const Options &options;
+    config::Config config;
+    std::unique_ptr<store::ChatStore> chat;
+    std::unique_ptr<server::WebSocketHub> hub;
+    std::unique_ptr<rooms::RoomRegistry> registry;
+    std::unique_ptr<server::HttpServer> http;
+    GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
+
+    ~Daemon()
+    {
+        http.reset();
+        registry.reset();
+        hub.reset();
+        g_main_loop_unref(loop);
+    }
+
+    bool start(std::string &error)
+    {
+        if (!prepare_data_dir(config.data_dir, error))
+            return false;
+        chat = store::ChatStore::open(config.data_dir + "/chat.sqlite3", error);
+        if (!chat)
+            return false;
+        auto files = server::StaticFiles::open(config.web_dir, error);
+        if (!files)
+            return false;
+        hub = std::make_unique<server::WebSocketHub>(hub_settings(config));
+        registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
+                                                         [] { return g_get_real_time() / 1000; });
+        hub->attach(registry.get());
+        http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files));
+        return http->listen(config, error);
+    }
+
+    // SIGHUP: re-read the config and apply what can change without a restart.
+    void reload()
+    {
+        notify("RELOADING=1");
+        config::Config fresh;
+        std::string error;
+        if (!build_config(options, fresh, error)) {
+            g_warning("reload: keeping the running config: %s", error.c_str());
+        } else {
+            if (fresh.listen != config.listen || fresh.port != config.port ||
+                fresh.tls != config.tls || fresh.data_dir != config.data_dir ||
+                fresh.web_dir != config.web_dir)
+                g_warning("reload: listen address, port, TLS and folders change only on restart");
+            config.device_name = fresh.device_name;
+            config.max_browsers = fresh.max_browsers;
+            config.rate_limit = fresh.rate_limit;
+            config.rate_window = fresh.rate_window;
+            config.history_length = fresh.history_length;
+            config.access_code = fresh.access_code;
+            registry->update_settings(room_settings(config));
+            hub->update_settings(hub_settings(config));
+            g_message("reloaded the config");
+        }
+        notify("READY=1");
+    }
+
+    void stop()
+    {
+        notify("STOPPING=1");
+        hub->close_all(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "the device is shutting down");
+        // Give the close frames a moment to leave.
+        gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+        while (hub->size() > 0 && g_get_monotonic_time() < deadline)
+            g_main_context_iteration(nullptr, FALSE);
+    }
+};
+
+int check_config(const char *file)
+{
+    config::Config c = config::defaults();
+    if (auto err = config::load(file, c)) {
+        std::fprintf(stderr, "%s\n", err->to_string().c_str());
+        return 1;
+    }
+    std::printf("%s: ok\n", file);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    Options o;
+    const GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,
+         "Read the config from FILE (default " CALLBOX_CONFIG_FILE " if it exists)", "FILE"},
+        {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &o.check_config,
+         "Check FILE, print the first error as FILE:LINE: message, and exit", "FILE"},
+        {"bind", 'b', 0, G_OPTION_ARG_STRING, &o.bind, "Listen on ADDR (:: for every address)",
+         "ADDR"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Listen on port N (0 picks a free one)", "N"},
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.data_dir, "Keep chat history in DIR", "DIR"},
+        {"web-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.web_dir, "Serve the web app from DIR", "DIR"},
+        {"device-name", 0, 0, G_OPTION_ARG_STRING, &o.device_name, "Call the device NAME", "NAME"},
+        {"no-tls", 0, 0, G_OPTION_ARG_NONE, &o.no_tls, "Serve plain HTTP (development, tests)",
+         nullptr},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
+        {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new("- the callbox video-call daemon");
+    g_option_context_add_main_entries(context, entries, nullptr);
+    g_autoptr(GError) error = nullptr;
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        std::fprintf(stderr, "callboxd: %s (see --help)\n", error->message);
+        return 2;
+    }
+    if (o.version) {
+        std::printf("callboxd %s\n", CALLBOX_VERSION);
+        return 0;
+    }
+    if (o.check_config)
+        return check_config(o.check_config);
+
+    Daemon daemon{o, {}, {}, {}, {}, {}};
+    std::string problem;
+    if (!build_config(o, daemon.config, problem) || !daemon.start(problem)) {
+        std::fprintf(stderr, "callboxd: %s\n", problem.c_str());
+        g_critical("cannot start: %s", problem.c_str());
+        return 1;
+    }
+
+    for (const auto &uri : daemon.http->uris())
+        std::printf("callboxd: listening on %s\n", uri.c_str());
+    std::fflush(stdout);
+
+    auto quit = [](gpointer loop) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop *>(loop));
+        return G_SOURCE_CONTINUE;
+    };
+    g_unix_signal_add(SIGTERM, quit, daemon.loop);
+    g_unix_signal_add(SIGINT, quit, daemon.loop);
+    g_unix_signal_add(
+        SIGHUP,
+        [](gpointer d) -> gboolean {
+            static_cast<Daemon *>(d)->reload();
+            return G_SOURCE_CONTINUE;
+        },
+        &daemon);
+
+    notify("READY=1");
+    g_main_loop_run(daemon.loop);
+    daemon.stop();
+    return 0;
+}

@@ -1,0 +1,178 @@
+// Server → client messages, written once with JsonWriter and sent to every recipient as is.
+#include "protocol/encode.hpp"
+
+#include "protocol/json-writer.hpp"
+
+namespace callbox::protocol::encode
+{
+
+namespace
+{
+
+void write_peer(JsonWriter &w, const PeerInfo &peer, bool mark_device = false)
+{
+    w.begin_object().member("id", peer.id).member("nick", peer.nick);
+    if (mark_device && peer.device)
+        w.member("device", true);
+    w.end_object();
+}
+
+void write_rooms(JsonWriter &w, std::span<const RoomCount> rooms)
+{
+    w.key("rooms").begin_array();
+    for (const auto &r : rooms)
+        w.begin_object()
+            .member("name", std::string_view(r.name))
+            .member("count", static_cast<std::uint64_t>(r.count))
+            .end_object();
+    w.end_array();
+}
+
+void write_chat(JsonWriter &w, const ChatRecord &c)
+{
+    w.begin_object()
+        .member("type", "chat")
+        .member("room", std::string_view(c.room))
+        .member("seq", c.seq);
+    w.key("from");
+    write_peer(w, PeerInfo{c.from_id, c.from_nick});
+    w.member("text", std::string_view(c.text)).member("ts", c.ts).end_object();
+}
+
+JsonWriter start(std::string_view type)
+{
+    JsonWriter w;
+    w.begin_object().member("type", type);
+    return w;
+}
+
+} // namespace
+
+std::string welcome(std::string_view id, std::string_view device_name,
+                    std::span<const RoomCount> rooms)
+{
+    JsonWriter w = start("welcome");
+    w.member("id", id);
+    w.key("device")
+        .begin_object()
+        .member("id", kDevicePeerId)
+        .member("name", device_name)
+        .end_object();
+    write_rooms(w, rooms);
+    w.member("protocol", kVersion);
+    return w.end_object().take();
+}
+
+std::string joined(std::string_view room, std::string_view id, std::string_view nick,
+                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history)
+{
+    JsonWriter w = start("joined");
+    w.member("room", room).member("id", id).member("nick", nick);
+    w.key("peers").begin_array();
+    for (const auto &p : peers)
+        write_peer(w, p, true);
+    w.end_array();
+    w.key("history").begin_array();
+    for (const auto &c : history)
+        write_chat(w, c);
+    w.end_array();
+    return w.end_object().take();
+}
+
+std::string peer_joined(std::string_view room, const PeerInfo &peer)
+{
+    JsonWriter w = start("peer-joined");
+    w.member("room", room).key("peer");
+    write_peer(w, peer);
+    return w.end_object().take();
+}
+
+std::string left(std::string_view room)
+{
+    return start("left").member("room", room).end_object().take();
+}
+
+std::string peer_left(std::string_view room, const PeerInfo &peer)
+{
+    JsonWriter w = start("peer-left");
+    w.member("room", room).key("peer");
+    write_peer(w, peer);
+    return w.end_object().take();
+}
+
+std::string nick_changed(std::string_view room, std::string_view id, std::string_view old_nick,
+                         std::string_view nick)
+{
+    return start("nick-changed")
+        .member("room", room)
+        .member("id", id)
+        .member("old", old_nick)
+        .member("nick", nick)
+        .end_object()
+        .take();
+}
+
+std::string chat(const ChatRecord &chat)
+{
+    JsonWriter w;
+    write_chat(w, chat);
+    return w.take();
+}
+
+std::string whisper(const PeerInfo &from, const PeerInfo &to, std::string_view text,
+                    std::int64_t ts)
+{
+    JsonWriter w = start("whisper");
+    w.key("from");
+    write_peer(w, from);
+    w.key("to");
+    write_peer(w, to);
+    return w.member("text", text).member("ts", ts).end_object().take();
+}
+
+std::string rooms(std::span<const RoomCount> rooms)
+{
+    JsonWriter w = start("rooms");
+    write_rooms(w, rooms);
+    return w.end_object().take();
+}
+
+std::string rooms_document(std::span<const RoomCount> rooms)
+{
+    JsonWriter w;
+    w.begin_object();
+    write_rooms(w, rooms);
+    return w.end_object().take();
+}
+
+std::string signal(std::string_view from, std::string_view data_json)
+{
+    return start("signal").member("from", from).key("data").raw(data_json).end_object().take();
+}
+
+std::string media(std::string_view id, bool audio, bool video)
+{
+    return start("media")
+        .member("id", id)
+        .member("audio", audio)
+        .member("video", video)
+        .end_object()
+        .take();
+}
+
+std::string call_state(std::string_view peer, std::string_view state)
+{
+    return start("call-state").member("peer", peer).member("state", state).end_object().take();
+}
+
+std::string error(const ProtocolError &error)
+{
+    JsonWriter w = start("error");
+    w.member("code", error_code_name(error.code))
+        .member("message", std::string_view(error.message));
+    if (!error.re.empty())
+        w.member("re", std::string_view(error.re));
+    return w.end_object().take();
+}
+
+} // namespace callbox::protocol::encode

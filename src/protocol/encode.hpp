@@ -1,0 +1,32 @@
+// Encoders for every server → client message; each returns the frame's JSON text.
+#pragma once
+
+#include "protocol/messages.hpp"
+
+#include <span>
+#include <vector>
+
+namespace callbox::protocol::encode
+{
+
+std::string welcome(std::string_view id, std::string_view device_name,
+                    std::span<const RoomCount> rooms);
+std::string joined(std::string_view room, std::string_view id, std::string_view nick,
+                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history);
+std::string peer_joined(std::string_view room, const PeerInfo &peer);
+std::string left(std::string_view room);
+std::string peer_left(std::string_view room, const PeerInfo &peer);
+std::string nick_changed(std::string_view room, std::string_view id, std::string_view old_nick,
+                         std::string_view nick);
+std::string chat(const ChatRecord &chat);
+std::string whisper(const PeerInfo &from, const PeerInfo &to, std::string_view text,
+                    std::int64_t ts);
+std::string rooms(std::span<const RoomCount> rooms);
+// {"rooms":[...]} as served by GET /api/rooms.
+std::string rooms_document(std::span<const RoomCount> rooms);
+std::string signal(std::string_view from, std::string_view data_json);
+std::string media(std::string_view id, bool audio, bool video);
+std::string call_state(std::string_view peer, std::string_view state);
+std::string error(const ProtocolError &error);
+
+} // namespace callbox::protocol::encode

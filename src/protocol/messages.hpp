@@ -1,0 +1,120 @@
+// The typed messages of callbox's wire protocol (docs/protocol.md), and its error codes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+namespace callbox::protocol
+{
+
+inline constexpr int kVersion = 1;
+inline constexpr std::size_t kMaxMessageBytes = 65536;
+inline constexpr std::string_view kDevicePeerId = "device";
+
+enum class ErrorCode {
+    BadJson,
+    BadMessage,
+    TooLarge,
+    RateLimited,
+    NotInRoom,
+    BadRoom,
+    BadNick,
+    NickTaken,
+    BadText,
+    UnknownPeer,
+    RoomFull,
+    Forbidden,
+    Busy,
+    MediaError,
+    StorageError, // callbox's own: the chat message could not be stored, so it was not sent
+};
+
+std::string_view error_code_name(ErrorCode code);
+
+// A refusal the sender is told about: {"type":"error","code":...,"message":...,"re":...}.
+struct ProtocolError {
+    ErrorCode code;
+    std::string message;
+    std::string re; // type of the offending message, empty when unknown
+};
+
+// Client → server messages.
+struct Join {
+    std::string room;
+    std::string nick;
+    std::optional<std::string> code;
+};
+struct Leave {
+};
+struct Nick {
+    std::string nick;
+};
+struct Chat {
+    std::string text;
+};
+struct Whisper {
+    std::string to;
+    std::string text;
+};
+struct ListRooms {
+};
+// Signalling between two peers; `data` stays serialised and is relayed as it came.
+struct Signal {
+    std::string to;
+    std::string data_json;
+};
+struct Media {
+    bool audio;
+    bool video;
+};
+
+// A chat message as stored and as sent:
+// {"type":"chat","room":..,"seq":..,"from":..,"text":..,"ts":..}.
+struct ChatRecord {
+    std::string room;
+    std::uint64_t seq = 0;
+    std::string from_id;
+    std::string from_nick;
+    std::string text;
+    std::int64_t ts = 0; // ms since the Unix epoch
+};
+
+// A member as other members see it.
+struct PeerInfo {
+    std::string_view id;
+    std::string_view nick;
+    bool device = false;
+};
+
+struct RoomCount {
+    std::string name;
+    std::size_t count; // browsers, not the device
+};
+
+using ClientMessage = std::variant<Join, Leave, Nick, Chat, Whisper, ListRooms, Signal, Media>;
+
+// The outcome of parsing one frame: a message or the error to send back.
+class ParseResult
+{
+public:
+    ParseResult(ClientMessage message) : v_(std::move(message)) {}
+    template <typename M>
+    requires std::is_constructible_v<ClientMessage, M> ParseResult(M message)
+        : v_(ClientMessage(std::move(message)))
+    {
+    }
+    ParseResult(ProtocolError error) : v_(std::move(error)) {}
+
+    bool ok() const { return v_.index() == 0; }
+    const ClientMessage &message() const { return std::get<0>(v_); }
+    const ProtocolError &error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<ClientMessage, ProtocolError> v_;
+};
+
+} // namespace callbox::protocol

@@ -1,0 +1,121 @@
+// RoomRegistry: who is connected, who is in which room, and what each message makes happen.
+// Pure logic: it never touches sockets or files; it talks through Outbox, ChatLog, DevicePeer.
+#pragma once
+
+#include "protocol/messages.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace callbox::rooms
+{
+
+using PeerId = std::uint64_t;
+
+// Where the registry's decisions go: one frame for one connection.
+class Outbox
+{
+public:
+    virtual ~Outbox() = default;
+    virtual void send(PeerId to, const std::string &json) = 0;
+};
+
+// Durable chat history, one sequence per room name.
+class ChatLog
+{
+public:
+    virtual ~ChatLog() = default;
+    // Stores `chat` durably and sets its seq; false with a reason when it could not.
+    virtual bool append(protocol::ChatRecord &chat, std::string &error) = 0;
+    // The latest `count` messages of `room`, oldest first.
+    virtual std::vector<protocol::ChatRecord> latest(std::string_view room, std::size_t count) = 0;
+};
+
+// The device as a call peer (the media part). Absent while media is off.
+class DevicePeer
+{
+public:
+    virtual ~DevicePeer() = default;
+    virtual void signal(PeerId from, std::string_view data_json) = 0;
+    // `peer` left its room or disconnected: end any call with it.
+    virtual void peer_gone(PeerId peer) = 0;
+};
+
+struct RoomSettings {
+    std::string device_name = "callbox";
+    std::size_t max_browsers = 8;
+    std::size_t history_length = 50;
+    std::string access_code; // empty: no code needed
+};
+
+class RoomRegistry
+{
+public:
+    using Clock = std::function<std::int64_t()>; // ms since the Unix epoch
+
+    RoomRegistry(Outbox &outbox, ChatLog &log, RoomSettings settings, Clock clock);
+
+    void connect(PeerId id);
+    void disconnect(PeerId id);
+    void handle(PeerId from, const protocol::ClientMessage &message);
+    void refuse(PeerId to, const protocol::ProtocolError &error);
+
+    // Called (at most once until the next broadcast) when counts or the room list change.
+    void set_room_list_listener(std::function<void()> listener);
+    void broadcast_room_list();
+    std::vector<protocol::RoomCount> room_counts() const;
+
+    void set_device_peer(DevicePeer *device) { device_ = device; }
+    const RoomSettings &settings() const { return settings_; }
+    void update_settings(RoomSettings settings) { settings_ = std::move(settings); }
+
+    std::size_t connection_count() const { return members_.size(); }
+    std::size_t room_count() const { return rooms_.size(); }
+
+    static std::string peer_name(PeerId id);
+
+private:
+    struct Room;
+    struct Member {
+        PeerId peer = 0;
+        std::string id;
+        std::string nick;
+        std::string nick_key;
+        Room *room = nullptr;
+    };
+    struct Room {
+        std::string name;
+        std::vector<PeerId> members; // in join order
+    };
+
+    void on(PeerId from, const protocol::Join &m);
+    void on(PeerId from, const protocol::Leave &m);
+    void on(PeerId from, const protocol::Nick &m);
+    void on(PeerId from, const protocol::Chat &m);
+    void on(PeerId from, const protocol::Whisper &m);
+    void on(PeerId from, const protocol::ListRooms &m);
+    void on(PeerId from, const protocol::Signal &m);
+    void on(PeerId from, const protocol::Media &m);
+
+    void leave_room(PeerId id, Member &member, bool tell_member);
+    void send_room(const Room &room, const std::string &json, PeerId except = 0);
+    Member *room_member(const Room &room, std::string_view id);
+    void refuse(PeerId to, protocol::ErrorCode code, std::string message, std::string_view re);
+    void room_list_changed();
+
+    Outbox &outbox_;
+    ChatLog &log_;
+    RoomSettings settings_;
+    Clock clock_;
+    DevicePeer *device_ = nullptr;
+    std::unordered_map<PeerId, Member> members_;
+    std::map<std::string, Room> rooms_;
+    std::function<void()> room_list_listener_;
+    bool room_list_pending_ = false;
+};
+
+} // namespace callbox::rooms

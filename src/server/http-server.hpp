@@ -1,0 +1,39 @@
+// HttpServer: the libsoup server — /ws, the JSON API and the web app, on one port.
+#pragma once
+
+#include "config/config.hpp"
+#include "rooms/room-registry.hpp"
+#include "server/static-files.hpp"
+#include "server/websocket-hub.hpp"
+#include "util/glib-ptr.hpp"
+
+#include <libsoup/soup.h>
+
+#include <string>
+#include <vector>
+
+namespace callbox::server
+{
+
+class HttpServer
+{
+public:
+    HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files);
+    ~HttpServer();
+
+    // Listens where the config says; false with a message when it cannot.
+    bool listen(const config::Config &config, std::string &error);
+    std::vector<std::string> uris() const;
+
+private:
+    void route(SoupServerMessage *msg, const char *path);
+    void health(SoupServerMessage *msg);
+
+    WebSocketHub &hub_;
+    rooms::RoomRegistry &registry_;
+    StaticFiles files_;
+    GObjectPtr<SoupServer> server_;
+    std::int64_t started_us_;
+};
+
+} // namespace callbox::server

@@ -1,0 +1,71 @@
+// Starts a real callboxd on a free loopback port for a test, and stops it again.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const sourceRoot = join(here, '..', '..');
+
+export function callboxdPath() {
+  const p = process.env.CALLBOXD;
+  if (!p) throw new Error('CALLBOXD is not set (run the test through meson test)');
+  return p;
+}
+
+// A fresh directory under the build dir (or /tmp) that the test owns.
+export function makeTempDir(prefix = 'callbox-test-') {
+  const base = process.env.MESON_BUILD_ROOT || process.env.CALLBOX_TEST_TMP || tmpdir();
+  return mkdtempSync(join(base, prefix));
+}
+
+// Starts callboxd; resolves once it prints its listening line.
+// opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir }
+export async function startDaemon(opts = {}) {
+  const dataDir = opts.dataDir ?? makeTempDir();
+  const args = ['--no-tls', '--bind', '127.0.0.1', '--port', '0', '--data-dir', dataDir,
+                '--web-dir', join(sourceRoot, 'web')];
+  if (opts.config !== undefined) {
+    const file = join(dataDir, 'test.conf');
+    writeFileSync(file, opts.config);
+    args.push('--config', file);
+  }
+  args.push(...(opts.args ?? []));
+  const child = spawn(callboxdPath(), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, G_MESSAGES_DEBUG: '', ...(opts.env ?? {}) },
+  });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`callboxd did not start:\n${output}`)), 15000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = /listening on (http\S+)/.exec(output);
+      if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`callboxd exited (${code ?? sig}) before listening:\n${output}`));
+    });
+  });
+  child.stdout.on('data', (c) => { output += c; });
+  child.stderr.on('data', (c) => { output += c; if (process.env.CALLBOX_TEST_VERBOSE) process.stderr.write(c); });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    url,                                  // http://127.0.0.1:PORT
+    wsUrl: url.replace(/^http/, 'ws') + '/ws',
+    dataDir,
+    child,
+    exited,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const r = await exited;
+      if (!opts.keepDataDir && opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      return r;
+    },
+  };
+}
