@@ -199,7 +199,9 @@ ParseResult MessageParser::parse(std::string_view text)
                              std::string("the message is not valid JSON: ") + error->message, ""};
 
     JsonNode *root = json_parser_get_root(parser_.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    if (!root)
+        return ProtocolError{ErrorCode::BadJson, "the message is empty", ""};
+    if (!JSON_NODE_HOLDS_OBJECT(root))
         return bad_message("a message must be a JSON object with a string member 'type'", "");
     JsonObject *obj = json_node_get_object(root);
     JsonNode *type = json_object_get_member(obj, "type");

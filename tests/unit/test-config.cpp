@@ -1,0 +1,118 @@
+// Unit tests for config loading: defaults, every key, and FILE:LINE errors.
+#include "config/config.hpp"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+using namespace callbox::config;
+
+namespace
+{
+
+class ConfigFile : public ::testing::Test
+{
+protected:
+    std::string dir;
+    void SetUp() override
+    {
+        const char *base = g_getenv("CALLBOX_TEST_TMP");
+        std::string tmpl = std::string(base ? base : g_get_tmp_dir()) + "/config-XXXXXX";
+        dir = g_mkdtemp(tmpl.data()) ? tmpl : "";
+        ASSERT_FALSE(dir.empty());
+    }
+    void TearDown() override
+    {
+        g_remove((dir + "/callbox.conf").c_str());
+        g_rmdir(dir.c_str());
+    }
+    std::string write(const std::string &text)
+    {
+        std::string path = dir + "/callbox.conf";
+        EXPECT_TRUE(g_file_set_contents(path.c_str(), text.c_str(), -1, nullptr));
+        return path;
+    }
+    std::string error_of(const std::string &text)
+    {
+        Config c = defaults();
+        auto err = load(write(text), c);
+        return err ? err->to_string() : "";
+    }
+};
+
+} // namespace
+
+TEST_F(ConfigFile, DefaultsAreSensible)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.port, 8443u);
+    EXPECT_TRUE(c.tls);
+    EXPECT_EQ(c.max_browsers, 8u);
+    EXPECT_EQ(c.rate_limit, 20u);
+    EXPECT_EQ(c.rate_window, 5u);
+    EXPECT_EQ(c.history_length, 50u);
+    EXPECT_EQ(c.ping_interval, 15u);
+    EXPECT_FALSE(c.web_dir.empty());
+    EXPECT_FALSE(c.data_dir.empty());
+    EXPECT_FALSE(validate(c));
+}
+
+TEST_F(ConfigFile, ReadsEveryKey)
+{
+    Config c = defaults();
+    auto err = load(write("# callbox\n"
+                          "[server]\nlisten = 127.0.0.1\nport=8080\ntls=false\n"
+                          "web_dir=/srv/web\nping_interval=5\n"
+                          "[storage]\ndata_dir=/tmp/x\n"
+                          "[device]\nname = Living room\n"
+                          "[rooms]\nmax_browsers=4\nrate_limit=0\nrate_window=2\n"
+                          "history_length=10\naccess_code=1234\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.listen, "127.0.0.1");
+    EXPECT_EQ(c.port, 8080u);
+    EXPECT_FALSE(c.tls);
+    EXPECT_EQ(c.web_dir, "/srv/web");
+    EXPECT_EQ(c.ping_interval, 5u);
+    EXPECT_EQ(c.data_dir, "/tmp/x");
+    EXPECT_EQ(c.device_name, "Living room");
+    EXPECT_EQ(c.max_browsers, 4u);
+    EXPECT_EQ(c.rate_limit, 0u);
+    EXPECT_EQ(c.rate_window, 2u);
+    EXPECT_EQ(c.history_length, 10u);
+    EXPECT_EQ(c.access_code, "1234");
+}
+
+TEST_F(ConfigFile, ErrorsNameTheLine)
+{
+    std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[server]\nport=80\n\nprot=81\n"),
+              path + ":4: unknown key 'prot' in [server]");
+    EXPECT_EQ(error_of("# x\n[srever]\n"), path + ":2: unknown group [srever]");
+    EXPECT_EQ(error_of("[server]\nport=http\n"),
+              path + ":2: port: expected a whole number from 0 to 65535, got 'http'");
+    EXPECT_EQ(error_of("[server]\nport=70000\n"),
+              path + ":2: port: expected a whole number from 0 to 65535, got '70000'");
+    EXPECT_EQ(error_of("[server]\ntls=maybe\n"),
+              path + ":2: tls: expected true or false, got 'maybe'");
+    EXPECT_EQ(error_of("port=1\n"), path + ":1: 'port' comes before any [group]");
+    EXPECT_EQ(error_of("[rooms]\nmax_browsers=0\n"),
+              path + ":2: max_browsers: expected a whole number from 1 to 10000, got '0'");
+    EXPECT_EQ(error_of("[rooms]\nmax_browsers=2\nmax_browsers=3\n"),
+              path + ":3: 'max_browsers' is set twice in [rooms]");
+    EXPECT_EQ(error_of("[device]\njust words\n"),
+              path + ":2: expected 'key = value', a [group] or a # comment");
+    EXPECT_EQ(error_of("[device\n"), path + ":1: a group header looks like [name]");
+    EXPECT_EQ(error_of("[device]\nname=\n"), path + ":2: name: the value must not be empty");
+    EXPECT_NE(error_of("[server]\ntls_certificate=/a.pem\n").find("set together"),
+              std::string::npos);
+}
+
+TEST_F(ConfigFile, MissingFile)
+{
+    Config c = defaults();
+    auto err = load(dir + "/nope.conf", c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->line, 0);
+    EXPECT_NE(err->to_string().find("nope.conf"), std::string::npos);
+}

@@ -1,0 +1,184 @@
+// Unit tests for the protocol codec: every parse rule and the exact JSON of every encoder.
+#include "protocol/encode.hpp"
+#include "protocol/json-writer.hpp"
+#include "protocol/parser.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace callbox::protocol;
+
+namespace
+{
+
+ParseResult parse(std::string_view text)
+{
+    static MessageParser parser;
+    return parser.parse(text);
+}
+
+void expect_error(std::string_view text, ErrorCode code, std::string_view re = "")
+{
+    auto r = parse(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(error_code_name(r.error().code), error_code_name(code)) << text;
+    EXPECT_EQ(r.error().re, re) << text;
+    EXPECT_FALSE(r.error().message.empty());
+}
+
+template <typename T> T parse_as(std::string_view text)
+{
+    auto r = parse(text);
+    EXPECT_TRUE(r.ok()) << text << ": " << (r.ok() ? "" : r.error().message);
+    return std::get<T>(r.message());
+}
+
+} // namespace
+
+TEST(Parser, Join)
+{
+    auto j = parse_as<Join>(R"({"type":"join","room":"kitchen","nick":"alice"})");
+    EXPECT_EQ(j.room, "kitchen");
+    EXPECT_EQ(j.nick, "alice");
+    EXPECT_FALSE(j.code);
+    j = parse_as<Join>(R"({"type":"join","room":"k","nick":"a","code":"1234","extra":[1]})");
+    EXPECT_EQ(j.code.value_or(""), "1234");
+}
+
+TEST(Parser, EveryType)
+{
+    parse_as<Leave>(R"({"type":"leave"})");
+    EXPECT_EQ(parse_as<Nick>(R"({"type":"nick","nick":"al"})").nick, "al");
+    EXPECT_EQ(parse_as<Chat>(R"({"type":"chat","text":"hi"})").text, "hi");
+    auto w = parse_as<Whisper>(R"({"type":"whisper","to":"p3","text":"psst"})");
+    EXPECT_EQ(w.to, "p3");
+    EXPECT_EQ(w.text, "psst");
+    parse_as<ListRooms>(R"({"type":"list-rooms"})");
+    auto m = parse_as<Media>(R"({"type":"media","audio":false,"video":true})");
+    EXPECT_FALSE(m.audio);
+    EXPECT_TRUE(m.video);
+}
+
+TEST(Parser, SignalKeepsData)
+{
+    auto s = parse_as<Signal>(
+        R"({"type":"signal","to":"p2","data":{"ice":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":null,"sdpMLineIndex":0,"usernameFragment":"abc"}}})");
+    EXPECT_EQ(s.to, "p2");
+    EXPECT_NE(s.data_json.find("\"usernameFragment\":\"abc\""), std::string::npos);
+    EXPECT_NE(s.data_json.find("\"sdpMid\":null"), std::string::npos);
+    parse_as<Signal>(
+        R"({"type":"signal","to":"device","data":{"sdp":{"type":"offer","sdp":"v=0"}}})");
+    parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"bye":true}})");
+    parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"ice":{"candidate":""}}})");
+}
+
+TEST(Parser, BadJson)
+{
+    expect_error("nope", ErrorCode::BadJson);
+    expect_error("{\"type\":", ErrorCode::BadJson);
+    expect_error("", ErrorCode::BadJson);
+    expect_error("{\"type\":\"chat\",\"text\":\"\xff\"}", ErrorCode::BadJson);
+}
+
+TEST(Parser, NotAnObject)
+{
+    expect_error("[1,2]", ErrorCode::BadMessage);
+    expect_error("42", ErrorCode::BadMessage);
+    expect_error("\"chat\"", ErrorCode::BadMessage);
+    expect_error("null", ErrorCode::BadMessage);
+    expect_error("{}", ErrorCode::BadMessage);
+    expect_error(R"({"type":7})", ErrorCode::BadMessage);
+}
+
+TEST(Parser, UnknownTypeAndMembers)
+{
+    expect_error(R"({"type":"dance"})", ErrorCode::BadMessage, "dance");
+    expect_error(R"({"type":"join","room":"k"})", ErrorCode::BadMessage, "join");
+    expect_error(R"({"type":"join","room":1,"nick":"a"})", ErrorCode::BadMessage, "join");
+    expect_error(R"({"type":"join","room":"k","nick":"a","code":5})", ErrorCode::BadMessage,
+                 "join");
+    expect_error(R"({"type":"chat"})", ErrorCode::BadMessage, "chat");
+    expect_error(R"({"type":"chat","text":null})", ErrorCode::BadMessage, "chat");
+    expect_error(R"({"type":"whisper","text":"x"})", ErrorCode::BadMessage, "whisper");
+    expect_error(R"({"type":"nick","nick":["a"]})", ErrorCode::BadMessage, "nick");
+    expect_error(R"({"type":"media","audio":1,"video":true})", ErrorCode::BadMessage, "media");
+    expect_error(R"({"type":"media","audio":true})", ErrorCode::BadMessage, "media");
+}
+
+TEST(Parser, MalformedSignalData)
+{
+    const char *bad[] = {
+        R"({"type":"signal","to":"p2"})",
+        R"({"type":"signal","to":"p2","data":"x"})",
+        R"({"type":"signal","to":"p2","data":{}})",
+        R"({"type":"signal","to":"p2","data":{"bye":true,"ice":{"candidate":""}}})",
+        R"({"type":"signal","to":"p2","data":{"bye":false}})",
+        R"({"type":"signal","to":"p2","data":{"sdp":{"type":"pranswer","sdp":"v=0"}}})",
+        R"({"type":"signal","to":"p2","data":{"sdp":{"type":"offer"}}})",
+        R"({"type":"signal","to":"p2","data":{"ice":{"sdpMid":"0"}}})",
+        R"({"type":"signal","to":"p2","data":{"ice":{"candidate":"c","sdpMLineIndex":"0"}}})",
+        R"({"type":"signal","to":"p2","data":{"ice":{"candidate":"c","sdpMid":3}}})",
+        R"({"type":"signal","data":{"bye":true}})",
+    };
+    for (const char *text : bad)
+        expect_error(text, ErrorCode::BadMessage, "signal");
+}
+
+TEST(Encode, ExactShapes)
+{
+    RoomCount rooms[] = {{"kitchen", 2}};
+    EXPECT_EQ(
+        encode::welcome("p7", "Living room", rooms),
+        R"({"type":"welcome","id":"p7","device":{"id":"device","name":"Living room"},"rooms":[{"name":"kitchen","count":2}],"protocol":1})");
+    PeerInfo peers[] = {{"device", "Living room", true}, {"p3", "bob"}};
+    ChatRecord history[] = {{"kitchen", 42, "p7", "alice", "hi", 1764130000000}};
+    EXPECT_EQ(
+        encode::joined("kitchen", "p7", "alice", peers, history),
+        R"({"type":"joined","room":"kitchen","id":"p7","nick":"alice","peers":[{"id":"device","nick":"Living room","device":true},{"id":"p3","nick":"bob"}],"history":[{"type":"chat","room":"kitchen","seq":42,"from":{"id":"p7","nick":"alice"},"text":"hi","ts":1764130000000}]})");
+    EXPECT_EQ(encode::peer_joined("kitchen", {"p7", "alice"}),
+              R"({"type":"peer-joined","room":"kitchen","peer":{"id":"p7","nick":"alice"}})");
+    EXPECT_EQ(encode::left("kitchen"), R"({"type":"left","room":"kitchen"})");
+    EXPECT_EQ(encode::peer_left("kitchen", {"p7", "alice"}),
+              R"({"type":"peer-left","room":"kitchen","peer":{"id":"p7","nick":"alice"}})");
+    EXPECT_EQ(encode::nick_changed("kitchen", "p7", "alice", "al"),
+              R"({"type":"nick-changed","room":"kitchen","id":"p7","old":"alice","nick":"al"})");
+    EXPECT_EQ(
+        encode::chat(history[0]),
+        R"({"type":"chat","room":"kitchen","seq":42,"from":{"id":"p7","nick":"alice"},"text":"hi","ts":1764130000000})");
+    EXPECT_EQ(
+        encode::whisper({"p7", "alice"}, {"p3", "bob"}, "psst", 5),
+        R"({"type":"whisper","from":{"id":"p7","nick":"alice"},"to":{"id":"p3","nick":"bob"},"text":"psst","ts":5})");
+    EXPECT_EQ(encode::rooms(rooms), R"({"type":"rooms","rooms":[{"name":"kitchen","count":2}]})");
+    EXPECT_EQ(encode::rooms_document(rooms), R"({"rooms":[{"name":"kitchen","count":2}]})");
+    EXPECT_EQ(encode::signal("p7", R"({"bye":true})"),
+              R"({"type":"signal","from":"p7","data":{"bye":true}})");
+    EXPECT_EQ(encode::media("device", true, false),
+              R"({"type":"media","id":"device","audio":true,"video":false})");
+    EXPECT_EQ(encode::call_state("device", "connected"),
+              R"({"type":"call-state","peer":"device","state":"connected"})");
+    EXPECT_EQ(encode::error({ErrorCode::NickTaken, "taken", "join"}),
+              R"({"type":"error","code":"nick-taken","message":"taken","re":"join"})");
+    EXPECT_EQ(encode::error({ErrorCode::BadJson, "bad", ""}),
+              R"({"type":"error","code":"bad-json","message":"bad"})");
+}
+
+TEST(Encode, Escaping)
+{
+    ChatRecord c{"r", 1, "p1", "a\"b", "line\nquote\" back\\ tab\t \x01 <b>é</b>", 0};
+    EXPECT_EQ(
+        encode::chat(c),
+        R"({"type":"chat","room":"r","seq":1,"from":{"id":"p1","nick":"a\"b"},"text":"line\nquote\" back\\ tab\t \u0001 <b>é</b>","ts":0})");
+    // What the writer escapes, the parser reads back to the same text.
+    JsonWriter w;
+    w.begin_object().member("type", "chat").member("text", std::string_view(c.text)).end_object();
+    EXPECT_EQ(parse_as<Chat>(w.take()).text, c.text);
+}
+
+TEST(Encode, ErrorCodeNames)
+{
+    const char *names[] = {"bad-json",    "bad-message",  "too-large",    "rate-limited",
+                           "not-in-room", "bad-room",     "bad-nick",     "nick-taken",
+                           "bad-text",    "unknown-peer", "room-full",    "forbidden",
+                           "busy",        "media-error",  "storage-error"};
+    for (int i = 0; i < 15; ++i)
+        EXPECT_EQ(error_code_name(static_cast<ErrorCode>(i)), names[i]);
+}
