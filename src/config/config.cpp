@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
-#include <map>
+#include <set>
 #include <vector>
 
 namespace callbox::config
@@ -140,8 +140,9 @@ std::optional<ConfigError> load(const std::string &path, Config &config)
     if (!g_utf8_validate(contents, static_cast<gssize>(length), nullptr))
         return ConfigError{path, 0, "the file is not valid UTF-8"};
 
-    // Pass 1: structure, known groups and keys, and where each key stands.
-    std::map<std::pair<std::string, std::string>, int> key_lines;
+    // The file is checked line by line, so the first error reported is the first in the
+    // file; GKeyFile reads each value (its escapes and all).
+    std::set<std::pair<std::string, std::string>> seen;
     std::string group;
     const std::string_view text(contents, length);
     int line_no = 0;
@@ -166,24 +167,20 @@ std::optional<ConfigError> load(const std::string &path, Config &config)
         std::string name(strip(line.substr(0, eq)));
         if (group.empty())
             return ConfigError{path, line_no, "'" + name + "' comes before any [group]"};
-        if (!find_key(group, name))
+        const Key *key = find_key(group, name);
+        if (!key)
             return ConfigError{path, line_no, "unknown key '" + name + "' in [" + group + "]"};
-        if (!key_lines.emplace(std::pair(group, name), line_no).second)
+        if (!seen.emplace(group, name).second)
             return ConfigError{path, line_no, "'" + name + "' is set twice in [" + group + "]"};
-    }
-
-    // Pass 2: GKeyFile reads the values (escapes and all); we check them.
-    g_autoptr(GKeyFile) file = g_key_file_new();
-    if (!g_key_file_load_from_data(file, contents, length, G_KEY_FILE_NONE, &error))
-        return ConfigError{path, 0, error->message};
-    for (const auto &[where, line_no] : key_lines) {
-        const Key *k = find_key(where.first, where.second);
-        g_autofree char *value =
-            g_key_file_get_string(file, where.first.c_str(), where.second.c_str(), &error);
+        const std::string entry = "[v]\n" + std::string(line) + "\n";
+        g_autoptr(GKeyFile) file = g_key_file_new();
+        g_autofree char *value = nullptr;
+        if (g_key_file_load_from_data(file, entry.c_str(), entry.size(), G_KEY_FILE_NONE, &error))
+            value = g_key_file_get_string(file, "v", name.c_str(), &error);
         if (!value)
             return ConfigError{path, line_no, error->message};
-        if (auto why = k->set(config, std::string(strip(value))))
-            return ConfigError{path, line_no, where.second + ": " + *why};
+        if (auto why = key->set(config, std::string(strip(value))))
+            return ConfigError{path, line_no, name + ": " + *why};
     }
     if (auto why = validate(config))
         return ConfigError{path, 0, *why};

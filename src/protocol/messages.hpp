@@ -97,6 +97,9 @@ struct RoomCount {
 
 using ClientMessage = std::variant<Join, Leave, Nick, Chat, Whisper, ListRooms, Signal, Media>;
 
+// The wire name of a message's type ("join", "chat", ...).
+std::string_view type_name(const ClientMessage &message);
+
 // The outcome of parsing one frame: a message or the error to send back.
 class ParseResult
 {

@@ -1,8 +1,9 @@
-// MessageParser: JSON (json-glib) → typed client messages; every shape rule of the protocol.
+// MessageParser: strict JSON → typed client messages, with every shape rule of the protocol.
 #include "protocol/parser.hpp"
 
+#include "protocol/json-reader.hpp"
+
 #include <array>
-#include <string>
 
 namespace callbox::protocol
 {
@@ -10,62 +11,49 @@ namespace callbox::protocol
 namespace
 {
 
+using Type = JsonValue::Type;
+
 ProtocolError bad_message(std::string message, std::string_view re)
 {
     return ProtocolError{ErrorCode::BadMessage, std::move(message), std::string(re)};
 }
 
-bool is_string(JsonNode *node)
-{
-    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;
-}
-
-bool is_bool(JsonNode *node)
-{
-    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_BOOLEAN;
-}
-
-bool is_integer(JsonNode *node)
-{
-    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64;
-}
-
-// Reads the required string member `name`, or says why not.
+// Reads members of one message, remembering the first one that is missing or mistyped.
 struct Fields {
-    JsonObject *object;
+    const JsonValue &object;
     std::string_view type;
     std::optional<ProtocolError> error;
 
     std::string string(const char *name)
     {
-        JsonNode *node = json_object_get_member(object, name);
-        if (!is_string(node)) {
+        const JsonValue *v = object.get(name);
+        if (!v || !v->is(Type::String)) {
             fail(name, "a string");
             return {};
         }
-        return json_node_get_string(node);
+        return v->string;
     }
 
     std::optional<std::string> optional_string(const char *name)
     {
-        JsonNode *node = json_object_get_member(object, name);
-        if (!node || JSON_NODE_HOLDS_NULL(node))
+        const JsonValue *v = object.get(name);
+        if (!v || v->is(Type::Null))
             return std::nullopt;
-        if (!is_string(node)) {
+        if (!v->is(Type::String)) {
             fail(name, "a string");
             return std::nullopt;
         }
-        return std::string(json_node_get_string(node));
+        return v->string;
     }
 
     bool boolean(const char *name)
     {
-        JsonNode *node = json_object_get_member(object, name);
-        if (!is_bool(node)) {
+        const JsonValue *v = object.get(name);
+        if (!v || !v->is(Type::Bool)) {
             fail(name, "true or false");
             return false;
         }
-        return json_node_get_boolean(node);
+        return v->boolean;
     }
 
     void fail(const char *name, const char *what)
@@ -76,54 +64,47 @@ struct Fields {
     }
 };
 
-// `data` of a signal: exactly one of sdp, ice, bye, each of the right shape.
-std::optional<std::string> check_signal_data(JsonNode *data)
+bool is_string(const JsonValue *v)
 {
-    if (!data || !JSON_NODE_HOLDS_OBJECT(data))
+    return v && v->is(Type::String);
+}
+
+// `data` of a signal: exactly one of sdp, ice, bye, each of the right shape.
+std::optional<std::string> check_signal_data(const JsonValue *data)
+{
+    if (!data || !data->is(Type::Object))
         return "'data' must be an object";
-    JsonObject *obj = json_node_get_object(data);
-    JsonNode *sdp = json_object_get_member(obj, "sdp");
-    JsonNode *ice = json_object_get_member(obj, "ice");
-    JsonNode *bye = json_object_get_member(obj, "bye");
+    const JsonValue *sdp = data->get("sdp");
+    const JsonValue *ice = data->get("ice");
+    const JsonValue *bye = data->get("bye");
     if ((sdp != nullptr) + (ice != nullptr) + (bye != nullptr) != 1)
         return "'data' must hold exactly one of 'sdp', 'ice' or 'bye'";
     if (sdp) {
-        if (!JSON_NODE_HOLDS_OBJECT(sdp))
+        if (!sdp->is(Type::Object))
             return "'sdp' must be an object";
-        JsonObject *s = json_node_get_object(sdp);
-        JsonNode *type = json_object_get_member(s, "type");
-        if (!is_string(type) || (std::string_view(json_node_get_string(type)) != "offer" &&
-                                 std::string_view(json_node_get_string(type)) != "answer"))
+        const JsonValue *type = sdp->get("type");
+        if (!is_string(type) || (type->string != "offer" && type->string != "answer"))
             return "'sdp.type' must be \"offer\" or \"answer\"";
-        if (!is_string(json_object_get_member(s, "sdp")))
+        if (!is_string(sdp->get("sdp")))
             return "'sdp.sdp' must be a string";
     } else if (ice) {
-        if (!JSON_NODE_HOLDS_OBJECT(ice))
+        if (!ice->is(Type::Object))
             return "'ice' must be an object";
-        JsonObject *c = json_node_get_object(ice);
-        if (!is_string(json_object_get_member(c, "candidate")))
+        if (!is_string(ice->get("candidate")))
             return "'ice.candidate' must be a string";
-        JsonNode *mid = json_object_get_member(c, "sdpMid");
-        if (mid && !JSON_NODE_HOLDS_NULL(mid) && !is_string(mid))
+        const JsonValue *mid = ice->get("sdpMid");
+        if (mid && !mid->is(Type::Null) && !mid->is(Type::String))
             return "'ice.sdpMid' must be a string or null";
-        JsonNode *index = json_object_get_member(c, "sdpMLineIndex");
-        if (index && !JSON_NODE_HOLDS_NULL(index) && !is_integer(index))
+        const JsonValue *index = ice->get("sdpMLineIndex");
+        if (index && !index->is(Type::Null) && !(index->is(Type::Number) && index->is_integer))
             return "'ice.sdpMLineIndex' must be an integer or null";
-    } else if (!is_bool(bye) || !json_node_get_boolean(bye)) {
+    } else if (!bye->is(Type::Bool) || !bye->boolean) {
         return "'bye' must be true";
     }
     return std::nullopt;
 }
 
-std::string serialise(JsonNode *node)
-{
-    GObjectPtr<JsonGenerator> gen = adopt(json_generator_new());
-    json_generator_set_root(gen.get(), node);
-    GCharPtr text(json_generator_to_data(gen.get(), nullptr));
-    return text.get();
-}
-
-ParseResult parse_object(JsonObject *obj, std::string_view type)
+ParseResult parse_object(const JsonValue &obj, std::string_view type)
 {
     Fields f{obj, type, std::nullopt};
     auto finish = [&f](ClientMessage m) -> ParseResult {
@@ -158,10 +139,10 @@ ParseResult parse_object(JsonObject *obj, std::string_view type)
         m.to = f.string("to");
         if (f.error)
             return *f.error;
-        JsonNode *data = json_object_get_member(obj, "data");
+        const JsonValue *data = obj.get("data");
         if (auto why = check_signal_data(data))
             return bad_message(*why, type);
-        m.data_json = serialise(data);
+        m.data_json = std::string(data->source);
         return m;
     }
     if (type == "media") {
@@ -185,29 +166,27 @@ std::string_view error_code_name(ErrorCode code)
     return names.at(static_cast<std::size_t>(code));
 }
 
-MessageParser::MessageParser() : parser_(adopt(json_parser_new_immutable())) {}
-
-ParseResult MessageParser::parse(std::string_view text)
+std::string_view type_name(const ClientMessage &message)
 {
-    if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
-        return ProtocolError{ErrorCode::BadJson, "the message is not valid UTF-8", ""};
+    static constexpr std::array<std::string_view, std::variant_size_v<ClientMessage>> names = {
+        "join", "leave", "nick", "chat", "whisper", "list-rooms", "signal", "media"};
+    return names.at(message.index());
+}
 
-    g_autoptr(GError) error = nullptr;
-    if (!json_parser_load_from_data(parser_.get(), text.data(), static_cast<gssize>(text.size()),
-                                    &error))
-        return ProtocolError{ErrorCode::BadJson,
-                             std::string("the message is not valid JSON: ") + error->message, ""};
-
-    JsonNode *root = json_parser_get_root(parser_.get());
+ParseResult MessageParser::parse(std::string_view text) const
+{
+    std::string why;
+    auto root = read_json(text, why);
     if (!root)
-        return ProtocolError{ErrorCode::BadJson, "the message is empty", ""};
-    if (!JSON_NODE_HOLDS_OBJECT(root))
-        return bad_message("a message must be a JSON object with a string member 'type'", "");
-    JsonObject *obj = json_node_get_object(root);
-    JsonNode *type = json_object_get_member(obj, "type");
+        return ProtocolError{ErrorCode::BadJson,
+                             text.find_first_not_of(" \t\r\n") == std::string_view::npos
+                                 ? "the message is empty"
+                                 : "the message is not valid JSON: " + why,
+                             ""};
+    const JsonValue *type = root->is(Type::Object) ? root->get("type") : nullptr;
     if (!is_string(type))
         return bad_message("a message must be a JSON object with a string member 'type'", "");
-    return parse_object(obj, json_node_get_string(type));
+    return parse_object(*root, type->string);
 }
 
 } // namespace callbox::protocol

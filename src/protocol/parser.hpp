@@ -2,9 +2,6 @@
 #pragma once
 
 #include "protocol/messages.hpp"
-#include "util/glib-ptr.hpp"
-
-#include <json-glib/json-glib.h>
 
 namespace callbox::protocol
 {
@@ -12,11 +9,7 @@ namespace callbox::protocol
 class MessageParser
 {
 public:
-    MessageParser();
-    ParseResult parse(std::string_view text);
-
-private:
-    GObjectPtr<JsonParser> parser_;
+    ParseResult parse(std::string_view text) const;
 };
 
 } // namespace callbox::protocol

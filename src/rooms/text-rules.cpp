@@ -9,14 +9,19 @@ namespace callbox::rooms
 namespace
 {
 
-bool valid_utf8(std::string_view text)
+// Walks valid UTF-8 that may hold NUL (a JSON "\u0000"); false on an invalid sequence.
+template <typename Visit> bool each_code_point(std::string_view text, Visit visit)
 {
-    return g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr);
-}
-
-long code_points(std::string_view text)
-{
-    return g_utf8_strlen(text.data(), static_cast<gssize>(text.size()));
+    const char *p = text.data();
+    const char *end = p + text.size();
+    while (p < end) {
+        gunichar c = *p ? g_utf8_get_char_validated(p, end - p) : 0;
+        if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2))
+            return false;
+        visit(c);
+        p = *p ? g_utf8_next_char(p) : p + 1;
+    }
+    return true;
 }
 
 bool room_char(gunichar c)
@@ -28,16 +33,12 @@ bool room_char(gunichar c)
 template <typename Allowed>
 std::optional<std::string> check(std::string_view raw, long max_chars, Allowed allowed)
 {
-    if (!valid_utf8(raw))
-        return std::nullopt;
+    long n = 0;
+    bool ok = true;
     std::string_view text = trim(raw);
-    long n = code_points(text);
-    if (n < 1 || n > max_chars)
+    if (!each_code_point(text, [&](gunichar c) { ++n, ok = ok && allowed(c); }) || !ok || n < 1 ||
+        n > max_chars)
         return std::nullopt;
-    const char *end = text.data() + text.size();
-    for (const char *p = text.data(); p < end; p = g_utf8_next_char(p))
-        if (!allowed(g_utf8_get_char(p)))
-            return std::nullopt;
     return std::string(text);
 }
 
@@ -47,11 +48,11 @@ std::string_view trim(std::string_view text)
 {
     const char *begin = text.data();
     const char *end = begin + text.size();
-    while (begin < end && g_unichar_isspace(g_utf8_get_char(begin)))
+    while (begin < end && *begin && g_unichar_isspace(g_utf8_get_char(begin)))
         begin = g_utf8_next_char(begin);
     while (end > begin) {
         const char *prev = g_utf8_find_prev_char(begin, end);
-        if (!prev || !g_unichar_isspace(g_utf8_get_char(prev)))
+        if (!prev || !*prev || !g_unichar_isspace(g_utf8_get_char(prev)))
             break;
         end = prev;
     }

@@ -109,15 +109,15 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     const std::int64_t now = g_get_monotonic_time();
     s.alive_us = now;
     using protocol::ErrorCode;
-    if (!s.limiter.allow(now))
-        return registry_->refuse(s.id, {ErrorCode::RateLimited,
-                                        "too many messages: at most " +
-                                            std::to_string(settings_.rate_limit) +
-                                            " a second; this one was dropped",
-                                        ""});
-    if (type != SOUP_WEBSOCKET_DATA_TEXT)
-        return registry_->refuse(
-            s.id, {ErrorCode::BadMessage, "binary frames are not part of the protocol", ""});
+    const bool allowed = s.limiter.allow(now);
+    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+        if (allowed)
+            registry_->refuse(
+                s.id, {ErrorCode::BadMessage, "binary frames are not part of the protocol", ""});
+        else
+            refuse_rate(s, "");
+        return;
+    }
     gsize size = 0;
     const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
     if (size > protocol::kMaxMessageBytes) {
@@ -127,10 +127,20 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
         return;
     }
     auto result = parser_.parse(std::string_view(data, size));
-    if (result.ok())
+    if (!allowed)
+        refuse_rate(s, result.ok() ? protocol::type_name(result.message()) : result.error().re);
+    else if (result.ok())
         registry_->handle(s.id, result.message());
     else
         registry_->refuse(s.id, result.error());
+}
+
+void WebSocketHub::refuse_rate(Session &s, std::string_view re)
+{
+    registry_->refuse(s.id, {protocol::ErrorCode::RateLimited,
+                             "too many messages: at most " + std::to_string(settings_.rate_limit) +
+                                 " a second; this one was dropped",
+                             std::string(re)});
 }
 
 void WebSocketHub::on_closed(Session &s)

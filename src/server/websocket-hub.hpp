@@ -44,6 +44,7 @@ private:
 
     void on_frame(Session &s, SoupWebsocketDataType type, GBytes *bytes);
     void on_closed(Session &s);
+    void refuse_rate(Session &s, std::string_view re);
     void sweep();
     void schedule_room_list();
 

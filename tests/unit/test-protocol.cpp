@@ -12,8 +12,7 @@ namespace
 
 ParseResult parse(std::string_view text)
 {
-    static MessageParser parser;
-    return parser.parse(text);
+    return MessageParser().parse(text);
 }
 
 void expect_error(std::string_view text, ErrorCode code, std::string_view re = "")
@@ -181,4 +180,44 @@ TEST(Encode, ErrorCodeNames)
                            "busy",        "media-error",  "storage-error"};
     for (int i = 0; i < 15; ++i)
         EXPECT_EQ(error_code_name(static_cast<ErrorCode>(i)), names[i]);
+}
+
+TEST(Parser, StrictJson)
+{
+    expect_error("{'type':'list-rooms'}", ErrorCode::BadJson);
+    expect_error(R"({"type":"list-rooms"} {"type":"list-rooms"})", ErrorCode::BadJson);
+    expect_error(R"({"type":"list-rooms",})", ErrorCode::BadJson);
+    expect_error(R"({"type":"chat","text":"a)"
+                 "\x01"
+                 R"("})",
+                 ErrorCode::BadJson);
+    expect_error(R"({"type":"chat","text":"\ud800"})", ErrorCode::BadJson);
+    expect_error(R"({"type":"chat","text":"\x"})", ErrorCode::BadJson);
+    expect_error("{\"type\":\"chat\",\"n\":01}", ErrorCode::BadJson);
+    expect_error("   ", ErrorCode::BadJson);
+    expect_error(std::string(100, '[') + std::string(100, ']'), ErrorCode::BadJson);
+    parse_as<ListRooms>(" \n{\"type\" : \"list-rooms\", \"n\": [1, -2.5e3, true, null, {}]}\t");
+}
+
+TEST(Parser, StringsKeepEveryCodePoint)
+{
+    EXPECT_EQ(parse_as<Chat>(R"({"type":"chat","text":"a\u0000b"})").text, std::string("a\0b", 3));
+    EXPECT_EQ(parse_as<Chat>(R"({"type":"chat","text":"\ud83d\ude42 \u00e9\/\"\\"})").text,
+              "🙂 é/\"\\");
+    // A repeated key: the last one counts.
+    EXPECT_EQ(parse_as<Chat>(R"({"type":"chat","text":"one","text":"two"})").text, "two");
+}
+
+TEST(Parser, SignalDataRelayedAsWritten)
+{
+    const std::string data = R"({ "ice" : {"candidate":"c", "sdpMLineIndex" : 0 , "x":1.50}})";
+    auto s = parse_as<Signal>(R"({"type":"signal","to":"p2","data":)" + data + "}");
+    EXPECT_EQ(s.data_json, data);
+}
+
+TEST(Parser, TypeNames)
+{
+    EXPECT_EQ(type_name(ClientMessage(ListRooms{})), "list-rooms");
+    EXPECT_EQ(type_name(ClientMessage(Chat{"x"})), "chat");
+    EXPECT_EQ(type_name(ClientMessage(Media{true, true})), "media");
 }

@@ -1,0 +1,295 @@
+// Chat load generator: C clients in R rooms send chat at a fixed aggregate rate and measure delivery latency at every receiver; prints one JSON line.
+//
+//   node loadgen.mjs --target callbox  --url ws://127.0.0.1:PORT/ws  [options]
+//   node loadgen.mjs --target socketio --url http://127.0.0.1:PORT   [options]
+//
+// Options (defaults in brackets):
+//   --clients C [200]  --rooms R [10]  --rate M msg/s aggregate [2000]
+//   --duration D s measured [5]  --warmup W s [1]  --drain s to wait for late deliveries [2]
+//   --text-bytes B length of each chat text [64]  --tick-ms scheduler period [2]
+//   --server-pid PID  sample that process's CPU time (/proc/PID/stat) over the window
+//   --deflate  offer permessage-deflate as browsers do (callbox target; off by default)
+//
+// Client i joins room "r<i mod R>" as "c<i>". Senders are taken round-robin over all
+// clients, so each sends M/C msg/s, and a scheduler tick every --tick-ms ms sends what
+// is due by then (open loop: a slow server does not slow the sender down). Every text
+// starts "<id>:<performance.now() at send>:", so each receiving client (the sender
+// included) computes its own latency. Only messages sent inside the measured window
+// count: expected deliveries = their number × room size; after sending stops the
+// generator waits up to --drain s, and what has not arrived by then is lost.
+// Progress goes to stderr; the result is the one line on stdout.
+import { parseArgs } from 'node:util';
+import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import { io } from 'socket.io-client';
+
+const { values: opt } = parseArgs({
+  options: {
+    target: { type: 'string' },
+    url: { type: 'string' },
+    clients: { type: 'string', default: '200' },
+    rooms: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '2000' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    drain: { type: 'string', default: '2' },
+    'text-bytes': { type: 'string', default: '64' },
+    'tick-ms': { type: 'string', default: '2' },
+    'server-pid': { type: 'string' },
+    deflate: { type: 'boolean', default: false },
+  },
+});
+if (!['callbox', 'socketio'].includes(opt.target) || !opt.url) {
+  console.error('usage: loadgen.mjs --target callbox|socketio --url URL [--clients C --rooms R --rate M --duration D ...]');
+  process.exit(2);
+}
+const C = Number(opt.clients), R = Number(opt.rooms), M = Number(opt.rate);
+const D = Number(opt.duration), W = Number(opt.warmup), DRAIN = Number(opt.drain);
+const TEXT_BYTES = Number(opt['text-bytes']), TICK_MS = Number(opt['tick-ms']);
+const serverPid = opt['server-pid'] ? Number(opt['server-pid']) : null;
+const log = (...a) => console.error('[loadgen]', ...a);
+
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Debian ships
+let serverSys = 0; // stime of the last reading
+function serverCpuSeconds() {
+  if (!serverPid) return null;
+  const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  serverSys = Number(f[12]) / CLK_TCK;
+  return Number(f[11]) / CLK_TCK + serverSys;                 // utime (14) + stime (15)
+}
+
+// Busy CPU seconds of the whole machine (all cores), to tell how much else was running.
+function machineBusySeconds() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[7]) / CLK_TCK; // user nice system steal (not irq/softirq: ours too)
+}
+
+// ---- measurement state -------------------------------------------------------------
+let nextId = 0;              // id of the next message to send
+let firstMeasured = -1;      // ids in [firstMeasured, endMeasured) are measured
+let endMeasured = Infinity;
+let perMessage = null;       // Uint16Array: deliveries seen per measured message
+let latencies = new Float64Array(1 << 16);
+let nLat = 0, delivered = 0, duplicates = 0, receivedInWindow = 0, inWindow = false;
+let seqAnomalies = 0, disconnects = 0;
+const errors = {};
+
+function onChat(client, msg) {
+  if (client.lastSeq !== undefined && msg.seq !== client.lastSeq + 1) seqAnomalies++;
+  client.lastSeq = msg.seq;
+  if (inWindow) receivedInWindow++;
+  const text = msg.text;
+  const sep = text.indexOf(':');
+  const id = Number(text.slice(0, sep));
+  if (id < firstMeasured || id >= endMeasured || firstMeasured < 0) return;
+  const sentAt = Number(text.slice(sep + 1, text.indexOf(':', sep + 1)));
+  const k = id - firstMeasured;
+  if (k >= perMessage.length) return;
+  if (++perMessage[k] > client.roomSize) { duplicates++; return; }
+  delivered++;
+  if (nLat === latencies.length) {
+    const bigger = new Float64Array(latencies.length * 2);
+    bigger.set(latencies);
+    latencies = bigger;
+  }
+  latencies[nLat++] = performance.now() - sentAt;
+}
+
+function onError(msg) {
+  const code = msg?.code ?? 'unknown';
+  errors[code] = (errors[code] ?? 0) + 1;
+}
+
+// ---- transports: each returns {send(text), close()} once joined ---------------------
+function connectCallbox(client) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(opt.url, { perMessageDeflate: opt.deflate });
+    let joined = false;
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data);
+      switch (msg.type) {
+        case 'chat': onChat(client, msg); break;
+        case 'welcome': ws.send(JSON.stringify({ type: 'join', room: client.room, nick: client.nick })); break;
+        case 'joined':
+          joined = true;
+          resolve({
+            extensions: ws.extensions,
+            send: (text) => ws.send(JSON.stringify({ type: 'chat', text })),
+            close: () => ws.close(),
+          });
+          break;
+        case 'error': onError(msg); if (!joined) reject(new Error(`join refused: ${msg.code}`)); break;
+      }
+    });
+    ws.on('error', (e) => { if (!joined) reject(e); });
+    ws.on('close', () => { if (joined) disconnects++; else reject(new Error('closed before joined')); });
+  });
+}
+
+function connectSocketio(client) {
+  return new Promise((resolve, reject) => {
+    // forceNew: one engine.io connection per client (io() would multiplex them all on one).
+    const socket = io(opt.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    let joined = false;
+    socket.on('chat', (msg) => onChat(client, msg));
+    socket.on('error-message', (msg) => { onError(msg); if (!joined) reject(new Error(`join refused: ${msg.code}`)); });
+    socket.on('connect_error', (e) => { if (!joined) reject(e); });
+    socket.on('disconnect', () => { if (joined) disconnects++; });
+    socket.on('connect', () => {
+      socket.emit('join', { room: client.room, nick: client.nick }, () => {
+        joined = true;
+        resolve({
+          extensions: socket.io.engine.transport.ws?.extensions ?? '',
+          send: (text) => socket.emit('chat', { text }),
+          close: () => socket.disconnect(),
+        });
+      });
+    });
+  });
+}
+
+// ---- helpers --------------------------------------------------------------------------
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function quantile(sorted, n, q) {
+  if (n === 0) return null;
+  return sorted[Math.min(n - 1, Math.ceil(q * n) - 1)];
+}
+const round = (x, d = 2) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
+const pad = 'the quick brown fox jumps over the lazy dog '.repeat(Math.ceil(TEXT_BYTES / 44) + 1);
+function makeText(id, now) {
+  const head = `${id}:${now.toFixed(3)}:`;
+  return head + pad.slice(0, Math.max(1, TEXT_BYTES - head.length));
+}
+
+// ---- run --------------------------------------------------------------------------------
+async function main() {
+  const clients = [];
+  const roomSizes = new Array(R).fill(0);
+  for (let i = 0; i < C; i++) roomSizes[i % R]++;
+  for (let i = 0; i < C; i++) clients.push({ room: `r${i % R}`, nick: `c${i}`, roomSize: roomSizes[i % R], lastSeq: undefined });
+
+  const connect = opt.target === 'callbox' ? connectCallbox : connectSocketio;
+  const tConnect = performance.now();
+  const BATCH = 50;
+  const timeout = setTimeout(() => { console.log(JSON.stringify({ ok: false, error: 'connect/join timed out' })); process.exit(1); }, 30000);
+  for (let i = 0; i < C; i += BATCH) {
+    const batch = clients.slice(i, i + BATCH);
+    const conns = await Promise.all(batch.map(connect));
+    batch.forEach((c, k) => { c.conn = conns[k]; });
+  }
+  clearTimeout(timeout);
+  const connectMs = performance.now() - tConnect;
+  log(`${C} clients joined ${R} rooms in ${connectMs.toFixed(0)} ms`);
+  await sleep(300); // let the coalesced room-list broadcasts pass
+
+  // Expected deliveries per message = size of the sender's room (sender included).
+  const senderOrder = clients; // round-robin over clients; i mod R spreads over rooms too
+  const maxMeasured = Math.ceil(M * D * 1.05) + 1000;
+  perMessage = new Uint16Array(maxMeasured);
+  let expected = 0, measuredSent = 0, rr = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+
+  const t0 = performance.now();
+  let sentTotal = 0, maxBehind = 0;
+  let cpu0, srv0, sys0, cpu1, srv1, sys1, all0, all1, tStart, tEnd;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const elapsed = (now - t0) / 1000;
+      if (firstMeasured < 0 && elapsed >= W) {
+        firstMeasured = nextId; tStart = now; inWindow = true;
+        cpu0 = process.cpuUsage(); srv0 = serverCpuSeconds(); sys0 = serverSys; all0 = machineBusySeconds(); loopDelay.enable();
+      }
+      if (elapsed >= W + D) {
+        endMeasured = nextId; tEnd = now; inWindow = false;
+        cpu1 = process.cpuUsage(cpu0); srv1 = serverCpuSeconds(); sys1 = serverSys; all1 = machineBusySeconds(); loopDelay.disable();
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const due = Math.floor(elapsed * M);
+      if (firstMeasured >= 0) maxBehind = Math.max(maxBehind, due - sentTotal);
+      while (sentTotal < due) {
+        const c = senderOrder[rr];
+        rr = (rr + 1) % C;
+        const id = nextId++;
+        if (firstMeasured >= 0) {
+          if (id - firstMeasured >= maxMeasured) { sentTotal++; continue; } // cannot happen at rate M
+          expected += c.roomSize; measuredSent++;
+        }
+        c.conn.send(makeText(id, performance.now()));
+        sentTotal++;
+      }
+    };
+    const timer = setInterval(tick, TICK_MS);
+  });
+
+  // Drain: wait for the last deliveries of the measured messages.
+  const drainStart = performance.now();
+  while (delivered < expected && performance.now() - drainStart < DRAIN * 1000) await sleep(10);
+  const drainMs = performance.now() - drainStart;
+  const srvAfterDrain = serverCpuSeconds();
+
+  const lat = latencies.subarray(0, nLat).sort();
+  const windowS = (tEnd - tStart) / 1000;
+  const genCpuS = (cpu1.user + cpu1.system) / 1e6;
+  const serverCpuS = srv0 === null ? null : srv1 - srv0;
+  const sumRoom = clients.reduce((a, c) => a + c.roomSize, 0) / C; // mean room size seen by a sender
+  const result = {
+    ok: true,
+    target: opt.target, url: opt.url,
+    clients: C, rooms: R, rate: M, duration_s: D, warmup_s: W, text_bytes: TEXT_BYTES,
+    extensions: clients[0].conn.extensions || '',
+    connect_ms: round(connectMs, 0),
+    window_s: round(windowS, 3),
+    sent: measuredSent,
+    send_rate: round(measuredSent / windowS, 1),
+    max_send_backlog: maxBehind,
+    expected_deliveries: expected,                       // incl. the sender's own copy
+    expected_deliveries_excl_sender: expected - measuredSent,
+    delivered,
+    delivered_excl_sender_est: round(delivered * (sumRoom - 1) / sumRoom, 0),
+    delivered_per_s: round(delivered / windowS, 0),
+    received_per_s_in_window: round(receivedInWindow / windowS, 0),
+    lost: expected - delivered,
+    duplicates,
+    seq_anomalies: seqAnomalies,
+    errors,
+    disconnects,
+    drain_ms: round(drainMs, 0),
+    latency_ms: {
+      p50: round(quantile(lat, nLat, 0.5), 3),
+      p90: round(quantile(lat, nLat, 0.9), 3),
+      p99: round(quantile(lat, nLat, 0.99), 3),
+      max: round(nLat ? lat[nLat - 1] : null, 3),
+    },
+    generator_cpu: {
+      seconds: round(genCpuS, 3),
+      core_fraction: round(genCpuS / windowS, 3),     // 1.0 = one full core
+      event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6, 2),
+    },
+    // CPU used by everything else on the machine during the window (a shared machine is noisy).
+    other_cpu_core_fraction: round(Math.max(0, all1 - all0 - genCpuS - (serverCpuS ?? 0)) / windowS, 3),
+    server_cpu: serverCpuS === null ? null : {
+      pid: serverPid,
+      seconds_in_window: round(serverCpuS, 3),
+      kernel_fraction: serverCpuS > 0 ? round((sys1 - sys0) / serverCpuS, 3) : null, // stime share
+      core_fraction: round(serverCpuS / windowS, 3),
+      seconds_incl_drain: round(srvAfterDrain - srv0, 3),
+      us_per_delivery: delivered ? round(serverCpuS * 1e6 / expected, 3) : null,
+      us_per_delivery_excl_sender: delivered ? round(serverCpuS * 1e6 / (expected - measuredSent), 3) : null,
+      us_per_message: measuredSent ? round(serverCpuS * 1e6 / measuredSent, 2) : null,
+    },
+  };
+  for (const c of clients) c.conn.close();
+  console.log(JSON.stringify(result));
+  await sleep(200);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.log(JSON.stringify({ ok: false, target: opt.target, error: String(e?.message ?? e) }));
+  process.exit(1);
+});

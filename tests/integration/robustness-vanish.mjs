@@ -1,0 +1,57 @@
+// 100 clients that vanish without a close frame (a stopped process): the daemon drops them by ping timeout and the counts recover.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { test, run, assert, assertShape, roomList, eventually, withTimeout, WsClient } from '../lib/wsclient.mjs';
+
+const ROOMS = 25;
+const PER_ROOM = 4;
+
+// Child mode: open ROOMS*PER_ROOM connections, join them, say "ready", then idle.
+async function childMain(wsUrl) {
+  const clients = [];
+  for (let r = 0; r < ROOMS; r++) {
+    for (let i = 0; i < PER_ROOM; i++) {
+      const c = await WsClient.connect(wsUrl, { label: `v${r}-${i}` });
+      await c.join(`v${r}`, `ghost${i}`);
+      clients.push(c);
+    }
+  }
+  process.stdout.write(`ready ${clients.length}\n`);
+  setInterval(() => {}, 1 << 30);
+}
+
+test('clients that stop answering pings are dropped and the counts recover within 40 s', async (t) => {
+  const d = await t.daemon();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', d.wsUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.defer(() => {
+    child.kill('SIGKILL');
+  });
+  const lines = createInterface({ input: child.stdout });
+  const ready = await withTimeout(new Promise((resolve, reject) => {
+    lines.on('line', (l) => l.startsWith('ready') && resolve(l));
+    child.on('exit', (code) => reject(new Error(`child exited (${code}) before it was ready`)));
+  }), 30000, 'opening 100 connections');
+  assert.equal(ready, `ready ${ROOMS * PER_ROOM}`);
+
+  const [survivor] = await d.clients(1, 'v0', 'alive');
+  const all = Array.from({ length: ROOMS }, (_, r) => [`v${r}`, r === 0 ? PER_ROOM + 1 : PER_ROOM]);
+  assertShape(await d.api('/api/rooms'), { rooms: roomList(all) }, '/api/rooms with 100 ghosts');
+
+  child.kill('SIGSTOP');
+  const stoppedAt = Date.now();
+  await eventually(async () => {
+    assertShape(await d.api('/api/rooms'), { rooms: roomList([['v0', 1]]) }, '/api/rooms');
+    return true;
+  }, { timeout: 40000, interval: 500, what: 'counts back to only the live client' });
+  console.log(`# ghosts dropped after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`);
+
+  // The live client answered every ping: still connected, told about each ghost leaving.
+  for (let i = 0; i < PER_ROOM; i++) await survivor.next('peer-left', { timeout: 1000 });
+  await survivor.assertAlive();
+  assert.equal((await survivor.request({ type: 'chat', text: 'still here' }, 'chat')).seq, 1);
+  await (await d.client()).assertAlive();
+}, { timeout: 150000 });
+
+if (process.argv[2] === '--child') await childMain(process.argv[3]);
+else await run();
