@@ -1,6 +1,7 @@
 // callboxd: options and config, wiring of store, rooms and server, signals, sd_notify.
 #include "callbox-build.h"
 #include "config/config.hpp"
+#include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/http-server.hpp"
 #include "server/websocket-hub.hpp"
@@ -14,11 +15,18 @@
 #if CALLBOX_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
+#if CALLBOX_HAVE_MEDIA
+#include "media/media-engine.hpp"
+#include <gst/gst.h>
+#else
+namespace callbox::media {
+class MediaEngine; // built without GStreamer: the device takes no calls
+}
+#endif
 
 using namespace callbox;
 
-namespace
-{
+namespace {
 
 struct Options {
     char *config_file = nullptr;
@@ -109,6 +117,60 @@ bool prepare_data_dir(const std::string &dir, std::string &error)
     return true;
 }
 
+// The media engine as the HTTP API sees it ("off" when media is disabled or not built).
+class EngineStatus final : public server::MediaStatus
+{
+public:
+    media::MediaEngine *engine = nullptr;
+
+    const char *state() const override
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (engine)
+            return engine->health();
+#endif
+        return "off";
+    }
+
+    std::size_t call_count() const override
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (engine)
+            return engine->call_count();
+#endif
+        return 0;
+    }
+
+    void write(protocol::JsonWriter &w) const override
+    {
+        w.key("media").begin_object().member("state", state());
+        w.key("calls").begin_array();
+#if CALLBOX_HAVE_MEDIA
+        if (engine) {
+            for (const auto &c : engine->calls())
+                w.begin_object()
+                    .member("peer", std::string_view(c.peer))
+                    .member("state", std::string_view(c.state))
+                    .member("video_codec", std::string_view(c.video_codec))
+                    .member("video_frames_in", c.video_frames_in)
+                    .member("audio_buffers_in", c.audio_buffers_in)
+                    .member("video_frames_out", c.video_frames_out)
+                    .end_object();
+        }
+#endif
+        w.end_array();
+#if CALLBOX_HAVE_MEDIA
+        if (engine)
+            w.member("capturing", engine->capturing())
+                .member("encoders", static_cast<std::int64_t>(engine->encoder_count()))
+                .member("pipeline_restarts", engine->pipeline_restarts())
+                .member("audio_muted", engine->audio_muted())
+                .member("video_muted", engine->video_muted());
+#endif
+        w.end_object();
+    }
+};
+
 struct Daemon {
     const Options &options;
     config::Config config;
@@ -116,11 +178,19 @@ struct Daemon {
     std::unique_ptr<server::WebSocketHub> hub;
     std::unique_ptr<rooms::RoomRegistry> registry;
     std::unique_ptr<server::HttpServer> http;
+#if CALLBOX_HAVE_MEDIA
+    std::unique_ptr<media::MediaEngine> media;
+#endif
+    EngineStatus media_status;
     GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
 
+    explicit Daemon(const Options &o) : options(o) {}
     ~Daemon()
     {
         http.reset();
+#if CALLBOX_HAVE_MEDIA
+        media.reset();
+#endif
         registry.reset();
         hub.reset();
         g_main_loop_unref(loop);
@@ -140,8 +210,28 @@ struct Daemon {
         registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
                                                          [] { return g_get_real_time() / 1000; });
         hub->attach(registry.get());
-        http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files));
+        start_media();
+        http =
+            std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), media_status);
         return http->listen(config, error);
+    }
+
+    void start_media()
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (!config.media_enabled)
+            return;
+        if (const char *dir = g_getenv("CALLBOX_PIPELINES_DIR");
+            dir && config.media.pipelines_dir == CALLBOX_PIPELINES_DIR)
+            config.media.pipelines_dir = dir;
+        gst_init(nullptr, nullptr);
+        media = std::make_unique<media::MediaEngine>(config.media, *hub, *registry);
+        std::string error;
+        if (!media->init(error))
+            g_critical("calls with the device will not work: %s", error.c_str());
+        registry->set_device_peer(media.get());
+        media_status.engine = media.get();
+#endif
     }
 
     // SIGHUP: re-read the config and apply what can change without a restart.
@@ -173,6 +263,12 @@ struct Daemon {
     void stop()
     {
         notify("STOPPING=1");
+#if CALLBOX_HAVE_MEDIA
+        // Calls end with a goodbye ("ended") while the sockets are still open.
+        registry->set_device_peer(nullptr);
+        media_status.engine = nullptr;
+        media.reset();
+#endif
         hub->close_all(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "the device is shutting down");
         // Give the close frames a moment to leave.
         gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
@@ -227,7 +323,7 @@ int main(int argc, char **argv)
     if (o.check_config)
         return check_config(o.check_config);
 
-    Daemon daemon{o, {}, {}, {}, {}, {}};
+    Daemon daemon(o);
     std::string problem;
     if (!build_config(o, daemon.config, problem) || !daemon.start(problem)) {
         std::fprintf(stderr, "callboxd: %s\n", problem.c_str());

@@ -3,6 +3,7 @@
 
 #include "callbox-build.h"
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #include <algorithm>
@@ -11,11 +12,9 @@
 #include <set>
 #include <vector>
 
-namespace callbox::config
-{
+namespace callbox::config {
 
-namespace
-{
+namespace {
 
 // One key of the file: how to read its value into the struct.
 struct Key {
@@ -64,6 +63,52 @@ auto string_key(std::string Config::*field, bool may_be_empty = false)
     };
 }
 
+auto media_uint(unsigned media::MediaSettings::*field, unsigned min, unsigned max)
+{
+    return [field, min, max](Config &c, const std::string &v) {
+        return parse_uint(v, min, max, c.media.*field);
+    };
+}
+
+auto media_bool(bool media::MediaSettings::*field)
+{
+    return [field](Config &c, const std::string &v) {
+        return parse_bool(v, c.media.*field);
+    };
+}
+
+// A string key; when `choices` is not empty the value must be one of them.
+auto media_string(std::string media::MediaSettings::*field, std::vector<std::string> choices = {})
+{
+    return [field, choices](Config &c, const std::string &v) -> std::optional<std::string> {
+        if (v.empty())
+            return "the value must not be empty";
+        if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
+            std::string all;
+            for (const auto &choice : choices)
+                all += (all.empty() ? "" : ", ") + choice;
+            return "expected one of " + all + ", got '" + v + "'";
+        }
+        c.media.*field = v;
+        return std::nullopt;
+    };
+}
+
+std::optional<std::string> parse_addresses(const std::string &text, std::vector<std::string> &out)
+{
+    out.clear();
+    g_auto(GStrv) parts = g_strsplit_set(text.c_str(), ", ", -1);
+    for (char **p = parts; *p; ++p) {
+        if (!**p)
+            continue;
+        g_autoptr(GInetAddress) address = g_inet_address_new_from_string(*p);
+        if (!address)
+            return std::string("'") + *p + "' is not an IP address";
+        out.emplace_back(*p);
+    }
+    return std::nullopt;
+}
+
 const std::vector<Key> &keys()
 {
     static const std::vector<Key> table = {
@@ -84,6 +129,38 @@ const std::vector<Key> &keys()
         {"rooms", "rate_window", uint_key(&Config::rate_window, 1, 3600)},
         {"rooms", "history_length", uint_key(&Config::history_length, 0, 1000)},
         {"rooms", "access_code", string_key(&Config::access_code, true)},
+        {"media", "enabled",
+         [](Config &c, const std::string &v) {
+             return parse_bool(v, c.media_enabled);
+         }},
+        {"media", "pipelines_dir", media_string(&media::MediaSettings::pipelines_dir)},
+        {"media", "video_source",
+         media_string(&media::MediaSettings::video_source, {"auto", "test", "v4l2"})},
+        {"media", "video_device", media_string(&media::MediaSettings::video_device)},
+        {"media", "audio_source",
+         media_string(&media::MediaSettings::audio_source, {"auto", "test", "alsa"})},
+        {"media", "audio_device", media_string(&media::MediaSettings::audio_device)},
+        {"media", "video_sink",
+         media_string(&media::MediaSettings::video_sink, {"fake", "kms", "auto"})},
+        {"media", "audio_sink",
+         media_string(&media::MediaSettings::audio_sink, {"fake", "alsa", "auto"})},
+        {"media", "audio_sink_device", media_string(&media::MediaSettings::audio_sink_device)},
+        {"media", "video_encoder",
+         media_string(&media::MediaSettings::video_encoder, {"auto", "x264", "v4l2h264"})},
+        {"media", "width", media_uint(&media::MediaSettings::width, 320, 3840)},
+        {"media", "height", media_uint(&media::MediaSettings::height, 240, 2160)},
+        {"media", "framerate", media_uint(&media::MediaSettings::framerate, 1, 60)},
+        {"media", "video_bitrate", media_uint(&media::MediaSettings::video_bitrate, 100, 20000)},
+        {"media", "jitter_ms", media_uint(&media::MediaSettings::jitter_ms, 0, 2000)},
+        {"media", "max_calls", media_uint(&media::MediaSettings::max_calls, 1, 64)},
+        {"media", "clock_pattern",
+         media_string(&media::MediaSettings::clock_pattern, {"auto", "on", "off"})},
+        {"media", "ice_addresses",
+         [](Config &c, const std::string &v) {
+             return parse_addresses(v, c.media.ice_addresses);
+         }},
+        {"media", "audio_muted", media_bool(&media::MediaSettings::audio_muted)},
+        {"media", "video_muted", media_bool(&media::MediaSettings::video_muted)},
     };
     return table;
 }
@@ -127,6 +204,7 @@ Config defaults()
     Config c;
     c.web_dir = CALLBOX_WEB_DIR;
     c.data_dir = CALLBOX_DATA_DIR;
+    c.media.pipelines_dir = CALLBOX_PIPELINES_DIR;
     return c;
 }
 

@@ -1,11 +1,12 @@
 // Config: callbox.conf (a GKeyFile) → one validated struct, with errors that name FILE:LINE.
 #pragma once
 
+#include "media/media-settings.hpp"
+
 #include <optional>
 #include <string>
 
-namespace callbox::config
-{
+namespace callbox::config {
 
 struct Config {
     // [server]
@@ -26,6 +27,9 @@ struct Config {
     unsigned rate_window = 5; // seconds the rate is averaged over
     unsigned history_length = 50;
     std::string access_code;
+    // [media]
+    bool media_enabled = true;
+    media::MediaSettings media;
 };
 
 struct ConfigError {

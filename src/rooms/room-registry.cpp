@@ -8,8 +8,7 @@
 #include <charconv>
 #include <utility>
 
-namespace callbox::rooms
-{
+namespace callbox::rooms {
 
 using protocol::ErrorCode;
 using protocol::PeerInfo;
@@ -82,6 +81,16 @@ std::vector<protocol::RoomCount> RoomRegistry::room_counts() const
     for (const auto &[name, room] : rooms_)
         counts.push_back({name, room.members.size()});
     return counts;
+}
+
+void RoomRegistry::set_device_media(bool audio, bool video)
+{
+    device_audio_ = audio;
+    device_video_ = video;
+    const std::string json = encode::media(protocol::kDevicePeerId, audio, video);
+    for (const auto &[id, member] : members_)
+        if (member.room)
+            outbox_.send(id, json);
 }
 
 void RoomRegistry::broadcast_room_list()
@@ -181,6 +190,8 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
     }
     auto history = log_.latest(room.name, settings_.history_length);
     outbox_.send(from, encode::joined(room.name, self.id, self.nick, peers, history));
+    if (device_)
+        outbox_.send(from, encode::media(protocol::kDevicePeerId, device_audio_, device_video_));
     send_room(room, encode::peer_joined(room.name, PeerInfo{self.id, self.nick}));
     room.members.push_back(from);
     room_list_changed();

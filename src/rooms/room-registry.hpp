@@ -11,8 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace callbox::rooms
-{
+namespace callbox::rooms {
 
 using PeerId = std::uint64_t;
 
@@ -70,6 +69,9 @@ public:
     std::vector<protocol::RoomCount> room_counts() const;
 
     void set_device_peer(DevicePeer *device) { device_ = device; }
+    // The device's own mute state: told to every browser in a room now, and to each
+    // browser right after it joins.
+    void set_device_media(bool audio, bool video);
     const RoomSettings &settings() const { return settings_; }
     void update_settings(RoomSettings settings) { settings_ = std::move(settings); }
 
@@ -112,6 +114,8 @@ private:
     RoomSettings settings_;
     Clock clock_;
     DevicePeer *device_ = nullptr;
+    bool device_audio_ = true;
+    bool device_video_ = true;
     std::unordered_map<PeerId, Member> members_;
     std::map<std::string, Room> rooms_;
     std::function<void()> room_list_listener_;

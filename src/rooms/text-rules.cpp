@@ -3,11 +3,9 @@
 
 #include <glib.h>
 
-namespace callbox::rooms
-{
+namespace callbox::rooms {
 
-namespace
-{
+namespace {
 
 // Walks valid UTF-8 that may hold NUL (a JSON "\u0000"); false on an invalid sequence.
 template <typename Visit> bool each_code_point(std::string_view text, Visit visit)

@@ -5,8 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace callbox::rooms
-{
+namespace callbox::rooms {
 
 inline constexpr long kRoomMaxChars = 32;
 inline constexpr long kNickMaxChars = 24;

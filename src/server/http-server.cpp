@@ -5,11 +5,11 @@
 #include "protocol/json-writer.hpp"
 #include "server/http-headers.hpp"
 
-namespace callbox::server
-{
+namespace callbox::server {
 
-HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files)
-    : hub_(hub), registry_(registry), files_(std::move(files)),
+HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
+                       const MediaStatus &media)
+    : hub_(hub), registry_(registry), files_(std::move(files)), media_(media),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
       started_us_(g_get_monotonic_time())
@@ -28,7 +28,8 @@ void HttpServer::health(SoupServerMessage *msg)
     w.begin_object()
         .member("status", "ok")
         .member("uptime_s", (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC)
-        .member("media", "off")
+        .member("media", media_.state())
+        .member("calls", static_cast<std::uint64_t>(media_.call_count()))
         .end_object();
     respond_json(msg, SOUP_STATUS_OK, w.take());
 }
@@ -39,11 +40,32 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
     const std::string_view p(path);
     if (p == "/api/health")
         return health(msg);
+    if (p == "/api/status")
+        return status(msg);
     if (p == "/api/rooms") {
         auto counts = registry_.room_counts();
         return respond_json(msg, SOUP_STATUS_OK, protocol::encode::rooms_document(counts));
     }
     files_.serve(msg, path);
+}
+
+void HttpServer::status(SoupServerMessage *msg)
+{
+    protocol::JsonWriter w;
+    w.begin_object()
+        .member("uptime_s", (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC)
+        .member("connections", static_cast<std::uint64_t>(hub_.size()))
+        .member("frames_in", hub_.frames_in())
+        .member("frames_out", hub_.frames_out());
+    w.key("rooms").begin_array();
+    for (const auto &room : registry_.room_counts())
+        w.begin_object()
+            .member("name", std::string_view(room.name))
+            .member("count", static_cast<std::uint64_t>(room.count))
+            .end_object();
+    w.end_array();
+    media_.write(w);
+    respond_json(msg, SOUP_STATUS_OK, w.end_object().take());
 }
 
 bool HttpServer::listen(const config::Config &config, std::string &error)

@@ -12,13 +12,28 @@
 #include <string>
 #include <vector>
 
-namespace callbox::server
+namespace callbox::protocol {
+class JsonWriter;
+}
+
+namespace callbox::server {
+
+// What the HTTP API reports about media; the daemon plugs the media engine in here.
+class MediaStatus
 {
+public:
+    virtual ~MediaStatus() = default;
+    virtual const char *state() const = 0; // "running" | "degraded" | "off"
+    virtual std::size_t call_count() const = 0;
+    // Writes the member "media":{..., "calls":[...]} into an open object.
+    virtual void write(protocol::JsonWriter &w) const = 0;
+};
 
 class HttpServer
 {
 public:
-    HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files);
+    HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
+               const MediaStatus &media);
     ~HttpServer();
 
     // Listens where the config says; false with a message when it cannot.
@@ -28,10 +43,12 @@ public:
 private:
     void route(SoupServerMessage *msg, const char *path);
     void health(SoupServerMessage *msg);
+    void status(SoupServerMessage *msg);
 
     WebSocketHub &hub_;
     rooms::RoomRegistry &registry_;
     StaticFiles files_;
+    const MediaStatus &media_;
     GObjectPtr<SoupServer> server_;
     std::int64_t started_us_;
 };

@@ -11,8 +11,7 @@ using namespace callbox;
 using namespace callbox::rooms;
 using protocol::ClientMessage;
 
-namespace
-{
+namespace {
 
 // Records every frame per connection.
 struct RecordingOutbox : Outbox {
@@ -377,7 +376,15 @@ TEST_F(Rooms, SignalToDeviceAndCleanup)
 {
     RecordingDevice device;
     reg.set_device_peer(&device);
-    joined(1, "kitchen", "alice");
+    reg.set_device_media(true, false);
+    connect(1);
+    reg.handle(1, protocol::Join{"kitchen", "alice", std::nullopt});
+    auto frames = out.take(1);
+    ASSERT_EQ(frames.size(), 2u); // joined, then the device's own mute state
+    EXPECT_NE(frames[0].find("\"type\":\"joined\""), std::string::npos);
+    EXPECT_EQ(frames[1], R"({"type":"media","id":"device","audio":true,"video":false})");
+    reg.set_device_media(false, false);
+    EXPECT_EQ(out.take(1).at(0), R"({"type":"media","id":"device","audio":false,"video":false})");
     reg.handle(1, protocol::Signal{"device", R"({"sdp":{"type":"offer","sdp":"v=0"}})"});
     ASSERT_EQ(device.signals.size(), 1u);
     EXPECT_EQ(device.signals[0].first, 1u);

@@ -1,0 +1,436 @@
+// CallSession: answerer set-up in the order webrtcbin needs (bin playing → send branches with
+// the browser's payload types → remote offer → answer → candidates), and teardown.
+#include "media/call-session.hpp"
+
+#include "media/capture-graph.hpp"
+#include "media/gst-elements.hpp"
+#include "media/media-engine.hpp"
+#include "media/playback-mixer.hpp"
+#include "protocol/encode.hpp"
+#include "protocol/json-writer.hpp"
+#include "util/glib-ptr.hpp"
+
+#include <gst/sdp/sdp.h>
+
+GST_DEBUG_CATEGORY_STATIC(call_debug);
+#define GST_CAT_DEFAULT call_debug
+
+namespace callbox::media {
+
+struct CallSession::Shared {
+    MediaEngine *engine;
+    std::uint64_t serial;
+    GstElement *bin;
+    PlaybackMixer *playback;
+    std::mutex mutex;
+    bool closing = false;
+    std::vector<GstPad *> mixer_pads; // requested from the playback mixer
+    Counters counters;
+};
+
+namespace {
+
+using SharedPtr = std::shared_ptr<CallSession::Shared>;
+
+// A heap copy of the shared state for one signal handler or promise, freed by GLib.
+gpointer hold(const SharedPtr &shared)
+{
+    return new SharedPtr(shared);
+}
+void release_hold(gpointer data, GClosure * = nullptr)
+{
+    delete static_cast<SharedPtr *>(data);
+}
+CallSession::Shared &held(gpointer data)
+{
+    return **static_cast<SharedPtr *>(data);
+}
+
+void connect(gpointer object, const char *signal, GCallback callback, const SharedPtr &shared)
+{
+    g_signal_connect_data(object, signal, callback, hold(shared), release_hold,
+                          static_cast<GConnectFlags>(0));
+}
+
+GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
+{
+    ++*static_cast<std::atomic<std::uint64_t> *>(counter);
+    return GST_PAD_PROBE_OK;
+}
+
+// A decoded stream from the browser: queue → ghost pad → compositor or audio mixer.
+void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
+{
+    CallSession::Shared &s = held(data);
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+    if (!caps)
+        caps = gst_pad_query_caps(pad, nullptr);
+    const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+    const bool video = g_str_has_prefix(name, "video/");
+    if (!video && !g_str_has_prefix(name, "audio/"))
+        return;
+    std::lock_guard lock(s.mutex);
+    if (s.closing)
+        return;
+    GstElement *queue = gst_element_factory_make("queue", nullptr);
+    g_object_set(queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+                 G_GUINT64_CONSTANT(0), "leaky", 2, nullptr);
+    gst_bin_add(GST_BIN(s.bin), queue);
+    gst_element_sync_state_with_parent(queue);
+    GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
+    gst_pad_link(pad, queue_sink);
+    gst_object_unref(queue_sink);
+    GstPad *queue_src = gst_element_get_static_pad(queue, "src");
+    gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
+                      video ? &s.counters.video_frames_in : &s.counters.audio_buffers_in, nullptr);
+    GstPad *ghost = gst_ghost_pad_new(nullptr, queue_src);
+    gst_object_unref(queue_src);
+    gst_pad_set_active(ghost, TRUE);
+    gst_element_add_pad(s.bin, ghost);
+    GstPad *mixer_pad = video ? s.playback->request_video_pad() : s.playback->request_audio_pad();
+    if (gst_pad_link(ghost, mixer_pad) != GST_PAD_LINK_OK)
+        GST_WARNING("call %" G_GUINT64_FORMAT ": cannot link %s into playback", s.serial, name);
+    s.mixer_pads.push_back(mixer_pad);
+    GST_INFO("call %" G_GUINT64_FORMAT ": playing the browser's %s", s.serial, name);
+}
+
+// An RTP stream from the browser: decodebin finds the depayloader and decoder.
+void on_webrtc_pad(GstElement *, GstPad *pad, gpointer data)
+{
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+        return;
+    CallSession::Shared &s = held(data);
+    std::lock_guard lock(s.mutex);
+    if (s.closing)
+        return;
+    GstElement *decode = gst_element_factory_make("decodebin", nullptr);
+    connect(decode, "pad-added", G_CALLBACK(on_decoded_pad), *static_cast<SharedPtr *>(data));
+    gst_bin_add(GST_BIN(s.bin), decode);
+    gst_element_sync_state_with_parent(decode);
+    GstPad *sink = gst_element_get_static_pad(decode, "sink");
+    gst_pad_link(pad, sink);
+    gst_object_unref(sink);
+}
+
+} // namespace
+
+CallSession::CallSession(MediaEngine &engine, rooms::PeerId peer, std::uint64_t serial)
+    : engine_(engine), peer_(peer), serial_(serial)
+{
+    GST_DEBUG_CATEGORY_INIT(call_debug, "callbox-call", 0, "callbox calls");
+}
+
+const CallSession::Counters &CallSession::counters() const
+{
+    return shared_->counters;
+}
+
+std::string CallSession::video_codec() const
+{
+    for (const auto &l : plan_.lines)
+        if (l.kind == MediaKind::Video && l.codec != Codec::None)
+            return std::string(codec_name(l.codec));
+    return "";
+}
+
+bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
+                        const OfferPlan &plan, const std::string &offer, std::string &error)
+{
+    pipeline_ = pipeline;
+    capture_ = &capture;
+    plan_ = plan;
+    const std::string name =
+        "call-" + rooms::RoomRegistry::peer_name(peer_) + "-" + std::to_string(serial_);
+    bin_ = gst_bin_new(name.c_str());
+    shared_ = std::make_shared<Shared>();
+    shared_->engine = &engine_;
+    shared_->serial = serial_;
+    shared_->bin = bin_;
+    shared_->playback = &playback;
+    webrtc_ = make_element("webrtcbin", nullptr, error);
+    if (!webrtc_)
+        return false;
+
+    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                 engine_.settings().jitter_ms, nullptr);
+    gst_bin_add(GST_BIN(bin_), webrtc_);
+    {
+        GstWebRTCICE *ice = nullptr;
+        g_object_get(webrtc_, "ice-agent", &ice, nullptr);
+        for (const auto &address : engine_.settings().ice_addresses) {
+            gboolean ok = FALSE;
+            g_signal_emit_by_name(ice, "add-local-ip-address", address.c_str(), &ok);
+            if (!ok)
+                GST_WARNING("cannot gather ICE candidates on %s", address.c_str());
+        }
+        if (ice)
+            gst_object_unref(ice);
+    }
+    connect(webrtc_, "on-ice-candidate",
+            G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
+                Shared &s = held(data);
+                s.engine->post(s.serial, [mline, c = std::string(candidate)](CallSession &call) {
+                    call.on_local_candidate(mline, c);
+                });
+            }),
+            shared_);
+    connect(webrtc_, "notify::connection-state",
+            G_CALLBACK(+[](GstElement *webrtc, GParamSpec *, gpointer data) {
+                Shared &s = held(data);
+                GstWebRTCPeerConnectionState state;
+                g_object_get(webrtc, "connection-state", &state, nullptr);
+                s.engine->post(s.serial,
+                               [state](CallSession &call) { call.on_connection_state(state); });
+            }),
+            shared_);
+    connect(webrtc_, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
+
+    // webrtcbin must not be closed (NULL) when the offer is applied.
+    gst_bin_add(GST_BIN(pipeline_), bin_);
+    gst_element_sync_state_with_parent(bin_);
+
+    // The device's streams go in before the answer is made, or it answers recvonly.
+    for (const PlannedLine &line : plan_.lines)
+        if (line.device_sends && line.codec != Codec::None &&
+            !add_send_branch(line, capture, error))
+            return false;
+
+    GstSDPMessage *sdp = nullptr;
+    if (gst_sdp_message_new_from_text(offer.c_str(), &sdp) != GST_SDP_OK) {
+        error = "the offer is not valid SDP";
+        return false;
+    }
+    GstWebRTCSessionDescription *desc =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+    GstPromise *promise = gst_promise_new_with_change_func(
+        [](GstPromise *, gpointer data) {
+            Shared &s = held(data);
+            s.engine->post(s.serial, [](CallSession &call) { call.on_remote_description_set(); });
+        },
+        hold(shared_), [](gpointer data) { release_hold(data); });
+    g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise);
+    gst_webrtc_session_description_free(desc);
+    gst_promise_unref(promise);
+    return true;
+}
+
+bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture,
+                                  std::string &error)
+{
+    GstElement *tee = capture.tee_for(line.codec, error);
+    if (!tee)
+        return false;
+    const char *payloader = line.codec == Codec::H264  ? "rtph264pay"
+                            : line.codec == Codec::VP8 ? "rtpvp8pay"
+                                                       : "rtpopuspay";
+    GstElement *queue = make_element("queue", nullptr, error);
+    GstElement *pay = queue ? make_element(payloader, nullptr, error) : nullptr;
+    GstElement *filter = pay ? make_element("capsfilter", nullptr, error) : nullptr;
+    if (!filter)
+        return false;
+    g_object_set(queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                 static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
+    g_object_set(pay, "pt", static_cast<guint>(line.payload_type), nullptr);
+    if (line.codec == Codec::H264)
+        g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
+    else if (line.codec == Codec::VP8)
+        g_object_set(pay, "picture-id-mode", 2 /* 15 bit */, nullptr);
+
+    GstCaps *caps;
+    if (line.kind == MediaKind::Video)
+        caps = gst_caps_new_simple(
+            "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+            std::string(codec_name(line.codec)).c_str(), "payload", G_TYPE_INT, line.payload_type,
+            "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+            "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, nullptr);
+    else
+        caps = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                   "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
+                                   line.payload_type, "clock-rate", G_TYPE_INT, 48000, nullptr);
+    g_object_set(filter, "caps", caps, nullptr);
+    gst_bin_add_many(GST_BIN(bin_), queue, pay, filter, nullptr);
+    gst_element_link_many(queue, pay, filter, nullptr);
+
+    GstPad *sink = gst_element_request_pad_simple(webrtc_, "sink_%u");
+    GstPad *filter_src = gst_element_get_static_pad(filter, "src");
+    const bool linked = gst_pad_link(filter_src, sink) == GST_PAD_LINK_OK;
+    gst_object_unref(filter_src);
+    GstWebRTCRTPTransceiver *transceiver = nullptr;
+    g_object_get(sink, "transceiver", &transceiver, nullptr);
+    if (transceiver) {
+        g_object_set(transceiver, "codec-preferences", caps, nullptr);
+        gst_object_unref(transceiver);
+    }
+    gst_object_unref(sink);
+    gst_caps_unref(caps);
+    if (!linked) {
+        error = "cannot link the device's stream into webrtcbin";
+        return false;
+    }
+    if (line.kind == MediaKind::Video) {
+        GstPad *pay_sink = gst_element_get_static_pad(pay, "sink");
+        gst_pad_add_probe(pay_sink, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
+                          &shared_->counters.video_frames_out, nullptr);
+        gst_object_unref(pay_sink);
+    }
+
+    // The branch plays before it is linked to the running tee, or caps never arrive.
+    for (GstElement *e : {filter, pay, queue})
+        gst_element_sync_state_with_parent(e);
+    GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
+    GstPad *ghost = gst_ghost_pad_new(nullptr, queue_sink);
+    gst_object_unref(queue_sink);
+    gst_pad_set_active(ghost, TRUE);
+    gst_element_add_pad(bin_, ghost);
+    GstPad *tee_pad = gst_element_request_pad_simple(tee, "src_%u");
+    tee_pads_.emplace_back(tee, tee_pad);
+    if (gst_pad_link(tee_pad, ghost) != GST_PAD_LINK_OK) {
+        error = "cannot link the shared encoder to the call";
+        return false;
+    }
+    return true;
+}
+
+void CallSession::on_remote_description_set()
+{
+    remote_set_ = true;
+    for (const auto &[mline, candidate] : pending_candidates_)
+        g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, candidate.c_str());
+    pending_candidates_.clear();
+
+    GstPromise *promise = gst_promise_new_with_change_func(
+        [](GstPromise *p, gpointer data) {
+            Shared &s = held(data);
+            const GstStructure *reply = gst_promise_get_reply(p);
+            GstWebRTCSessionDescription *answer = nullptr;
+            if (reply)
+                gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
+                                  nullptr);
+            std::shared_ptr<GstWebRTCSessionDescription> owned(
+                answer, [](GstWebRTCSessionDescription *d) {
+                    if (d)
+                        gst_webrtc_session_description_free(d);
+                });
+            s.engine->post(s.serial, [owned](CallSession &call) { call.on_answer(owned.get()); });
+        },
+        hold(shared_), [](gpointer data) { release_hold(data); });
+    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
+void CallSession::on_answer(GstWebRTCSessionDescription *answer)
+{
+    if (!answer) {
+        engine_.send(peer_,
+                     protocol::encode::error({protocol::ErrorCode::MediaError,
+                                              "the device could not answer this offer", "signal"}));
+        return finish("failed");
+    }
+    g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+    GCharPtr text(gst_sdp_message_as_text(answer->sdp));
+    protocol::JsonWriter w;
+    w.begin_object().key("sdp").begin_object().member("type", "answer").member("sdp", text.get());
+    send_signal(w.end_object().end_object().take());
+}
+
+void CallSession::add_remote_candidate(int mline, const std::string &mid,
+                                       const std::string &candidate)
+{
+    if (candidate.empty())
+        return; // end of candidates
+    if (mline < 0) {
+        for (const auto &l : plan_.lines)
+            if (l.mid == mid)
+                mline = static_cast<int>(l.mline);
+        if (mline < 0)
+            return;
+    }
+    if (!remote_set_)
+        pending_candidates_.emplace_back(static_cast<unsigned>(mline), candidate);
+    else
+        g_signal_emit_by_name(webrtc_, "add-ice-candidate", static_cast<guint>(mline),
+                              candidate.c_str());
+}
+
+void CallSession::on_local_candidate(unsigned mline, const std::string &candidate)
+{
+    protocol::JsonWriter w;
+    w.begin_object().key("ice").begin_object().member("candidate", std::string_view(candidate));
+    if (mline < plan_.lines.size())
+        w.member("sdpMid", std::string_view(plan_.lines[mline].mid));
+    w.member("sdpMLineIndex", static_cast<std::int64_t>(mline));
+    send_signal(w.end_object().end_object().take());
+}
+
+void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
+{
+    switch (state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+        if (state_ != "connected") {
+            send_state("connected");
+            // Whoever just connected gets a keyframe now, not at the next interval.
+            for (const auto &l : plan_.lines)
+                if (l.device_sends)
+                    capture_->force_keyframe(l.codec);
+        }
+        break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+        finish("failed");
+        break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+        finish("ended");
+        break;
+    default:
+        break;
+    }
+}
+
+void CallSession::finish(const char *state)
+{
+    if (finished_)
+        return;
+    finished_ = true;
+    send_state(state);
+}
+
+void CallSession::send_state(const char *state)
+{
+    state_ = state;
+    engine_.send(peer_, protocol::encode::call_state(protocol::kDevicePeerId, state));
+}
+
+void CallSession::send_signal(const std::string &data_json)
+{
+    engine_.send(peer_, protocol::encode::signal(protocol::kDevicePeerId, data_json));
+}
+
+CallSession::~CallSession()
+{
+    if (!shared_)
+        return;
+    {
+        std::lock_guard lock(shared_->mutex);
+        shared_->closing = true;
+    }
+    // Stop feeding the call, stop its threads, then give back the mixer inputs.
+    for (auto &[tee, pad] : tee_pads_) {
+        if (GstPad *peer = gst_pad_get_peer(pad)) {
+            gst_pad_unlink(pad, peer);
+            gst_object_unref(peer);
+        }
+        gst_element_release_request_pad(tee, pad);
+        gst_object_unref(pad);
+    }
+    if (bin_) {
+        gst_element_set_state(bin_, GST_STATE_NULL);
+        for (GstPad *pad : shared_->mixer_pads)
+            shared_->playback->release(pad);
+        shared_->mixer_pads.clear();
+        if (GST_OBJECT_PARENT(bin_))
+            gst_bin_remove(GST_BIN(pipeline_), bin_);
+        else
+            gst_object_unref(gst_object_ref_sink(bin_));
+    }
+}
+
+} // namespace callbox::media

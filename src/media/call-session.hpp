@@ -1,0 +1,81 @@
+// CallSession: one browser's call with the device — a webrtcbin answering the browser's
+// offer, send branches tapped off the shared encoders, received streams into playback.
+#pragma once
+
+#include "media/offer-plan.hpp"
+#include "rooms/room-registry.hpp"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace callbox::media {
+
+class CaptureGraph;
+class MediaEngine;
+class PlaybackMixer;
+
+class CallSession
+{
+public:
+    CallSession(MediaEngine &engine, rooms::PeerId peer, std::uint64_t serial);
+    ~CallSession();
+    CallSession(const CallSession &) = delete;
+    CallSession &operator=(const CallSession &) = delete;
+
+    // Builds the call into `pipeline` and starts answering `offer`.
+    bool start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
+               const OfferPlan &plan, const std::string &offer, std::string &error);
+    // A browser candidate; kept until the offer is applied. mline < 0: find it by `mid`.
+    void add_remote_candidate(int mline, const std::string &mid, const std::string &candidate);
+
+    rooms::PeerId peer() const { return peer_; }
+    std::uint64_t serial() const { return serial_; }
+    const std::string &state() const { return state_; }
+    bool finished() const { return finished_; }
+    // Marks the call over with a last call-state for the browser.
+    void finish(const char *state);
+    std::string video_codec() const;
+    GstElement *webrtcbin() const { return webrtc_; }
+
+    struct Counters {
+        std::atomic<std::uint64_t> video_frames_in{0};
+        std::atomic<std::uint64_t> audio_buffers_in{0};
+        std::atomic<std::uint64_t> video_frames_out{0};
+    };
+    const Counters &counters() const;
+
+    struct Shared; // what streaming-thread callbacks may touch
+
+private:
+    bool add_send_branch(const PlannedLine &line, CaptureGraph &capture, std::string &error);
+    void on_remote_description_set();
+    void on_answer(GstWebRTCSessionDescription *answer);
+    void on_local_candidate(unsigned mline, const std::string &candidate);
+    void on_connection_state(GstWebRTCPeerConnectionState state);
+    void send_state(const char *state);
+    void send_signal(const std::string &data_json);
+
+    MediaEngine &engine_;
+    rooms::PeerId peer_;
+    std::uint64_t serial_;
+    std::shared_ptr<Shared> shared_;
+    GstPipeline *pipeline_ = nullptr;
+    CaptureGraph *capture_ = nullptr;
+    GstElement *bin_ = nullptr;
+    GstElement *webrtc_ = nullptr;
+    OfferPlan plan_;
+    std::vector<std::pair<GstElement *, GstPad *>> tee_pads_; // (tee, its request pad)
+    std::vector<std::pair<unsigned, std::string>> pending_candidates_;
+    bool remote_set_ = false;
+    bool finished_ = false;
+    std::string state_ = "connecting";
+};
+
+} // namespace callbox::media

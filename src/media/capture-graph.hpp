@@ -1,0 +1,63 @@
+// CaptureGraph: camera and microphone → one encoder per codec → tees that every call taps.
+#pragma once
+
+#include "media/media-settings.hpp"
+#include "media/offer-plan.hpp"
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace callbox::media {
+
+class CaptureGraph
+{
+public:
+    // Builds the sources and the H.264 and Opus encoders into `pipeline` (not yet playing).
+    static std::unique_ptr<CaptureGraph> create(GstPipeline *pipeline,
+                                                const MediaSettings &settings, std::string &error);
+
+    // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
+    GstElement *tee_for(Codec codec, std::string &error);
+    // Asks `codec`'s encoder for a keyframe now (a caller just connected).
+    void force_keyframe(Codec codec);
+    void set_muted(bool audio, bool video);
+
+    std::uint64_t frames_captured() const { return frames_; }
+    const std::string &video_source() const { return video_source_; }
+    const std::string &audio_source() const { return audio_source_; }
+    bool stamps_clock() const { return stamp_clock_; }
+    // Encoders made so far (one per codec, however many callers).
+    int encoder_count() const;
+
+private:
+    explicit CaptureGraph(GstPipeline *pipeline, const MediaSettings &settings)
+        : pipeline_(pipeline), settings_(settings)
+    {
+    }
+    bool build(std::string &error);
+    GstElement *add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error,
+                            GstPad **encoder_src);
+    static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+
+    GstPipeline *pipeline_;
+    MediaSettings settings_;
+    std::string video_source_;
+    std::string audio_source_;
+    GstElement *raw_tee_ = nullptr;
+    GstElement *h264_tee_ = nullptr;
+    GstElement *vp8_tee_ = nullptr;
+    GstElement *opus_tee_ = nullptr;
+    GstPad *h264_src_ = nullptr; // encoder outputs, where keyframe requests go in
+    GstPad *vp8_src_ = nullptr;
+    GstElement *volume_ = nullptr;
+    GstVideoInfo video_info_;
+    bool stamp_clock_ = false;
+    std::atomic<bool> video_muted_{false};
+    std::atomic<std::uint64_t> frames_{0};
+};
+
+} // namespace callbox::media

@@ -1,0 +1,121 @@
+// Element creation and pipeline-file loading with package-naming errors.
+#include "media/gst-elements.hpp"
+
+#include "util/glib-ptr.hpp"
+
+#include <regex>
+
+namespace callbox::media {
+
+std::string package_for(std::string_view factory)
+{
+    static const std::map<std::string_view, const char *> packages = {
+        {"x264enc", "gstreamer1.0-plugins-ugly"},
+        {"webrtcbin", "gstreamer1.0-plugins-bad"},
+        {"dtlsdec", "gstreamer1.0-plugins-bad"},
+        {"dtlssrtpenc", "gstreamer1.0-plugins-bad"},
+        {"srtpenc", "gstreamer1.0-plugins-bad"},
+        {"h264parse", "gstreamer1.0-plugins-bad"},
+        {"kmssink", "gstreamer1.0-plugins-bad"},
+        {"webrtcdsp", "gstreamer1.0-plugins-bad"},
+        {"webrtcechoprobe", "gstreamer1.0-plugins-bad"},
+        {"nicesrc", "gstreamer1.0-nice"},
+        {"nicesink", "gstreamer1.0-nice"},
+        {"avdec_h264", "gstreamer1.0-libav"},
+        {"clockoverlay", "gstreamer1.0-x"},
+        {"timeoverlay", "gstreamer1.0-x"},
+        {"textoverlay", "gstreamer1.0-x"},
+        {"alsasrc", "gstreamer1.0-alsa"},
+        {"alsasink", "gstreamer1.0-alsa"},
+        {"v4l2src", "gstreamer1.0-plugins-good"},
+        {"v4l2h264enc", "gstreamer1.0-plugins-good (and a board with a V4L2 H.264 encoder)"},
+        {"vp8enc", "gstreamer1.0-plugins-good"},
+        {"vp8dec", "gstreamer1.0-plugins-good"},
+        {"rtph264pay", "gstreamer1.0-plugins-good"},
+        {"rtpvp8pay", "gstreamer1.0-plugins-good"},
+        {"rtpopuspay", "gstreamer1.0-plugins-good"},
+        {"rtpbin", "gstreamer1.0-plugins-good"},
+        {"autovideosink", "gstreamer1.0-plugins-good"},
+        {"autoaudiosink", "gstreamer1.0-plugins-good"},
+    };
+    auto it = packages.find(factory);
+    return it != packages.end() ? it->second : "gstreamer1.0-plugins-base";
+}
+
+GstElement *make_element(const char *factory, const char *name, std::string &error)
+{
+    GstElement *e = gst_element_factory_make(factory, name);
+    if (!e)
+        error = std::string("GStreamer element '") + factory +
+                "' is missing: install the Debian package " + package_for(factory);
+    return e;
+}
+
+GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
+                               const Variables &vars, std::string &error)
+{
+    const std::string path = dir + "/" + name + ".pipeline";
+    GCharPtr contents;
+    {
+        char *text = nullptr;
+        if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) {
+            error = "pipeline file " + path + " is missing";
+            return nullptr;
+        }
+        contents.reset(text);
+    }
+    std::string description;
+    for (std::string_view rest(contents.get()); !rest.empty();) {
+        std::size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        std::size_t first = line.find_first_not_of(" \t");
+        if (first == std::string_view::npos || line[first] == '#')
+            continue;
+        description.append(line).append(" ");
+    }
+    for (const auto &[key, value] : vars) {
+        const std::string token = "@" + key + "@";
+        for (std::size_t pos; (pos = description.find(token)) != std::string::npos;)
+            description.replace(pos, token.size(), value);
+    }
+    if (description.find('@') != std::string::npos &&
+        std::regex_search(description, std::regex("@[A-Z_]+@"))) {
+        error = path + ": unknown @VARIABLE@ in the pipeline";
+        return nullptr;
+    }
+
+    g_autoptr(GError) err = nullptr;
+    g_autoptr(GstParseContext) ctx = gst_parse_context_new();
+    GstElement *bin = gst_parse_bin_from_description_full(description.c_str(), TRUE, ctx,
+                                                          GST_PARSE_FLAG_FATAL_ERRORS, &err);
+    if (!bin) {
+        g_auto(GStrv) missing = gst_parse_context_get_missing_elements(ctx);
+        if (missing && missing[0])
+            error = path + ": GStreamer element '" + missing[0] +
+                    "' is missing: install the Debian package " + package_for(missing[0]);
+        else
+            error = path + ": " + (err ? err->message : "cannot be parsed");
+        return nullptr;
+    }
+    gst_element_set_name(bin, name.c_str());
+    return bin;
+}
+
+bool check_required_elements(std::string &error)
+{
+    for (const char *factory :
+         {"webrtcbin", "nicesrc", "dtlsdec", "rtph264pay", "rtpopuspay", "rtpvp8pay", "x264enc",
+          "opusenc", "vp8enc", "decodebin", "avdec_h264", "compositor", "audiomixer", "tee",
+          "queue", "videoconvert", "videoscale", "audioconvert", "audioresample"}) {
+        g_autoptr(GstElementFactory) f = gst_element_factory_find(factory);
+        if (!f) {
+            error = std::string("GStreamer element '") + factory +
+                    "' is missing: install the Debian package " + package_for(factory);
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace callbox::media

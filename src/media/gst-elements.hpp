@@ -1,0 +1,28 @@
+// Making GStreamer elements with errors a user can act on: a missing element names the
+// Debian package that has it; pipeline files from pipelines/ are loaded with variables.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <map>
+#include <string>
+
+namespace callbox::media {
+
+using Variables = std::map<std::string, std::string>;
+
+// The Debian package that ships GStreamer element `factory`.
+std::string package_for(std::string_view factory);
+
+// A new element, or nullptr with `error` naming the package to install.
+GstElement *make_element(const char *factory, const char *name, std::string &error);
+
+// Reads `dir/name.pipeline` (gst-launch syntax, # comments, @VARIABLE@s) into a bin with
+// ghost pads; nullptr with a message naming the file (and the package, for a missing element).
+GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
+                               const Variables &vars, std::string &error);
+
+// Checks that every element callbox's media path needs is installed.
+bool check_required_elements(std::string &error);
+
+} // namespace callbox::media

@@ -1,0 +1,275 @@
+// MediaEngine: offers in, answers out; the pipeline runs only while a call exists (no call,
+// no camera); a pipeline error ends the calls it hit and leaves the daemon running.
+#include "media/media-engine.hpp"
+
+#include "media/call-session.hpp"
+#include "media/gst-elements.hpp"
+#include "protocol/encode.hpp"
+#include "protocol/json-reader.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(engine_debug);
+#define GST_CAT_DEFAULT engine_debug
+
+namespace callbox::media {
+
+using protocol::JsonValue;
+
+MediaEngine::MediaEngine(MediaSettings settings, rooms::Outbox &outbox,
+                         rooms::RoomRegistry &registry)
+    : settings_(std::move(settings)), outbox_(outbox), registry_(registry),
+      context_(g_main_context_ref_thread_default())
+{
+    GST_DEBUG_CATEGORY_INIT(engine_debug, "callbox-media", 0, "callbox media engine");
+}
+
+MediaEngine::~MediaEngine()
+{
+    calls_.clear();
+    stop_pipeline();
+    g_main_context_unref(context_);
+}
+
+bool MediaEngine::init(std::string &error)
+{
+    registry_.set_device_media(!settings_.audio_muted, !settings_.video_muted);
+    if (!check_required_elements(error)) {
+        init_error_ = error;
+        return false;
+    }
+    // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
+    // the main thread, so the first call does not wait for it.
+    g_thread_unref(g_thread_new(
+        "dtls-warmup",
+        [](gpointer) -> gpointer {
+            if (GstElement *e = gst_element_factory_make("dtlsdec", nullptr))
+                gst_object_unref(gst_object_ref_sink(e));
+            return nullptr;
+        },
+        nullptr));
+    return true;
+}
+
+void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> job)
+{
+    struct Job {
+        MediaEngine *engine;
+        std::uint64_t serial;
+        std::function<void(CallSession &)> fn;
+    };
+    GSource *source = g_idle_source_new();
+    g_source_set_priority(source, G_PRIORITY_HIGH);
+    g_source_set_callback(
+        source,
+        [](gpointer data) -> gboolean {
+            auto *job = static_cast<Job *>(data);
+            if (CallSession *call = job->engine->find(job->serial)) {
+                job->fn(*call);
+                job->engine->remove_finished();
+            }
+            return G_SOURCE_REMOVE;
+        },
+        new Job{this, serial, std::move(job)},
+        [](gpointer data) { delete static_cast<Job *>(data); });
+    g_source_attach(source, context_);
+    g_source_unref(source);
+}
+
+CallSession *MediaEngine::find(std::uint64_t serial)
+{
+    for (auto &[peer, call] : calls_)
+        if (call->serial() == serial)
+            return call.get();
+    return nullptr;
+}
+
+void MediaEngine::refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message)
+{
+    outbox_.send(to, protocol::encode::error({code, std::move(message), "signal"}));
+}
+
+void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
+{
+    std::string why;
+    auto data = protocol::read_json(data_json, why);
+    if (!data)
+        return; // the protocol layer checked it already
+    if (data->get("bye"))
+        return end_call(from, "ended");
+
+    if (const JsonValue *ice = data->get("ice")) {
+        auto it = calls_.find(from);
+        if (it == calls_.end())
+            return;
+        const JsonValue *index = ice->get("sdpMLineIndex");
+        const JsonValue *mid = ice->get("sdpMid");
+        it->second->add_remote_candidate(
+            index && index->is_integer ? static_cast<int>(index->integer) : -1,
+            mid && mid->is(JsonValue::Type::String) ? mid->string : "",
+            ice->get("candidate")->string);
+        return;
+    }
+
+    const JsonValue *sdp = data->get("sdp");
+    if (!init_error_.empty())
+        return refuse(from, protocol::ErrorCode::MediaError,
+                      "the device cannot call: " + init_error_);
+    if (sdp->get("type")->string != "offer")
+        return refuse(from, protocol::ErrorCode::MediaError,
+                      "the device answers calls; send it an offer, not an answer");
+    if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
+        return refuse(from, protocol::ErrorCode::Busy,
+                      "the device is already in " + std::to_string(calls_.size()) +
+                          " calls; try again later");
+    const std::string &offer = sdp->get("sdp")->string;
+    OfferPlan plan = plan_offer(offer, why);
+    if (!why.empty())
+        return refuse(from, protocol::ErrorCode::MediaError, why);
+    if (!pipeline_ && !start_pipeline(why)) {
+        g_warning("media: %s", why.c_str());
+        degraded_ = true;
+        return refuse(from, protocol::ErrorCode::MediaError, "the device cannot call: " + why);
+    }
+    auto call = std::make_unique<CallSession>(*this, from, next_serial_++);
+    outbox_.send(from, protocol::encode::call_state(protocol::kDevicePeerId, "connecting"));
+    if (!call->start(pipeline_, *capture_, *playback_, plan, offer, why)) {
+        g_warning("media: call with %s: %s", rooms::RoomRegistry::peer_name(from).c_str(),
+                  why.c_str());
+        refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
+        call->finish("failed");
+        call.reset();
+        if (calls_.empty())
+            stop_pipeline();
+        return;
+    }
+    calls_.emplace(from, std::move(call));
+}
+
+void MediaEngine::peer_gone(rooms::PeerId peer)
+{
+    end_call(peer, "ended");
+}
+
+void MediaEngine::end_call(rooms::PeerId peer, const char *state)
+{
+    auto it = calls_.find(peer);
+    if (it == calls_.end())
+        return;
+    it->second->finish(state);
+    calls_.erase(it);
+    if (calls_.empty())
+        stop_pipeline();
+}
+
+void MediaEngine::remove_finished()
+{
+    std::erase_if(calls_, [](const auto &entry) { return entry.second->finished(); });
+    if (calls_.empty())
+        stop_pipeline();
+}
+
+bool MediaEngine::start_pipeline(std::string &error)
+{
+    pipeline_ = GST_PIPELINE(gst_pipeline_new("callbox-media"));
+    capture_ = CaptureGraph::create(pipeline_, settings_, error);
+    if (capture_)
+        playback_ = PlaybackMixer::create(pipeline_, settings_, error);
+    if (!playback_) {
+        stop_pipeline();
+        return false;
+    }
+    GstBus *bus = gst_pipeline_get_bus(pipeline_);
+    bus_watch_ = gst_bus_add_watch(
+        bus,
+        [](GstBus *, GstMessage *message, gpointer self) -> gboolean {
+            static_cast<MediaEngine *>(self)->on_bus_message(message);
+            return G_SOURCE_CONTINUE;
+        },
+        this);
+    gst_object_unref(bus);
+    if (gst_element_set_state(GST_ELEMENT(pipeline_), GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE) {
+        error = "the capture pipeline does not start (is the camera or microphone busy?)";
+        stop_pipeline();
+        return false;
+    }
+    g_message("media: capturing (%s camera, %s microphone)", capture_->video_source().c_str(),
+              capture_->audio_source().c_str());
+    return true;
+}
+
+void MediaEngine::stop_pipeline()
+{
+    if (!pipeline_)
+        return;
+    gst_element_set_state(GST_ELEMENT(pipeline_), GST_STATE_NULL);
+    if (bus_watch_)
+        g_source_remove(bus_watch_);
+    bus_watch_ = 0;
+    capture_.reset();
+    playback_.reset();
+    gst_object_unref(pipeline_);
+    pipeline_ = nullptr;
+    g_message("media: no call, capture stopped");
+}
+
+void MediaEngine::on_bus_message(GstMessage *message)
+{
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING) {
+        g_autoptr(GError) err = nullptr;
+        gst_message_parse_warning(message, &err, nullptr);
+        GST_WARNING("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), err->message);
+        return;
+    }
+    if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
+        return;
+    g_autoptr(GError) err = nullptr;
+    g_autofree char *debug = nullptr;
+    gst_message_parse_error(message, &err, &debug);
+    g_warning("media: %s failed: %s (%s)", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), err->message,
+              debug ? debug : "");
+    GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_), GST_DEBUG_GRAPH_SHOW_ALL,
+                                      "callbox-error");
+    // Which call does the failing element belong to? Its ancestor right under the pipeline.
+    GstObject *top = GST_MESSAGE_SRC(message);
+    while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_))
+        top = GST_OBJECT_PARENT(top);
+    for (auto &[peer, call] : calls_)
+        if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
+            refuse(peer, protocol::ErrorCode::MediaError,
+                   std::string("the call broke: ") + err->message);
+            return end_call(peer, "failed");
+        }
+    // The shared part failed: every call ends, and the next call starts afresh.
+    degraded_ = true;
+    ++pipeline_restarts_;
+    for (auto &[peer, call] : calls_) {
+        refuse(peer, protocol::ErrorCode::MediaError,
+               std::string("the device's media failed: ") + err->message);
+        call->finish("failed");
+    }
+    calls_.clear();
+    stop_pipeline();
+}
+
+void MediaEngine::set_muted(bool audio, bool video)
+{
+    settings_.audio_muted = audio;
+    settings_.video_muted = video;
+    if (capture_)
+        capture_->set_muted(audio, video);
+    registry_.set_device_media(!audio, !video);
+}
+
+std::vector<CallInfo> MediaEngine::calls() const
+{
+    std::vector<CallInfo> out;
+    for (const auto &[peer, call] : calls_) {
+        const auto &c = call->counters();
+        out.push_back({rooms::RoomRegistry::peer_name(peer), call->state(), call->video_codec(),
+                       c.video_frames_in, c.audio_buffers_in, c.video_frames_out,
+                       call->webrtcbin()});
+    }
+    return out;
+}
+
+} // namespace callbox::media

@@ -1,0 +1,88 @@
+// MediaEngine: the device as a call peer — one pipeline while anyone is in a call (capture,
+// encoders, playback), one CallSession per browser, signalling in and out.
+#pragma once
+
+#include "media/capture-graph.hpp"
+#include "media/media-settings.hpp"
+#include "media/playback-mixer.hpp"
+#include "rooms/room-registry.hpp"
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace callbox::media {
+
+class CallSession;
+
+struct CallInfo {
+    std::string peer;
+    std::string state;
+    std::string video_codec;
+    std::uint64_t video_frames_in = 0;
+    std::uint64_t audio_buffers_in = 0;
+    std::uint64_t video_frames_out = 0;
+    GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
+};
+
+class MediaEngine final : public rooms::DevicePeer
+{
+public:
+    MediaEngine(MediaSettings settings, rooms::Outbox &outbox, rooms::RoomRegistry &registry);
+    ~MediaEngine() override;
+
+    // Checks plugins and warms up DTLS; false with a message naming what to install.
+    bool init(std::string &error);
+
+    void signal(rooms::PeerId from, std::string_view data_json) override;
+    void peer_gone(rooms::PeerId peer) override;
+
+    void set_muted(bool audio, bool video);
+    bool audio_muted() const { return settings_.audio_muted; }
+    bool video_muted() const { return settings_.video_muted; }
+
+    std::size_t call_count() const { return calls_.size(); }
+    std::vector<CallInfo> calls() const;
+    bool capturing() const { return pipeline_ != nullptr; }
+    int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
+    std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
+    // "running", or "degraded" after a pipeline error until the next successful call.
+    const char *health() const
+    {
+        return degraded_ || !init_error_.empty() ? "degraded" : "running";
+    }
+
+    // For CallSession: runs `job` on the main loop if the call `serial` still exists then.
+    void post(std::uint64_t serial, std::function<void(CallSession &)> job);
+    void send(rooms::PeerId to, const std::string &json) { outbox_.send(to, json); }
+    const MediaSettings &settings() const { return settings_; }
+
+private:
+    CallSession *find(std::uint64_t serial);
+    void end_call(rooms::PeerId peer, const char *state);
+    void remove_finished();
+    bool start_pipeline(std::string &error);
+    void stop_pipeline();
+    void on_bus_message(GstMessage *message);
+    void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
+
+    MediaSettings settings_;
+    rooms::Outbox &outbox_;
+    rooms::RoomRegistry &registry_;
+    GMainContext *context_;
+    GstPipeline *pipeline_ = nullptr;
+    guint bus_watch_ = 0;
+    std::unique_ptr<CaptureGraph> capture_;
+    std::unique_ptr<PlaybackMixer> playback_;
+    std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
+    std::uint64_t next_serial_ = 1;
+    std::uint64_t pipeline_restarts_ = 0;
+    bool degraded_ = false;
+    std::string init_error_; // why calls cannot work at all (a missing plugin)
+};
+
+} // namespace callbox::media
