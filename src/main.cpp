@@ -155,6 +155,12 @@ public:
                     .member("video_frames_in", c.video_frames_in)
                     .member("audio_buffers_in", c.audio_buffers_in)
                     .member("video_frames_out", c.video_frames_out)
+                    .key("clock_latency_ms")
+                    .begin_object()
+                    .member("median", c.clock_latency_median_ms)
+                    .member("p95", c.clock_latency_p95_ms)
+                    .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
+                    .end_object()
                     .end_object();
         }
 #endif

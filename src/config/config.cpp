@@ -155,6 +155,8 @@ const std::vector<Key> &keys()
         {"media", "max_calls", media_uint(&media::MediaSettings::max_calls, 1, 64)},
         {"media", "clock_pattern",
          media_string(&media::MediaSettings::clock_pattern, {"auto", "on", "off"})},
+        {"media", "encoders",
+         media_string(&media::MediaSettings::encoders, {"shared", "per-call"})},
         {"media", "ice_addresses",
          [](Config &c, const std::string &v) {
              return parse_addresses(v, c.media.ice_addresses);

@@ -3,6 +3,7 @@
 #include "media/call-session.hpp"
 
 #include "media/capture-graph.hpp"
+#include "media/clock-pattern.hpp"
 #include "media/gst-elements.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
@@ -11,6 +12,10 @@
 #include "util/glib-ptr.hpp"
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <deque>
 
 GST_DEBUG_CATEGORY_STATIC(call_debug);
 #define GST_CAT_DEFAULT call_debug
@@ -26,6 +31,11 @@ struct CallSession::Shared {
     bool closing = false;
     std::vector<GstPad *> mixer_pads; // requested from the playback mixer
     Counters counters;
+    // The browser's clock pattern, read from decoded frames (newest last, at most 512).
+    std::mutex clock_mutex;
+    GstVideoInfo video_info;
+    bool video_info_valid = false;
+    std::deque<double> clock_latencies;
 };
 
 namespace {
@@ -58,6 +68,47 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
     return GST_PAD_PROBE_OK;
 }
 
+// Reads the browser's clock pattern, if it sends one, from each decoded frame.
+GstPadProbeReturn read_browser_clock(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    CallSession::Shared &s = held(data);
+    std::lock_guard lock(s.clock_mutex);
+    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+            GstCaps *caps = nullptr;
+            gst_event_parse_caps(event, &caps);
+            s.video_info_valid = gst_video_info_from_caps(&s.video_info, caps) &&
+                                 GST_VIDEO_INFO_WIDTH(&s.video_info) >= 592 &&
+                                 GST_VIDEO_INFO_IS_YUV(&s.video_info);
+        }
+        return GST_PAD_PROBE_OK;
+    }
+    if (!s.video_info_valid)
+        return GST_PAD_PROBE_OK;
+    GstVideoFrame frame;
+    if (!gst_video_frame_map(&frame, &s.video_info, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ))
+        return GST_PAD_PROBE_OK;
+    auto *y = static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    I420View view{y,
+                  y,
+                  y,
+                  GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
+                  0,
+                  0,
+                  GST_VIDEO_FRAME_WIDTH(&frame),
+                  GST_VIDEO_FRAME_HEIGHT(&frame)};
+    if (auto stamp = read_clock_pattern(view)) {
+        const double latency =
+            static_cast<double>(g_get_real_time()) / 1000.0 - static_cast<double>(stamp->time_ms);
+        s.clock_latencies.push_back(latency);
+        if (s.clock_latencies.size() > 512)
+            s.clock_latencies.pop_front();
+    }
+    gst_video_frame_unmap(&frame);
+    return GST_PAD_PROBE_OK;
+}
+
 // A decoded stream from the browser: queue → ghost pad → compositor or audio mixer.
 void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
 {
@@ -83,6 +134,12 @@ void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
     GstPad *queue_src = gst_element_get_static_pad(queue, "src");
     gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
                       video ? &s.counters.video_frames_in : &s.counters.audio_buffers_in, nullptr);
+    if (video)
+        gst_pad_add_probe(queue_src,
+                          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                          read_browser_clock, hold(*static_cast<SharedPtr *>(data)),
+                          [](gpointer d) { release_hold(d); });
     GstPad *ghost = gst_ghost_pad_new(nullptr, queue_src);
     gst_object_unref(queue_src);
     gst_pad_set_active(ghost, TRUE);
@@ -123,6 +180,19 @@ CallSession::CallSession(MediaEngine &engine, rooms::PeerId peer, std::uint64_t 
 const CallSession::Counters &CallSession::counters() const
 {
     return shared_->counters;
+}
+
+CallSession::ClockLatency CallSession::clock_latency() const
+{
+    std::vector<double> v;
+    {
+        std::lock_guard lock(shared_->clock_mutex);
+        v.assign(shared_->clock_latencies.begin(), shared_->clock_latencies.end());
+    }
+    if (v.empty())
+        return {};
+    std::sort(v.begin(), v.end());
+    return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 95 / 100)], v.size()};
 }
 
 std::string CallSession::video_codec() const
@@ -251,7 +321,8 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
     gst_bin_add_many(GST_BIN(bin_), queue, pay, filter, nullptr);
     gst_element_link_many(queue, pay, filter, nullptr);
 
-    GstPad *sink = gst_element_request_pad_simple(webrtc_, "sink_%u");
+    // Named after the m-line it serves, so webrtcbin pairs it with that line of the offer.
+    GstPad *sink = gst_element_request_pad_simple(webrtc_, ("sink_" + std::to_string(line.mline)).c_str());
     GstPad *filter_src = gst_element_get_static_pad(filter, "src");
     const bool linked = gst_pad_link(filter_src, sink) == GST_PAD_LINK_OK;
     gst_object_unref(filter_src);
@@ -369,9 +440,8 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
         if (state_ != "connected") {
             send_state("connected");
             // Whoever just connected gets a keyframe now, not at the next interval.
-            for (const auto &l : plan_.lines)
-                if (l.device_sends)
-                    capture_->force_keyframe(l.codec);
+            for (const auto &[tee, pad] : tee_pads_)
+                capture_->force_keyframe(tee);
         }
         break;
     case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:

@@ -51,6 +51,14 @@ public:
     };
     const Counters &counters() const;
 
+    // Latency of the browser's clock pattern (CLOCKPATTERN.md) as decoded by the device.
+    struct ClockLatency {
+        double median_ms = 0;
+        double p95_ms = 0;
+        std::size_t samples = 0;
+    };
+    ClockLatency clock_latency() const;
+
     struct Shared; // what streaming-thread callbacks may touch
 
 private:
@@ -73,6 +81,8 @@ private:
     OfferPlan plan_;
     std::vector<std::pair<GstElement *, GstPad *>> tee_pads_; // (tee, its request pad)
     std::vector<std::pair<unsigned, std::string>> pending_candidates_;
+    GstWebRTCSessionDescription *offer_ = nullptr; // until applied
+    int caps_pending_ = 0;                         // send branches still without caps
     bool remote_set_ = false;
     bool finished_ = false;
     std::string state_ = "connecting";

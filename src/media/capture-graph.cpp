@@ -104,13 +104,7 @@ bool CaptureGraph::build(std::string &error)
     gst_pad_add_probe(stamp_pad, GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame, this, nullptr);
     gst_object_unref(stamp_pad);
 
-    h264_tee_ =
-        add_encoder(s.video_encoder == "v4l2h264" ||
-                            (s.video_encoder == "auto" && gst_element_factory_find("v4l2h264enc"))
-                        ? "video-encoder-v4l2h264"
-                        : "video-encoder-x264",
-                    raw_tee_, error, &h264_src_);
-    if (!h264_tee_)
+    if (s.encoders == "shared" && !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_, error)))
         return false;
 
     GstElement *asrc =
@@ -124,19 +118,27 @@ bool CaptureGraph::build(std::string &error)
         return false;
     g_object_set(volume_, "mute", s.audio_muted, nullptr);
     gst_bin_add_many(bin, aconvert, volume_, nullptr);
-    GstElement *audio_tee = make_element("tee", "audio-source-tee", error);
-    if (!audio_tee)
+    audio_tee_ = make_element("tee", "audio-source-tee", error);
+    if (!audio_tee_)
         return false;
-    g_object_set(audio_tee, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add(bin, audio_tee);
-    if (!link_chain({asrc, aconvert, volume_, audio_tee}, error))
+    g_object_set(audio_tee_, "allow-not-linked", TRUE, nullptr);
+    gst_bin_add(bin, audio_tee_);
+    if (!link_chain({asrc, aconvert, volume_, audio_tee_}, error))
         return false;
-    opus_tee_ = add_encoder("audio-encoder-opus", audio_tee, error, nullptr);
-    return opus_tee_ != nullptr;
+    return s.encoders != "shared" ||
+           (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_, error)) != nullptr;
+}
+
+const char *CaptureGraph::h264_encoder_file() const
+{
+    const bool hardware =
+        settings_.video_encoder == "v4l2h264" ||
+        (settings_.video_encoder == "auto" && gst_element_factory_find("v4l2h264enc") != nullptr);
+    return hardware ? "video-encoder-v4l2h264" : "video-encoder-x264";
 }
 
 GstElement *CaptureGraph::add_encoder(const std::string &file, GstElement *upstream_tee,
-                                      std::string &error, GstPad **encoder_src)
+                                      std::string &error)
 {
     const MediaSettings &s = settings_;
     const Variables vars = {
@@ -147,8 +149,10 @@ GstElement *CaptureGraph::add_encoder(const std::string &file, GstElement *upstr
     GstElement *encoder = load_pipeline_file(s.pipelines_dir, file, vars, error);
     if (!encoder)
         return nullptr;
-    GstElement *queue = make_element("queue", (file + "-queue").c_str(), error);
-    GstElement *tee = queue ? make_element("tee", (file + "-tee").c_str(), error) : nullptr;
+    const std::string name = file + "-" + std::to_string(encoders_);
+    gst_element_set_name(encoder, name.c_str());
+    GstElement *queue = make_element("queue", (name + "-queue").c_str(), error);
+    GstElement *tee = queue ? make_element("tee", (name + "-tee").c_str(), error) : nullptr;
     if (!tee) {
         gst_object_unref(gst_object_ref_sink(encoder));
         if (queue)
@@ -164,22 +168,29 @@ GstElement *CaptureGraph::add_encoder(const std::string &file, GstElement *upstr
         return nullptr;
     for (GstElement *e : {tee, encoder, queue})
         gst_element_sync_state_with_parent(e);
-    if (encoder_src)
-        *encoder_src = gst_element_get_static_pad(encoder, "src");
-    GST_INFO("encoder %s added", file.c_str());
+    GstPad *src = gst_element_get_static_pad(encoder, "src");
+    encoder_src_[tee] = src;
+    gst_object_unref(src); // the encoder bin keeps it
+    ++encoders_;
+    GST_INFO("encoder %s added", name.c_str());
     return tee;
 }
 
 GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
 {
+    // Shared: one encoder per codec, made once. Per call (the naive baseline for the
+    // benchmark): a new encoder every time, kept until capture stops.
+    const bool shared = settings_.encoders == "shared";
     switch (codec) {
     case Codec::H264:
-        return h264_tee_;
+        return shared ? h264_tee_ : add_encoder(h264_encoder_file(), raw_tee_, error);
     case Codec::Opus:
-        return opus_tee_;
+        return shared ? opus_tee_ : add_encoder("audio-encoder-opus", audio_tee_, error);
     case Codec::VP8:
+        if (!shared)
+            return add_encoder("video-encoder-vp8", raw_tee_, error);
         if (!vp8_tee_)
-            vp8_tee_ = add_encoder("video-encoder-vp8", raw_tee_, error, &vp8_src_);
+            vp8_tee_ = add_encoder("video-encoder-vp8", raw_tee_, error);
         return vp8_tee_;
     case Codec::None:
         break;
@@ -190,15 +201,15 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
 
 int CaptureGraph::encoder_count() const
 {
-    return (h264_tee_ != nullptr) + (vp8_tee_ != nullptr) + (opus_tee_ != nullptr);
+    return encoders_;
 }
 
-void CaptureGraph::force_keyframe(Codec codec)
+void CaptureGraph::force_keyframe(GstElement *tee)
 {
-    GstPad *pad = codec == Codec::H264 ? h264_src_ : codec == Codec::VP8 ? vp8_src_ : nullptr;
-    if (pad)
+    auto it = encoder_src_.find(tee);
+    if (it != encoder_src_.end())
         gst_pad_send_event(
-            pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+            it->second, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 void CaptureGraph::set_muted(bool audio, bool video)

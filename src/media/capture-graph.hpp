@@ -8,6 +8,7 @@
 #include <gst/video/video.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,8 @@ public:
 
     // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
     GstElement *tee_for(Codec codec, std::string &error);
-    // Asks `codec`'s encoder for a keyframe now (a caller just connected).
-    void force_keyframe(Codec codec);
+    // Asks the encoder feeding `tee` for a keyframe now (a caller just connected).
+    void force_keyframe(GstElement *tee);
     void set_muted(bool audio, bool video);
 
     std::uint64_t frames_captured() const { return frames_; }
@@ -39,8 +40,8 @@ private:
     {
     }
     bool build(std::string &error);
-    GstElement *add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error,
-                            GstPad **encoder_src);
+    GstElement *add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
+    const char *h264_encoder_file() const;
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
     GstPipeline *pipeline_;
@@ -48,11 +49,12 @@ private:
     std::string video_source_;
     std::string audio_source_;
     GstElement *raw_tee_ = nullptr;
+    GstElement *audio_tee_ = nullptr;
     GstElement *h264_tee_ = nullptr;
     GstElement *vp8_tee_ = nullptr;
     GstElement *opus_tee_ = nullptr;
-    GstPad *h264_src_ = nullptr; // encoder outputs, where keyframe requests go in
-    GstPad *vp8_src_ = nullptr;
+    int encoders_ = 0;
+    std::map<GstElement *, GstPad *> encoder_src_; // tee → its encoder's output (keyframes)
     GstElement *volume_ = nullptr;
     GstVideoInfo video_info_;
     bool stamp_clock_ = false;

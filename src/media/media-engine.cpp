@@ -49,14 +49,14 @@ bool MediaEngine::init(std::string &error)
     return true;
 }
 
-void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> job)
+void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms)
 {
     struct Job {
         MediaEngine *engine;
         std::uint64_t serial;
         std::function<void(CallSession &)> fn;
     };
-    GSource *source = g_idle_source_new();
+    GSource *source = delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new();
     g_source_set_priority(source, G_PRIORITY_HIGH);
     g_source_set_callback(
         source,
@@ -265,9 +265,10 @@ std::vector<CallInfo> MediaEngine::calls() const
     std::vector<CallInfo> out;
     for (const auto &[peer, call] : calls_) {
         const auto &c = call->counters();
+        const auto clock = call->clock_latency();
         out.push_back({rooms::RoomRegistry::peer_name(peer), call->state(), call->video_codec(),
-                       c.video_frames_in, c.audio_buffers_in, c.video_frames_out,
-                       call->webrtcbin()});
+                       c.video_frames_in, c.audio_buffers_in, c.video_frames_out, clock.median_ms,
+                       clock.p95_ms, clock.samples, call->webrtcbin()});
     }
     return out;
 }

@@ -26,6 +26,9 @@ struct CallInfo {
     std::uint64_t video_frames_in = 0;
     std::uint64_t audio_buffers_in = 0;
     std::uint64_t video_frames_out = 0;
+    double clock_latency_median_ms = 0; // the browser's clock pattern, when it sends one
+    double clock_latency_p95_ms = 0;
+    std::size_t clock_latency_samples = 0;
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
 };
 
@@ -56,8 +59,9 @@ public:
         return degraded_ || !init_error_.empty() ? "degraded" : "running";
     }
 
-    // For CallSession: runs `job` on the main loop if the call `serial` still exists then.
-    void post(std::uint64_t serial, std::function<void(CallSession &)> job);
+    // For CallSession: runs `job` on the main loop (after `delay_ms`) if the call `serial`
+    // still exists then.
+    void post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms = 0);
     void send(rooms::PeerId to, const std::string &json) { outbox_.send(to, json); }
     const MediaSettings &settings() const { return settings_; }
 

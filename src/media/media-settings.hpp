@@ -23,6 +23,7 @@ struct MediaSettings {
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;
     std::string clock_pattern = "auto";     // auto (test source only) | on | off
+    std::string encoders = "shared";        // shared | per-call (the naive way, for benchmarks)
     std::vector<std::string> ice_addresses; // empty: every address libnice finds
     bool audio_muted = false;
     bool video_muted = false;

@@ -3,11 +3,9 @@
 
 #include "protocol/json-writer.hpp"
 
-namespace callbox::protocol::encode
-{
+namespace callbox::protocol::encode {
 
-namespace
-{
+namespace {
 
 void write_peer(JsonWriter &w, const PeerInfo &peer, bool mark_device = false)
 {

@@ -6,8 +6,7 @@
 #include <span>
 #include <vector>
 
-namespace callbox::protocol::encode
-{
+namespace callbox::protocol::encode {
 
 std::string welcome(std::string_view id, std::string_view device_name,
                     std::span<const RoomCount> rooms);

@@ -5,8 +5,7 @@
 
 #include <charconv>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 const JsonValue *JsonValue::get(std::string_view key) const
 {
@@ -16,8 +15,7 @@ const JsonValue *JsonValue::get(std::string_view key) const
     return nullptr;
 }
 
-namespace
-{
+namespace {
 
 class Reader
 {

@@ -9,8 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 struct JsonValue {
     enum class Type { Null, Bool, Number, String, Array, Object };

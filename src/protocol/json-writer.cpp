@@ -2,9 +2,9 @@
 #include "protocol/json-writer.hpp"
 
 #include <charconv>
+#include <cmath>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 void JsonWriter::separate()
 {
@@ -75,6 +75,20 @@ JsonWriter &JsonWriter::value(std::uint64_t number)
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
     out_.append(buf, end);
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter &JsonWriter::value(double number)
+{
+    separate();
+    char buf[64];
+    if (std::isfinite(number)) {
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number, std::chars_format::fixed, 2);
+        out_.append(buf, end);
+    } else {
+        out_ += "null";
+    }
     need_comma_ = true;
     return *this;
 }

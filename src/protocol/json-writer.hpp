@@ -5,8 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 class JsonWriter
 {
@@ -22,6 +21,7 @@ public:
     JsonWriter &value(std::uint64_t number);
     JsonWriter &value(int number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter &value(bool flag);
+    JsonWriter &value(double number); // two decimals; NaN and infinities as null
     // Inserts already-serialised JSON (a relayed signalling payload, a stored message).
     JsonWriter &raw(std::string_view json);
 

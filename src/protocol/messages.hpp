@@ -8,8 +8,7 @@
 #include <type_traits>
 #include <variant>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 inline constexpr int kVersion = 1;
 inline constexpr std::size_t kMaxMessageBytes = 65536;

@@ -5,11 +5,9 @@
 
 #include <array>
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
-namespace
-{
+namespace {
 
 using Type = JsonValue::Type;
 

@@ -3,8 +3,7 @@
 
 #include "protocol/messages.hpp"
 
-namespace callbox::protocol
-{
+namespace callbox::protocol {
 
 class MessageParser
 {

@@ -7,8 +7,7 @@
 
 using namespace callbox::config;
 
-namespace
-{
+namespace {
 
 class ConfigFile : public ::testing::Test
 {

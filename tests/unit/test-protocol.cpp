@@ -7,8 +7,7 @@
 
 using namespace callbox::protocol;
 
-namespace
-{
+namespace {
 
 ParseResult parse(std::string_view text)
 {

@@ -8,8 +8,7 @@
 using namespace callbox;
 using store::ChatStore;
 
-namespace
-{
+namespace {
 
 class Store : public ::testing::Test
 {

@@ -1,0 +1,317 @@
+// Media tests without a browser: the capture graph into fakesink, and a GStreamer webrtcbin
+// "browser" calling the daemon's MediaEngine back to back through its own answer path.
+#include "media/capture-graph.hpp"
+#include "media/media-engine.hpp"
+#include "protocol/json-reader.hpp"
+#include "protocol/json-writer.hpp"
+#include "rooms/room-registry.hpp"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+using namespace callbox;
+using protocol::JsonValue;
+
+namespace {
+
+media::MediaSettings test_settings()
+{
+    media::MediaSettings s;
+    const char *dir = g_getenv("CALLBOX_PIPELINES_DIR");
+    s.pipelines_dir = dir ? dir : "pipelines";
+    s.video_source = "test";
+    s.audio_source = "test";
+    s.width = 640;
+    s.height = 480;
+    s.ice_addresses = {"127.0.0.1"};
+    return s;
+}
+
+// Runs the main loop until `done` holds or `seconds` pass; true when it held.
+bool wait_for(const std::function<bool()> &done, int seconds)
+{
+    const gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    while (!done() && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(nullptr, FALSE), g_usleep(1000);
+    return done();
+}
+
+GstPadProbeReturn count(GstPad *, GstPadProbeInfo *, gpointer counter)
+{
+    ++*static_cast<std::uint64_t *>(counter);
+    return GST_PAD_PROBE_OK;
+}
+
+struct NoLog : rooms::ChatLog {
+    bool append(protocol::ChatRecord &, std::string &) override { return true; }
+    std::vector<protocol::ChatRecord> latest(std::string_view, std::size_t) override { return {}; }
+};
+
+// A webrtcbin playing the browser: offers, trickles, counts what the device sends.
+class FakeBrowser : public rooms::Outbox
+{
+public:
+    explicit FakeBrowser(const char *description)
+    {
+        GError *error = nullptr;
+        pipeline = gst_parse_launch_full(description, nullptr, GST_PARSE_FLAG_PLACE_IN_BIN, &error);
+        EXPECT_TRUE(pipeline) << (error ? error->message : "");
+        webrtc = gst_bin_get_by_name(GST_BIN(pipeline), "browser");
+        GstWebRTCICE *ice = nullptr;
+        g_object_get(webrtc, "ice-agent", &ice, nullptr);
+        gboolean ok = FALSE;
+        g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+        gst_object_unref(ice);
+        g_signal_connect(webrtc, "on-ice-candidate",
+                         G_CALLBACK(+[](GstElement *, guint mline, char *c, FakeBrowser *self) {
+                             std::string candidate = c;
+                             g_idle_add_once(
+                                 [](gpointer p) {
+                                     auto *job = static_cast<std::function<void()> *>(p);
+                                     (*job)();
+                                     delete job;
+                                 },
+                                 new std::function<void()>([self, mline, candidate] {
+                                     protocol::JsonWriter w;
+                                     w.begin_object()
+                                         .key("ice")
+                                         .begin_object()
+                                         .member("candidate", std::string_view(candidate))
+                                         .member("sdpMLineIndex", static_cast<std::int64_t>(mline))
+                                         .end_object()
+                                         .end_object();
+                                     if (self->engine)
+                                         self->engine->signal(1, w.take());
+                                 }));
+                         }),
+                         this);
+        g_signal_connect(webrtc, "pad-added",
+                         G_CALLBACK(+[](GstElement *, GstPad *pad, FakeBrowser *self) {
+                             if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+                                 return;
+                             GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+                             gst_bin_add(GST_BIN(self->pipeline), sink);
+                             gst_element_sync_state_with_parent(sink);
+                             GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
+                             gst_pad_link(pad, sinkpad);
+                             gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, count,
+                                               &self->packets_from_device, nullptr);
+                             gst_object_unref(sinkpad);
+                         }),
+                         this);
+    }
+
+    ~FakeBrowser() override
+    {
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_object_unref(webrtc);
+        gst_object_unref(pipeline);
+    }
+
+    // Starts the pipeline and sends the offer to the device once webrtcbin made it.
+    void call()
+    {
+        gst_element_set_state(pipeline, GST_STATE_PLAYING);
+        GstPromise *promise = gst_promise_new_with_change_func(
+            [](GstPromise *p, gpointer data) {
+                auto *self = static_cast<FakeBrowser *>(data);
+                GstWebRTCSessionDescription *offer = nullptr;
+                gst_structure_get(gst_promise_get_reply(p), "offer",
+                                  GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+                g_signal_emit_by_name(self->webrtc, "set-local-description", offer, nullptr);
+                char *text = gst_sdp_message_as_text(offer->sdp);
+                self->offer_sdp = text;
+                g_free(text);
+                gst_webrtc_session_description_free(offer);
+            },
+            this, nullptr);
+        g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
+        gst_promise_unref(promise);
+        ASSERT_TRUE(wait_for([this] { return !offer_sdp.empty(); }, 10));
+        protocol::JsonWriter w;
+        w.begin_object()
+            .key("sdp")
+            .begin_object()
+            .member("type", "offer")
+            .member("sdp", std::string_view(offer_sdp))
+            .end_object()
+            .end_object();
+        engine->signal(1, w.take());
+    }
+
+    // What the device sends to peer 1.
+    void send(rooms::PeerId to, const std::string &json) override
+    {
+        if (to != 1)
+            return;
+        std::string error;
+        auto m = protocol::read_json(json, error);
+        ASSERT_TRUE(m) << error;
+        const std::string &type = m->get("type")->string;
+        messages.push_back(type);
+        if (type == "call-state")
+            states.push_back(m->get("state")->string);
+        if (type == "error")
+            errors.push_back(m->get("code")->string + ": " + m->get("message")->string);
+        if (type != "signal")
+            return;
+        const JsonValue &data = *m->get("data");
+        if (const JsonValue *sdp = data.get("sdp")) {
+            GstSDPMessage *msg = nullptr;
+            gst_sdp_message_new_from_text(sdp->get("sdp")->string.c_str(), &msg);
+            answer_sdp = sdp->get("sdp")->string;
+            auto *desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+            g_signal_emit_by_name(webrtc, "set-remote-description", desc, nullptr);
+            gst_webrtc_session_description_free(desc);
+        } else if (const JsonValue *ice = data.get("ice")) {
+            g_signal_emit_by_name(webrtc, "add-ice-candidate",
+                                  static_cast<guint>(ice->get("sdpMLineIndex")->integer),
+                                  ice->get("candidate")->string.c_str());
+        }
+    }
+
+    GstElement *pipeline = nullptr;
+    GstElement *webrtc = nullptr;
+    media::MediaEngine *engine = nullptr;
+    std::string offer_sdp;
+    std::string answer_sdp;
+    std::uint64_t packets_from_device = 0;
+    std::vector<std::string> messages, states, errors;
+};
+
+// Audio first, then video: the order Chromium offers in.
+constexpr const char *kSendRecv =
+    "webrtcbin name=browser bundle-policy=max-bundle "
+    "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 "
+    "! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! browser. "
+    "videotestsrc is-live=true ! video/x-raw,width=640,height=480,framerate=30/1 "
+    "! vp8enc deadline=1 ! rtpvp8pay pt=96 "
+    "! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! browser.";
+
+class MediaEngineTest : public ::testing::Test
+{
+protected:
+    NoLog log;
+    void run_call(FakeBrowser &browser)
+    {
+        rooms::RoomRegistry registry(browser, log, {}, [] { return 0; });
+        media::MediaEngine engine(test_settings(), browser, registry);
+        std::string error;
+        ASSERT_TRUE(engine.init(error)) << error;
+        browser.engine = &engine;
+        browser.call();
+        ASSERT_TRUE(
+            wait_for([&] { return !browser.answer_sdp.empty() || !browser.errors.empty(); }, 20));
+        ASSERT_TRUE(browser.errors.empty()) << browser.errors.at(0);
+        ASSERT_TRUE(wait_for(
+            [&] { return !browser.states.empty() && browser.states.back() == "connected"; }, 10));
+        EXPECT_EQ(browser.states.front(), "connecting");
+        EXPECT_EQ(engine.call_count(), 1u);
+        EXPECT_TRUE(engine.capturing());
+        // The device decodes what the browser sends, into its playback grid.
+        ASSERT_TRUE(wait_for([&] { return engine.calls().at(0).video_frames_in > 10; }, 20))
+            << "frames from the browser: " << engine.calls().at(0).video_frames_in;
+        engine.signal(1, R"({"bye":true})");
+        EXPECT_EQ(engine.call_count(), 0u);
+        EXPECT_FALSE(engine.capturing()); // no call, no camera
+        EXPECT_EQ(browser.states.back(), "ended");
+        browser.engine = nullptr;
+    }
+};
+
+} // namespace
+
+TEST(CaptureGraph, TestSourcesIntoFakesink)
+{
+    GstPipeline *pipeline = GST_PIPELINE(gst_pipeline_new("capture-test"));
+    std::string error;
+    auto graph = media::CaptureGraph::create(pipeline, test_settings(), error);
+    ASSERT_TRUE(graph) << error;
+    EXPECT_EQ(graph->video_source(), "test");
+    EXPECT_TRUE(graph->stamps_clock());
+    std::uint64_t encoded = 0;
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add(GST_BIN(pipeline), sink);
+    GstElement *tee = graph->tee_for(media::Codec::H264, error);
+    ASSERT_TRUE(tee) << error;
+    ASSERT_TRUE(gst_element_link(tee, sink));
+    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count, &encoded, nullptr);
+    gst_object_unref(pad);
+    ASSERT_NE(gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_PLAYING),
+              GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE(wait_for([&] { return encoded > 15; }, 20)) << "encoded frames: " << encoded;
+    EXPECT_GT(graph->frames_captured(), 15u);
+    EXPECT_EQ(graph->encoder_count(), 2); // H.264 and Opus, once
+
+    // VP8 is made only when a caller needs it, while capture runs.
+    std::uint64_t vp8 = 0;
+    GstElement *tee8 = graph->tee_for(media::Codec::VP8, error);
+    ASSERT_TRUE(tee8) << error;
+    GstElement *sink8 = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add(GST_BIN(pipeline), sink8);
+    gst_element_sync_state_with_parent(sink8);
+    ASSERT_TRUE(gst_element_link(tee8, sink8));
+    GstPad *pad8 = gst_element_get_static_pad(sink8, "sink");
+    gst_pad_add_probe(pad8, GST_PAD_PROBE_TYPE_BUFFER, count, &vp8, nullptr);
+    gst_object_unref(pad8);
+    EXPECT_TRUE(wait_for([&] { return vp8 > 15; }, 20)) << "VP8 frames: " << vp8;
+    EXPECT_EQ(graph->tee_for(media::Codec::VP8, error), tee8);
+    EXPECT_EQ(graph->encoder_count(), 3);
+    gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_NULL);
+    graph.reset();
+    gst_object_unref(pipeline);
+}
+
+TEST(CaptureGraph, MissingPipelineFileNamesIt)
+{
+    GstPipeline *pipeline = GST_PIPELINE(gst_pipeline_new("capture-test"));
+    auto settings = test_settings();
+    settings.video_sink = "nowhere";
+    settings.video_source = "imaginary";
+    std::string error;
+    EXPECT_FALSE(media::CaptureGraph::create(pipeline, settings, error));
+    EXPECT_NE(error.find("video-source-imaginary.pipeline"), std::string::npos) << error;
+    gst_object_unref(pipeline);
+}
+
+TEST_F(MediaEngineTest, SendReceiveCallBackToBack)
+{
+    FakeBrowser browser(kSendRecv);
+    run_call(browser);
+    // GStreamer 1.22's webrtcbin pairs only the first m-line of another webrtcbin's offer with
+    // the device's stream, so device → "browser" media is proven with Chromium's offers
+    // (tests/e2e/calls-device.mjs), where every line pairs; here: negotiation through the
+    // daemon's answer path, call states, browser → device decoding, teardown.
+    const auto first_line = browser.answer_sdp.substr(0, browser.answer_sdp.find("m=video"));
+    EXPECT_NE(first_line.find("a=sendrecv"), std::string::npos) << browser.answer_sdp;
+}
+
+TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
+{
+    FakeBrowser browser("webrtcbin name=browser");
+    rooms::RoomRegistry registry(browser, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), browser, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    engine.signal(1, R"({"sdp":{"type":"offer","sdp":"v=0\r\n"}})");
+    ASSERT_FALSE(browser.errors.empty());
+    EXPECT_EQ(browser.errors[0].rfind("media-error", 0), 0u) << browser.errors[0];
+    engine.signal(1, R"({"sdp":{"type":"answer","sdp":"v=0\r\n"}})");
+    EXPECT_EQ(browser.errors.size(), 2u);
+    EXPECT_EQ(engine.call_count(), 0u);
+    EXPECT_FALSE(engine.capturing());
+}
+
+int main(int argc, char **argv)
+{
+    gst_init(&argc, &argv);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,128 @@
+// Unit tests for OfferPlan (codec and direction per m-line) and the clock pattern.
+#include "media/clock-pattern.hpp"
+#include "media/offer-plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+using namespace callbox::media;
+
+namespace {
+
+// The shape of a Chromium offer: audio (Opus) then video (VP8, H.264 in three flavours).
+std::string chromium_offer(const char *audio_direction, const char *video_direction,
+                           bool with_h264 = true)
+{
+    std::string sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                      "a=group:BUNDLE 0 1\r\n"
+                      "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n";
+    sdp += std::string("a=") + audio_direction + "\r\n";
+    sdp += "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+           "a=rtpmap:0 PCMU/8000\r\n"
+           "m=video 9 UDP/TLS/RTP/SAVPF 96 102 106 108\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
+    sdp += std::string("a=") + video_direction + "\r\n";
+    sdp += "a=rtpmap:96 VP8/90000\r\n";
+    if (with_h264)
+        sdp +=
+            "a=rtpmap:102 H264/90000\r\n"
+            "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+            "a=rtpmap:106 H264/90000\r\n"
+            "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f\r\n"
+            "a=rtpmap:108 H264/90000\r\n"
+            "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+    return sdp;
+}
+
+} // namespace
+
+TEST(OfferPlan, PicksConstrainedBaselineWithPacketizationMode1)
+{
+    std::string error;
+    auto plan = plan_offer(chromium_offer("sendrecv", "sendrecv"), error);
+    ASSERT_TRUE(error.empty()) << error;
+    ASSERT_EQ(plan.lines.size(), 2u);
+    EXPECT_EQ(plan.lines[0].kind, MediaKind::Audio);
+    EXPECT_EQ(plan.lines[0].codec, Codec::Opus);
+    EXPECT_EQ(plan.lines[0].payload_type, 111);
+    EXPECT_EQ(plan.lines[0].mid, "0");
+    EXPECT_EQ(plan.lines[1].kind, MediaKind::Video);
+    EXPECT_EQ(plan.lines[1].codec, Codec::H264);
+    EXPECT_EQ(plan.lines[1].payload_type, 108); // not 102 (baseline) nor 106 (mode 0)
+    EXPECT_TRUE(plan.lines[1].device_sends);
+    EXPECT_TRUE(plan.lines[1].device_receives);
+    EXPECT_TRUE(plan.sends(Codec::H264));
+    EXPECT_FALSE(plan.sends(Codec::VP8));
+}
+
+TEST(OfferPlan, FallsBackToVp8)
+{
+    std::string error;
+    auto plan = plan_offer(chromium_offer("sendrecv", "sendrecv", false), error);
+    EXPECT_EQ(plan.lines[1].codec, Codec::VP8);
+    EXPECT_EQ(plan.lines[1].payload_type, 96);
+}
+
+TEST(OfferPlan, Directions)
+{
+    std::string error;
+    // A viewer without a camera: it only receives, so the device only sends.
+    auto viewer = plan_offer(chromium_offer("recvonly", "recvonly"), error);
+    EXPECT_TRUE(viewer.lines[1].device_sends);
+    EXPECT_FALSE(viewer.lines[1].device_receives);
+    auto sender = plan_offer(chromium_offer("sendonly", "sendonly"), error);
+    EXPECT_FALSE(sender.lines[1].device_sends);
+    EXPECT_TRUE(sender.lines[1].device_receives);
+    auto off = plan_offer(chromium_offer("inactive", "inactive"), error);
+    EXPECT_FALSE(off.lines[0].device_sends);
+    EXPECT_FALSE(off.lines[0].device_receives);
+}
+
+TEST(OfferPlan, Refusals)
+{
+    std::string error;
+    plan_offer("not sdp at all", error);
+    EXPECT_FALSE(error.empty());
+    error.clear();
+    plan_offer("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+               "m=video 9 UDP/TLS/RTP/SAVPF 98\r\na=mid:0\r\na=rtpmap:98 VP9/90000\r\n",
+               error);
+    EXPECT_NE(error.find("H.264"), std::string::npos) << error;
+}
+
+TEST(ClockPattern, RoundTrip)
+{
+    const int w = 1280, h = 720;
+    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 200);
+    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    const ClockStamp stamp{1764130000123ull, 4242};
+    draw_clock_pattern(frame, stamp);
+    auto back = read_clock_pattern(frame);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->time_ms, stamp.time_ms);
+    EXPECT_EQ(back->counter, stamp.counter);
+    // Block 0 white, block 1 black, B = 16; chroma under the strip is neutral.
+    EXPECT_EQ(y[0], 235);
+    EXPECT_EQ(y[16], 16);
+    EXPECT_EQ(y[15 * w + 15], 235);
+    EXPECT_EQ(y[16 * w], 90); // below the strip: untouched
+    EXPECT_EQ(u[0], 128);
+    EXPECT_EQ(v[74 * 16 / 2 - 1], 128);
+    EXPECT_EQ(u[74 * 16 / 2], 60);
+    // A damaged strip fails its check byte.
+    const std::uint8_t flipped = y[30 * 16] == 235 ? 16 : 235;
+    for (int row = 0; row < 16; ++row)
+        for (int x = 30 * 16; x < 31 * 16; ++x)
+            y[row * w + x] = flipped;
+    EXPECT_FALSE(read_clock_pattern(frame));
+}
+
+TEST(ClockPattern, NarrowFramesUntouched)
+{
+    const int w = 320, h = 240;
+    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 60);
+    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    draw_clock_pattern(frame, {1, 1});
+    EXPECT_EQ(y[0], 90);
+    EXPECT_FALSE(read_clock_pattern(frame));
+}
