@@ -1,7 +1,8 @@
-// callbox web app entry point: wires the connection to the lobby and room views and keeps the join state.
+// callbox web app entry point: wires the connection to the lobby, room and call views and keeps the join state.
 import { Connection } from './js/connection.js';
 import { LobbyView, remember } from './js/lobby.js';
 import { RoomView } from './js/chat.js';
+import { CallController } from './js/call.js';
 import { friendlyError, JOIN_ERROR_CODES } from './js/errors.js';
 import { byId, show } from './js/dom.js';
 
@@ -61,6 +62,9 @@ const roomView = new RoomView({
   onLeave: () => leaveRoom(),
 });
 
+const call = new CallController({ send: (msg) => conn.send(msg) });
+window.callbox = call.debugHooks();
+
 function showLobby() {
   roomView.showView(false);
   lobby.showView(true);
@@ -99,6 +103,7 @@ function leaveRoom() {
   state.room = null;
   lobby.setBusy(false);
   roomView.reset();
+  call.leaveRoom();
   showLobby();
   renderStatus();
 }
@@ -147,6 +152,7 @@ conn.onState((s) => {
     state.pending = null;
     clearTimeout(state.rejoinTimer);
     lobby.setBusy(false);
+    call.leaveRoom('The connection to the box was lost, so the call ended. Call again once it is back.');
   }
   const usable = s === 'open' && state.welcomed;
   lobby.setConnected(usable);
@@ -186,6 +192,7 @@ conn.on('joined', (msg) => {
   lobby.setBusy(false);
   roomView.enter(msg);
   roomView.setConnected(true);
+  call.enterRoom(msg);
   showRoom();
   roomView.focusComposer();
   renderStatus();
@@ -197,6 +204,7 @@ conn.on('left', (msg) => {
   state.want = null;
   state.room = null;
   roomView.reset();
+  call.leaveRoom();
   showLobby();
 });
 
@@ -204,8 +212,16 @@ function inMyRoom(msg) {
   return state.room !== null && msg.room === state.room && !state.pending;
 }
 
-conn.on('peer-joined', (msg) => { if (inMyRoom(msg)) roomView.peerJoined(msg.peer); });
-conn.on('peer-left', (msg) => { if (inMyRoom(msg)) roomView.peerLeft(msg.peer); });
+conn.on('peer-joined', (msg) => {
+  if (!inMyRoom(msg)) return;
+  roomView.peerJoined(msg.peer);
+  call.peerJoined(msg.peer);
+});
+conn.on('peer-left', (msg) => {
+  if (!inMyRoom(msg)) return;
+  roomView.peerLeft(msg.peer);
+  call.peerLeft(msg.peer);
+});
 conn.on('chat', (msg) => { if (inMyRoom(msg)) roomView.addChat(msg); });
 conn.on('whisper', (msg) => { if (state.room !== null && !state.pending) roomView.addWhisper(msg); });
 
@@ -217,9 +233,11 @@ conn.on('nick-changed', (msg) => {
     lobby.nickInput.value = msg.nick;
   }
   roomView.nickChanged(msg);
+  call.nickChanged(msg);
 });
 
 conn.on('error', (msg) => {
+  if (call.handleError(msg)) return;
   const code = msg.code;
   const aboutJoin = msg.re === 'join'
     || (!msg.re && state.pending && (JOIN_ERROR_CODES.has(code) || code === 'rate-limited' || code === 'bad-message'));
@@ -251,7 +269,11 @@ conn.on('error', (msg) => {
   showError(friendlyError(msg));
 });
 
-// Later: 'signal', 'call-state' and 'media' belong to the call UI in section#call.
+// Calls: signalling, the device's call state and mute announcements (only while in a room).
+const inRoomNow = () => state.room !== null && !state.pending;
+conn.on('signal', (msg) => { if (inRoomNow()) call.onSignal(msg); });
+conn.on('call-state', (msg) => { if (inRoomNow()) call.onCallState(msg); });
+conn.on('media', (msg) => { if (inRoomNow()) call.onMedia(msg); });
 
 showLobby();
 renderStatus();

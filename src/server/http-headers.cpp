@@ -3,8 +3,7 @@
 
 #include <cstring>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
 void add_security_headers(SoupServerMessage *msg)
 {

@@ -5,8 +5,7 @@
 
 #include <string>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
 // Content-Security-Policy (no inline script), no sniffing, no framing, no referrer.
 void add_security_headers(SoupServerMessage *msg);

@@ -4,8 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
 class RateLimiter
 {

@@ -9,11 +9,9 @@
 #include <string_view>
 #include <sys/stat.h>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
-namespace
-{
+namespace {
 
 const char *content_type(std::string_view path)
 {

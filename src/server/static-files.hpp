@@ -6,8 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
 class StaticFiles
 {

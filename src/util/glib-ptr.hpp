@@ -5,8 +5,7 @@
 
 #include <memory>
 
-namespace callbox
-{
+namespace callbox {
 
 struct GObjectUnref {
     void operator()(gpointer object) const

@@ -54,8 +54,10 @@ export async function launchBrowser({ viewport = { width: 1000, height: 800 }, e
 }
 
 // Opens a page on the app and records anything that should never happen (dialogs, page errors).
-export async function openApp(context, url, name) {
+// initScript (a function) runs in the page before the app, e.g. to take getUserMedia away.
+export async function openApp(context, url, name, { initScript } = {}) {
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   page.problems = [];
   page.on('dialog', async (d) => {
     page.problems.push(`${name}: unexpected dialog "${d.message()}"`);

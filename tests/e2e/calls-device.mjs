@@ -1,0 +1,130 @@
+// E2E (loopback-only netns): calls with the device itself: two-way media, what the daemon reports, a receive-only viewer, hang-up and a vanished page freeing the calls.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
+import { requireChromium, openApp, waitFor, joinRoom, runTest } from './browser.mjs';
+import {
+  requireLoopbackOnly, launchMediaBrowser, noGetUserMedia, myId, startCall, hangUp, expectMediaFrom,
+  localState, problemsOf,
+} from './calls.mjs';
+
+requireChromium();
+requireLoopbackOnly();
+
+const ROOM = 'living';
+// Inside the loopback-only namespace the device must gather on 127.0.0.1 (libnice skips loopback by itself).
+const CONFIG = '[media]\nice_addresses=127.0.0.1\n';
+const ENV = { CALLBOX_PIPELINES_DIR: process.env.CALLBOX_PIPELINES_DIR ?? join(sourceRoot, 'pipelines') };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function getJson(daemon, path) {
+  const res = await fetch(daemon.url + path);
+  if (!res.ok) return null;
+  return res.json().catch(() => null);
+}
+
+// The daemon's calls: from /api/status when it lists them, else only a count from /api/health.
+async function daemonCalls(daemon) {
+  const status = await getJson(daemon, '/api/status');
+  if (Array.isArray(status?.calls)) return { count: status.calls.length, list: status.calls };
+  const health = await getJson(daemon, '/api/health');
+  if (Number.isInteger(health?.calls)) return { count: health.calls, list: null };
+  throw new Error(`the daemon reports no calls: neither /api/status nor /api/health has "calls" (health: ${JSON.stringify(health)})`);
+}
+
+async function callsBecome(daemon, count, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await daemonCalls(daemon);
+    if (last.count === count) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what} (daemon reports ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+// Calls the device and waits for the device's tile to be connected; a refusal fails with the device's words.
+async function callDevice(page, name) {
+  await startCall(page, name);
+  const state = await waitFor(page, () => {
+    const tile = document.querySelector('[data-testid=tile][data-peer-id=device]');
+    const s = tile?.dataset.state;
+    return s === 'connected' || s === 'failed' || s === 'ended'
+      ? { state: s, words: [...tile.querySelectorAll('.tile-status-text, .tile-reason')].map((e) => e.textContent).join(': ') }
+      : null;
+  }, undefined, `${name}: the device call settles`, 30000);
+  if (state.state !== 'connected') {
+    throw new Error(`${name}: the device did not take the call (${state.state}): ${state.words}`);
+  }
+}
+
+// With /api/status, the daemon's own view of the call: connected and receiving our video frames.
+async function deviceReceivesFrom(daemon, peer) {
+  const { list } = await daemonCalls(daemon);
+  if (!list) return; // only a count is available: checked by the callers
+  const framesOf = async () => (await daemonCalls(daemon)).list.find((c) => c.peer === peer);
+  const first = await framesOf();
+  assert.ok(first, `/api/status lists the call with ${peer}`);
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const now = await framesOf();
+    if (now?.state === 'connected' && now.video_frames_in > first.video_frames_in && now.video_frames_in > 0) return;
+    if (Date.now() > deadline) throw new Error(`the device does not report frames from ${peer}: ${JSON.stringify([first, now])}`);
+    await sleep(300);
+  }
+}
+
+await runTest('calls-device', 230000, async () => {
+  let daemon;
+  let browser;
+  const pages = [];
+  try {
+    daemon = await startDaemon({ config: CONFIG, env: ENV });
+    console.log(`health at start: ${JSON.stringify(await getJson(daemon, '/api/health'))}`);
+    browser = await launchMediaBrowser();
+    const { context } = browser;
+
+    // alice calls the device: both ways, media flows.
+    const alice = await openApp(context, daemon.url, 'alice');
+    pages.push(alice);
+    await joinRoom(alice, 'alice', ROOM);
+    const aliceId = await myId(alice);
+    await callDevice(alice, 'alice');
+    await expectMediaFrom(alice, 'alice', ['device']);
+    await callsBecome(daemon, 1, 'one call after alice called');
+    await deviceReceivesFrom(daemon, aliceId);
+
+    // A receive-only viewer (no getUserMedia at all) still gets the device's picture and sound.
+    const viewer = await openApp(context, daemon.url, 'viewer', { initScript: noGetUserMedia });
+    pages.push(viewer);
+    await joinRoom(viewer, 'viewer', ROOM);
+    await callDevice(viewer, 'viewer');
+    assert.equal((await localState(viewer)).receiveOnly, true);
+    assert.notEqual((await viewer.textContent('[data-testid=call-note]')).trim(), '', 'the viewer is told why');
+    await expectMediaFrom(viewer, 'viewer', ['device']);
+    // The viewer joined alice's call too: the mesh connects them, receive-only on the viewer's side.
+    await expectMediaFrom(viewer, 'viewer', [aliceId]);
+    await callsBecome(daemon, 2, 'two calls with the viewer');
+
+    // alice hangs up: her call is freed, the viewer's goes on.
+    await hangUp(alice, 'alice');
+    await callsBecome(daemon, 1, 'one call after alice hung up');
+    await expectMediaFrom(viewer, 'viewer', ['device']);
+
+    // alice calls again (a fresh call after a hang-up works), then her page is killed without a goodbye.
+    await callDevice(alice, 'alice');
+    await expectMediaFrom(alice, 'alice', ['device']);
+    await callsBecome(daemon, 2, 'two calls after alice called again');
+    pages.splice(pages.indexOf(alice), 1);
+    await alice.close({ runBeforeUnload: false });
+    await callsBecome(daemon, 1, 'the vanished page\'s call is cleaned up');
+
+    await hangUp(viewer, 'viewer');
+    await callsBecome(daemon, 0, 'no calls after everyone hung up');
+    assert.deepEqual(await problemsOf(pages), [], 'no dialogs or page errors');
+  } finally {
+    await browser?.close().catch((e) => console.error('closing the browser:', e));
+    const r = await daemon?.stop();
+    if (r && r.code !== 0 && r.signal === null) console.error(`callboxd exited with ${r.code}:\n${daemon.output()}`);
+  }
+});

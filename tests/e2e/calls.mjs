@@ -1,0 +1,157 @@
+// Shared helpers for the call tests: Chromium media flags, the loopback-only check, starting calls, tile states and getStats() sampling.
+import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
+import { launchBrowser, click, waitFor } from './browser.mjs';
+
+export const MEDIA_FLAGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+// Init scripts for receive-only pages (run in the page before the app).
+export function denyCamera() {
+  navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+}
+export function noGetUserMedia() {
+  Object.defineProperty(navigator, 'mediaDevices', { value: undefined, configurable: true });
+}
+// A browser that refuses to play sound until the user taps the unmute button (as phones do). Playwright's
+// own calls count as user gestures, so the refusal is simulated instead of set by --autoplay-policy.
+export function refuseAutoplaySound() {
+  let tapped = false;
+  document.addEventListener('click', (e) => { if (e.target.id === 'unmute-overlay') tapped = true; }, true);
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function playUnlessRefused() {
+    if (!this.muted && !tapped) {
+      this.pause();
+      return Promise.reject(new DOMException('play() can only be started by a user gesture', 'NotAllowedError'));
+    }
+    return play.call(this);
+  };
+}
+
+// Calls must not be able to pick a non-loopback address: run under tests/e2e/netns-run.
+export function requireLoopbackOnly() {
+  const others = Object.entries(networkInterfaces())
+    .filter(([, addrs]) => addrs.some((a) => !a.internal))
+    .map(([name]) => name);
+  if (others.length && !process.env.CALLBOX_ALLOW_NETWORK) {
+    console.error(`network interfaces besides loopback are up (${others.join(', ')}): run this test through `
+      + 'tests/e2e/netns-run (or set CALLBOX_ALLOW_NETWORK=1 to run it anyway)');
+    process.exit(1);
+  }
+}
+
+export function launchMediaBrowser(opts = {}) {
+  return launchBrowser({ ...opts, extraArgs: [...MEDIA_FLAGS, ...(opts.extraArgs ?? [])] });
+}
+
+export function myId(page) {
+  return page.evaluate(() => window.callbox.me());
+}
+
+// Presses Call and waits until the page is in the call.
+export async function startCall(page, name) {
+  await click(page, '[data-testid=call-button]');
+  await waitFor(page, () => document.getElementById('call').dataset.phase === 'in-call', undefined, `${name} is in the call`);
+}
+
+export async function hangUp(page, name) {
+  await click(page, '[data-testid=hangup-button]');
+  await waitFor(page, () => document.getElementById('call').dataset.phase === 'idle'
+    && Object.keys(window.callbox.calls()).length === 0, undefined, `${name} left the call`);
+}
+
+// Waits until the tile of `peerId` shows `state` ('connected', 'failed', ...); returns its status words.
+export function tileState(page, peerId, state, what, timeout = 20000) {
+  return waitFor(page, ([id, s]) => {
+    const tile = document.querySelector(`[data-testid=tile][data-peer-id="${id}"]`);
+    return tile?.dataset.state === s ? tile.querySelector('[data-testid=tile-status]').textContent || s : null;
+  }, [peerId, state], what ?? `tile ${peerId} is ${state}`, timeout);
+}
+
+export function tileGone(page, peerId, what, timeout = 10000) {
+  return waitFor(page, ([id]) => !document.querySelector(`[data-testid=tile][data-peer-id="${id}"]`)
+    && !(id in window.callbox.calls()), [peerId], what ?? `tile ${peerId} gone`, timeout);
+}
+
+// The announced media state other pages show for `peerId`.
+export function tileMediaIs(page, peerId, audio, video, what) {
+  return waitFor(page, ([id, a, v]) => {
+    const tile = document.querySelector(`[data-testid=tile][data-peer-id="${id}"]`);
+    return tile?.dataset.audio === String(a) && tile?.dataset.video === String(v);
+  }, [peerId, audio, video], what ?? `tile ${peerId} shows audio ${audio}, video ${video}`);
+}
+
+// Per remote peer: video frames decoded, audio packets received, the addresses of the selected candidate pair.
+export function callStats(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    for (const [id, pc] of Object.entries(window.callbox.calls())) {
+      const r = { framesDecoded: 0, audioPackets: 0, pair: null };
+      const stats = await pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') r.framesDecoded += s.framesDecoded ?? 0;
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') r.audioPackets += s.packetsReceived ?? 0;
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+          const p = stats.get(s.selectedCandidatePairId);
+          const l = p && stats.get(p.localCandidateId);
+          const rc = p && stats.get(p.remoteCandidateId);
+          r.pair = [l?.address ?? l?.ip, rc?.address ?? rc?.ip];
+        }
+      });
+      out[id] = r;
+    }
+    return out;
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Proves that `page` decodes video and receives audio from every peer in `peerIds`: both counters grow
+// between two samples. Also checks the selected candidate pair is on loopback. Returns the last sample.
+export async function expectMediaFrom(page, name, peerIds, { audio = true, timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  let first = null;
+  let last = null;
+  for (;;) {
+    last = await callStats(page);
+    const ok = (base) => peerIds.every((id) => last[id]
+      && last[id].framesDecoded > (base?.[id]?.framesDecoded ?? 0)
+      && (!audio || last[id].audioPackets > (base?.[id]?.audioPackets ?? 0)));
+    if (!first) {
+      if (ok(null)) first = last;
+    } else if (ok(first)) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${name}: media from ${peerIds.join(', ')} did not flow: first ${JSON.stringify(first)}, last ${JSON.stringify(last)}`);
+    }
+    await sleep(500);
+  }
+  for (const id of peerIds) {
+    assert.ok(last[id].pair, `${name}: a selected candidate pair with ${id}`);
+    for (const addr of last[id].pair) {
+      assert.ok(addr === '127.0.0.1' || addr === '::1', `${name}: the call with ${id} uses ${addr}, not loopback`);
+    }
+  }
+  return last;
+}
+
+// What the page says about its own media: phase, user choices, the live tracks' enabled flags and ids.
+export function localState(page) {
+  return page.evaluate(() => window.callbox.local());
+}
+
+// The track every connection of the page sends for `kind`: [{ peer, id, enabled }].
+export function sentTracks(page, kind) {
+  return page.evaluate((k) => Object.entries(window.callbox.calls()).flatMap(([peer, pc]) => pc.getSenders()
+    .filter((s) => s.track?.kind === k).map((s) => ({ peer, id: s.track.id, enabled: s.track.enabled }))), kind);
+}
+
+export async function problemsOf(pages) {
+  return pages.flatMap((p) => p.problems ?? []);
+}

@@ -1,0 +1,372 @@
+// Calls: the device call and the browser mesh (who offers to whom, signalling, media announcements), driving CallView and LocalMedia.
+//
+// Who offers to whom (one rule, so there is no glare in the normal case):
+// * The device never offers: pressing Call always sends an offer to "device".
+// * A browser is "in the call" from pressing Call until hanging up, and says so with a `media`
+//   announcement (sent on joining the call, on every toggle, and again whenever someone enters the room,
+//   so a newcomer to the room learns who is in the call).
+// * The newcomer offers: pressing Call offers to every browser that has announced media. A browser
+//   already in the call never offers to someone new; it answers the newcomer's offer. A browser that is
+//   not in the call answers an offer with `bye`.
+// * Two people pressing Call at the same moment may each miss the other's announcement. So when a
+//   browser in the call hears an announcement from someone it has no connection with, it waits
+//   FALLBACK_OFFER_MS for their offer and then offers itself. If two offers still cross, the peer whose
+//   id sorts first gives way (drops its own offer and answers).
+// * `bye`, `peer-left`, hanging up, leaving the room or losing the server connection end connections.
+import { LocalMedia } from './local-media.js';
+import { PeerCall } from './peer-call.js';
+import { CallView } from './call-view.js';
+import { friendlyError } from './errors.js';
+
+const DEVICE = 'device';
+const FALLBACK_OFFER_MS = 2500;
+const CALL_ERROR_CODES = new Set(['busy', 'media-error']);
+
+export class CallController {
+  #send;
+  #timers = new Map(); // peer id -> fallback offer timer
+
+  // send(message) sends to the server and returns false when not connected.
+  constructor({ send }) {
+    this.#send = send;
+    this.local = new LocalMedia();
+    this.view = new CallView({
+      onCall: () => this.join(),
+      onHangUp: () => this.hangUp(),
+      onToggle: (kind) => this.toggle(kind),
+      onSelectDevice: (kind, id) => this.switchDevice(kind, id),
+      onRetry: (peerId) => this.retry(peerId),
+    });
+    this.me = null;
+    this.phase = 'idle';          // 'idle' | 'starting' | 'in-call'
+    this.members = new Map();     // peer id -> { nick, device }
+    this.announced = new Map();   // peer id -> { audio, video }: browsers in the call, and the device's state
+    this.calls = new Map();       // peer id -> PeerCall
+    this.view.setPhase('idle');
+    navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+      if (this.phase === 'in-call') this.#refreshDevices();
+    });
+  }
+
+  // ---- room membership (from app.js) ----
+
+  enterRoom(joined) {
+    if (this.phase !== 'idle' || this.me !== null) this.leaveRoom();
+    this.me = joined.id;
+    for (const p of Array.isArray(joined.peers) ? joined.peers : []) this.#addMember(p);
+    this.view.setCallEnabled(true);
+    this.view.showView(true);
+  }
+
+  // Leaving the room ends the call. With a `reason` (the connection was lost) the call bar stays,
+  // saying why, with Call disabled until the room is joined again.
+  leaveRoom(reason = '') {
+    if (this.phase !== 'idle') this.#endAll(false, reason);
+    this.members.clear();
+    this.announced.clear();
+    this.me = null;
+    this.view.setCallEnabled(false);
+    if (!reason) this.view.showView(false);
+  }
+
+  peerJoined(peer) {
+    this.#addMember(peer);
+    // A newcomer to the room cannot know who is in the call: tell it again.
+    if (this.phase === 'in-call') this.#announce();
+  }
+
+  peerLeft(peer) {
+    const id = peer?.id;
+    if (typeof id !== 'string') return;
+    this.members.delete(id);
+    this.announced.delete(id);
+    this.#drop(id);
+  }
+
+  nickChanged(msg) {
+    const m = this.members.get(msg.id);
+    if (!m) return;
+    m.nick = msg.nick;
+    this.view.setTileName(msg.id, msg.nick);
+  }
+
+  // ---- server messages ----
+
+  onMedia(msg) {
+    const id = msg.id;
+    if (typeof id !== 'string' || id === this.me) return;
+    const state = { audio: msg.audio !== false, video: msg.video !== false };
+    this.announced.set(id, state);
+    this.view.setTileMedia(id, state);
+    if (this.phase === 'in-call' && id !== DEVICE && !this.calls.has(id) && !this.#timers.has(id)) {
+      this.#timers.set(id, setTimeout(() => {
+        this.#timers.delete(id);
+        if (this.phase === 'in-call' && !this.calls.has(id) && this.announced.has(id)) this.#startCall(id);
+      }, FALLBACK_OFFER_MS));
+    }
+  }
+
+  onSignal(msg) {
+    const from = msg.from;
+    const data = msg.data;
+    if (typeof from !== 'string' || !data || typeof data !== 'object') return;
+    const call = this.calls.get(from);
+    if (data.bye === true) {
+      // A goodbye in reply to our offer: they are not in the call (any more).
+      if (call?.offerer && !call.hasAnswer) this.announced.delete(from);
+      this.#endCall(from, from === DEVICE ? 'The device ended the call.' : 'They hung up.');
+      return;
+    }
+    if (data.sdp?.type === 'offer') {
+      this.#offerFrom(from, data.sdp, call);
+      return;
+    }
+    call?.handle(data);
+  }
+
+  // How the device sees our call with it.
+  onCallState(msg) {
+    if (msg.peer !== DEVICE) return;
+    const call = this.calls.get(DEVICE);
+    if (!call) return;
+    if (msg.state === 'failed') call.fail('the device could not connect');
+    // An `ended` before the device answered belongs to a previous call (e.g. one replaced by Retry).
+    else if (msg.state === 'ended' && call.hasAnswer) this.#endCall(DEVICE, 'The device ended the call.', true);
+  }
+
+  // Errors about calls; returns true when handled here (app.js then shows no banner).
+  handleError(msg) {
+    if (CALL_ERROR_CODES.has(msg.code)) {
+      const call = this.calls.get(DEVICE);
+      if (!call || call.state === 'ended') return false;
+      call.fail(friendlyError(msg));
+      return true;
+    }
+    // A signal to someone who just left: their peer-left cleans up.
+    return msg.code === 'unknown-peer' && msg.re === 'signal';
+  }
+
+  // ---- user actions ----
+
+  async join() {
+    if (this.phase !== 'idle' || this.me === null) return;
+    this.#setPhase('starting');
+    await this.local.start();
+    if (this.phase !== 'starting') { // left the room meanwhile
+      this.local.stop();
+      return;
+    }
+    this.#setPhase('in-call');
+    this.view.setNote(this.local.reason);
+    this.#renderLocal();
+    this.#refreshDevices();
+    this.#announce();
+    if (this.members.has(DEVICE)) this.#startCall(DEVICE);
+    for (const id of this.announced.keys()) {
+      if (id !== DEVICE && this.members.has(id)) this.#startCall(id);
+    }
+    this.#renderStatus();
+  }
+
+  hangUp() {
+    this.#endAll(true, 'You left the call.');
+  }
+
+  toggle(kind) {
+    if (!this.local.track(kind)) return;
+    this.local.setOn(kind, !this.local.isOn(kind));
+    this.#renderLocal();
+    this.#announce();
+  }
+
+  async switchDevice(kind, deviceId) {
+    try {
+      await this.local.switchDevice(kind, deviceId, (track) => Promise.all(
+        [...this.calls.values()].map((c) => c.replaceTrack(kind, track))));
+    } catch (e) {
+      this.view.setNote(`That ${kind === 'audio' ? 'microphone' : 'camera'} could not be used (${e.message}).`);
+    }
+    this.#renderLocal();
+    this.#refreshDevices();
+  }
+
+  // Starts a fresh connection with the peer; the old one (failed or ended) is told goodbye.
+  retry(peerId) {
+    if (this.phase !== 'in-call' || !this.members.has(peerId)) return;
+    this.#startCall(peerId);
+  }
+
+  // ---- internals ----
+
+  #setPhase(phase) {
+    this.phase = phase;
+    this.view.setPhase(phase);
+  }
+
+  #addMember(p) {
+    if (!p || typeof p.id !== 'string') return;
+    this.members.set(p.id, { nick: typeof p.nick === 'string' ? p.nick : '?', device: p.device === true });
+  }
+
+  #nameOf(id) {
+    return this.members.get(id)?.nick ?? id;
+  }
+
+  // What we send, as the others should show it (a receive-only page announces false, false).
+  #announce() {
+    this.#send({ type: 'media', audio: this.#sending('audio'), video: this.#sending('video') });
+  }
+
+  #sending(kind) {
+    return this.local.track(kind) !== null && this.local.isOn(kind);
+  }
+
+  #renderLocal() {
+    const audio = { has: this.local.track('audio') !== null, on: this.local.isOn('audio') };
+    const video = { has: this.local.track('video') !== null, on: this.local.isOn('video') };
+    this.view.setLocalControls({ audio, video });
+    this.view.ensureTile('self', 'self', 'You');
+    this.view.setTileMedia('self', { audio: this.#sending('audio'), video: this.#sending('video') });
+    const camera = this.local.track('video');
+    this.view.setTileStream('self', new MediaStream(camera ? [camera] : []));
+  }
+
+  async #refreshDevices() {
+    for (const kind of ['audio', 'video']) {
+      const list = this.local.track(kind) ? await this.local.devices(kind).catch(() => []) : [];
+      this.view.setDevices(kind, list, this.local.currentDevice(kind));
+    }
+  }
+
+  // Creates the connection with `id` and offers.
+  #startCall(id) {
+    this.#replace(id, true);
+    const call = this.#newCall(id);
+    call.offer();
+  }
+
+  #offerFrom(id, sdp, existing) {
+    if (this.phase !== 'in-call' || id === DEVICE) {
+      this.#send({ type: 'signal', to: id, data: { bye: true } });
+      return;
+    }
+    // Crossed offers: the peer whose id sorts first gives way and answers; the other ignores this offer.
+    if (existing && existing.offerer && existing.signalingState === 'have-local-offer' && this.me > id) return;
+    this.#replace(id, false);
+    this.#newCall(id).answer(sdp);
+  }
+
+  #newCall(id) {
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
+    const kind = id === DEVICE ? 'device' : 'peer';
+    this.view.ensureTile(id, kind, this.#nameOf(id));
+    const state = this.announced.get(id);
+    if (state) this.view.setTileMedia(id, state);
+    const call = new PeerCall({
+      peerId: id,
+      local: this.local,
+      send: (data) => this.#send({ type: 'signal', to: id, data }),
+      onChange: (c) => this.#callChanged(c),
+    });
+    this.calls.set(id, call);
+    this.#callChanged(call);
+    return call;
+  }
+
+  // Closes the connection with `id` (if any) before a new one replaces it; `bye` tells the peer.
+  #replace(id, bye) {
+    const old = this.calls.get(id);
+    if (!old) return;
+    this.calls.delete(id);
+    if (bye && old.state !== 'ended') this.#send({ type: 'signal', to: id, data: { bye: true } });
+    old.close();
+  }
+
+  #callChanged(call) {
+    if (this.calls.get(call.peerId) !== call) return; // a replaced connection
+    const id = call.peerId;
+    if (call.state === 'failed') {
+      this.view.setTileState(id, 'failed', call.reason ? capitalise(call.reason) : '', 'Retry');
+    } else if (call.state === 'ended') {
+      this.view.setTileState(id, 'ended', call.reason, id === DEVICE ? 'Call again' : '');
+    } else {
+      this.view.setTileState(id, call.state, call.detail);
+    }
+    this.view.setTileStream(id, call.remoteStream);
+    this.#renderStatus();
+  }
+
+  // The peer said goodbye (or ended the call): the device's tile stays with "Call again", a browser's goes.
+  #endCall(id, reason, keepTile = id === DEVICE) {
+    const call = this.calls.get(id);
+    if (!call) return;
+    call.close(reason);
+    if (!keepTile) this.#drop(id);
+  }
+
+  #drop(id) {
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
+    const call = this.calls.get(id);
+    this.calls.delete(id);
+    call?.close();
+    this.view.removeTile(id);
+    this.#renderStatus();
+  }
+
+  // Ends every connection (with `bye` the peers are told) and releases camera and microphone.
+  #endAll(bye, reason) {
+    for (const id of [...this.calls.keys()]) {
+      const call = this.calls.get(id);
+      if (bye && call.state !== 'ended') this.#send({ type: 'signal', to: id, data: { bye: true } });
+      this.#drop(id);
+    }
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    this.local.stop();
+    this.view.clearTiles();
+    this.view.setNote('');
+    this.#setPhase('idle');
+    this.view.setStatus(reason);
+  }
+
+  #renderStatus() {
+    if (this.phase !== 'in-call') return;
+    const calls = [...this.calls.values()];
+    const connected = calls.filter((c) => c.state === 'connected').length;
+    const connecting = calls.filter((c) => c.state === 'connecting').length;
+    const parts = [`In the call: ${connected} connected`];
+    if (connecting) parts.push(`${connecting} connecting`);
+    const failed = calls.filter((c) => c.state === 'failed').length;
+    if (failed) parts.push(`${failed} failed`);
+    this.view.setStatus(`${parts.join(', ')}.`);
+  }
+
+  // Test and debugging hooks (window.callbox).
+  debugHooks() {
+    return {
+      me: () => this.me,
+      calls: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.pc])),
+      states: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.state])),
+      roles: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.offerer ? 'offerer' : 'answerer'])),
+      local: () => ({
+        phase: this.phase,
+        receiveOnly: this.local.receiveOnly,
+        audioOn: this.local.audioOn,
+        videoOn: this.local.videoOn,
+        audioEnabled: this.local.track('audio')?.enabled ?? null,
+        videoEnabled: this.local.track('video')?.enabled ?? null,
+        audioDevice: this.local.currentDevice('audio'),
+        videoDevice: this.local.currentDevice('video'),
+        audioTrackId: this.local.track('audio')?.id ?? null,
+        videoTrackId: this.local.track('video')?.id ?? null,
+      }),
+      announced: () => Object.fromEntries(this.announced),
+    };
+  }
+}
+
+function capitalise(s) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,189 @@
+// One RTCPeerConnection with one other peer (a browser or the device): offer or answer, trickle ICE with buffering, a state for the UI.
+
+const KINDS = ['audio', 'video'];
+const CONNECT_TIMEOUT_MS = 20000;
+
+// pc.connectionState -> the state shown to the user.
+const STATE_OF = Object.freeze({
+  new: 'connecting',
+  connecting: 'connecting',
+  disconnected: 'connecting',
+  connected: 'connected',
+  failed: 'failed',
+  closed: 'ended',
+});
+
+// States: 'connecting' | 'connected' | 'failed' | 'ended'; `reason` says why in words when failed or ended.
+export class PeerCall {
+  #send;
+  #onChange;
+  #pendingIce = [];   // remote candidates that arrived before the remote description
+  #outgoingIce = [];  // local candidates gathered before our description was sent
+  #sdpSent = false;
+  #senders = new Map(); // kind -> RTCRtpSender that carries our track of that kind
+  #timer = null;
+
+  // send(data) sends signal `data` to the peer; onChange(call) is called on every state or track change.
+  constructor({ peerId, local, send, onChange }) {
+    this.peerId = peerId;
+    this.local = local;
+    this.#send = send;
+    this.#onChange = onChange;
+    this.state = 'connecting';
+    this.reason = '';
+    this.detail = '';             // extra words while connecting (e.g. "connection interrupted")
+    this.offerer = false;
+    this.remoteStream = new MediaStream();
+    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    this.pc.addEventListener('icecandidate', (ev) => this.#localCandidate(ev.candidate));
+    this.pc.addEventListener('track', (ev) => {
+      this.remoteStream.addTrack(ev.track);
+      ev.track.addEventListener('ended', () => this.remoteStream.removeTrack(ev.track));
+      this.#changed();
+    });
+    this.pc.addEventListener('connectionstatechange', () => this.#pcStateChanged());
+    this.#timer = setTimeout(() => {
+      if (this.state === 'connecting') this.fail('no connection could be made in time');
+    }, CONNECT_TIMEOUT_MS);
+  }
+
+  get hasAnswer() {
+    return this.pc.remoteDescription !== null;
+  }
+
+  get signalingState() {
+    return this.pc.signalingState;
+  }
+
+  // As the offerer: one transceiver per kind, sending our track when we have one, otherwise receive-only.
+  async offer() {
+    this.offerer = true;
+    try {
+      for (const kind of KINDS) {
+        const track = this.local.track(kind);
+        if (track) {
+          const t = this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.local.stream] });
+          this.#senders.set(kind, t.sender);
+        } else {
+          this.pc.addTransceiver(kind, { direction: 'recvonly' });
+        }
+      }
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.#sendDescription();
+    } catch (e) {
+      this.fail(`could not make an offer (${e.message})`);
+    }
+  }
+
+  // As the answerer: take the offer, send our tracks on the offered transceivers, answer.
+  async answer(sdp) {
+    try {
+      await this.pc.setRemoteDescription(sdp);
+      for (const t of this.pc.getTransceivers()) {
+        const kind = t.receiver.track.kind;
+        const track = this.local.track(kind);
+        if (track && !this.#senders.has(kind)) {
+          await t.sender.replaceTrack(track);
+          t.sender.setStreams?.(this.local.stream);
+          t.direction = 'sendrecv';
+          this.#senders.set(kind, t.sender);
+        } else {
+          t.direction = 'recvonly';
+        }
+      }
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      this.#sendDescription();
+      await this.#flushRemoteIce();
+    } catch (e) {
+      this.fail(`could not answer the call (${e.message})`);
+    }
+  }
+
+  // An answer or an ICE candidate from the peer (offers are dispatched by the controller).
+  async handle(data) {
+    if (this.state === 'ended') return;
+    if (data.sdp?.type === 'answer') {
+      if (this.pc.signalingState !== 'have-local-offer') return; // a stale or duplicate answer
+      try {
+        await this.pc.setRemoteDescription(data.sdp);
+        await this.#flushRemoteIce();
+      } catch (e) {
+        this.fail(`the answer could not be used (${e.message})`);
+      }
+    } else if (data.ice && typeof data.ice === 'object') {
+      if (this.pc.remoteDescription) await this.#addIce(data.ice);
+      else this.#pendingIce.push(data.ice);
+    }
+  }
+
+  // Swaps the track we send for `kind` without renegotiating (null sends nothing).
+  async replaceTrack(kind, track) {
+    const sender = this.#senders.get(kind);
+    if (sender && this.state !== 'ended') await sender.replaceTrack(track);
+  }
+
+  // Marks the call failed (the UI then offers Retry); `reason` says why in words.
+  fail(reason) {
+    if (this.state === 'ended' || this.state === 'failed') return;
+    this.reason = reason;
+    this.#setState('failed');
+  }
+
+  // Closes the connection; `reason` is what the user is told (empty: nothing to explain).
+  close(reason = '') {
+    if (this.state === 'ended') return;
+    clearTimeout(this.#timer);
+    this.reason = reason;
+    this.pc.close();
+    this.#setState('ended');
+  }
+
+  #setState(state) {
+    if (state !== 'connecting') clearTimeout(this.#timer);
+    if (state === this.state && state !== 'connecting') return;
+    this.state = state;
+    this.#changed();
+  }
+
+  #changed() {
+    this.#onChange(this);
+  }
+
+  #pcStateChanged() {
+    if (this.state === 'ended') return;
+    const s = this.pc.connectionState;
+    this.detail = s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
+    if (s === 'failed') this.fail('the network connection failed');
+    else if (s === 'closed') this.close();
+    else if (this.state !== 'failed' || s === 'connected') this.#setState(STATE_OF[s] ?? 'connecting');
+  }
+
+  #sendDescription() {
+    const d = this.pc.localDescription;
+    this.#send({ sdp: { type: d.type, sdp: d.sdp } });
+    this.#sdpSent = true;
+    for (const ice of this.#outgoingIce.splice(0)) this.#send({ ice });
+  }
+
+  // A null candidate ends gathering: sent as an empty `candidate` string.
+  #localCandidate(candidate) {
+    const mid = this.pc.getTransceivers()[0]?.mid ?? '0';
+    const ice = candidate ? candidate.toJSON() : { candidate: '', sdpMid: mid, sdpMLineIndex: 0 };
+    if (this.#sdpSent) this.#send({ ice });
+    else this.#outgoingIce.push(ice);
+  }
+
+  async #flushRemoteIce() {
+    for (const ice of this.#pendingIce.splice(0)) await this.#addIce(ice);
+  }
+
+  async #addIce(ice) {
+    if (this.pc.signalingState === 'closed') return;
+    try {
+      await this.pc.addIceCandidate(ice);
+    } catch (e) {
+      // A candidate we cannot use (e.g. an unreachable address family) is not an error worth showing.
+      console.warn(`callbox: ignored an ICE candidate from ${this.peerId}: ${e.message}`);
+    }
+  }
+}
