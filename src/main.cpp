@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
+#include "server/admin-auth.hpp"
 #include "server/http-server.hpp"
 #include "server/websocket-hub.hpp"
 #include "store/chat-store.hpp"
@@ -10,8 +11,12 @@
 #include <glib-unix.h>
 #include <glib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
+#include <vector>
 #if CALLBOX_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -38,6 +43,7 @@ struct Options {
     char *device_name = nullptr;
     gboolean no_tls = FALSE;
     gboolean version = FALSE;
+    gboolean hash_password = FALSE;
 
     ~Options()
     {
@@ -75,10 +81,15 @@ bool build_config(const Options &o, config::Config &c, std::string &error)
     if (file.empty() && g_file_test(CALLBOX_CONFIG_FILE, G_FILE_TEST_EXISTS))
         file = CALLBOX_CONFIG_FILE;
     if (!file.empty()) {
-        if (auto err = config::load(file, c)) {
-            error = err->to_string();
-            return false;
-        }
+        // The main file, then its conf.d/*.conf fragments in name order (board settings).
+        std::vector<std::string> files{file};
+        for (std::string &fragment : config::fragments(file))
+            files.push_back(std::move(fragment));
+        for (const std::string &f : files)
+            if (auto err = config::load(f, c)) {
+                error = err->to_string();
+                return false;
+            }
     }
     if (o.bind)
         c.listen = o.bind;
@@ -141,6 +152,60 @@ public:
         return 0;
     }
 
+    bool set_muted(bool audio, bool video, std::string &error) override
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (engine) {
+            engine->set_muted(audio, video);
+            return true;
+        }
+#endif
+        (void)audio, (void)video;
+        error = "media is off on this device";
+        return false;
+    }
+
+    void write_devices(protocol::JsonWriter &w) const override
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (engine)
+            return engine->write_devices(w);
+#endif
+        w.begin_object().key("cameras").begin_array().end_array();
+        w.key("microphones").begin_array().end_array().end_object();
+    }
+
+    bool select_device(std::string_view kind, const std::string &id, std::string &error) override
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (engine)
+            return engine->select_device(kind, id, error);
+#endif
+        (void)kind, (void)id;
+        error = "media is off on this device";
+        return false;
+    }
+
+    void write_metrics(std::string &out) const override
+    {
+        auto metric = [&out](const char *name, const char *type, const char *help, auto value) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
+                   "\n" + name + " " + std::to_string(value) + "\n";
+        };
+        metric("callbox_calls", "gauge", "Calls with the device.", call_count());
+#if CALLBOX_HAVE_MEDIA
+        if (engine) {
+            metric("callbox_encoders", "gauge", "Encoders running (one per codec, shared).",
+                   engine->encoder_count());
+            metric("callbox_encoder_fps", "gauge", "Frames per second the camera delivers.",
+                   engine->capture_fps());
+            metric("callbox_pipeline_restarts_total", "counter",
+                   "Times the shared media pipeline failed and was rebuilt.",
+                   engine->pipeline_restarts());
+        }
+#endif
+    }
+
     void write(protocol::JsonWriter &w) const override
     {
         w.key("media").begin_object().member("state", state());
@@ -161,6 +226,16 @@ public:
                     .member("p95", c.clock_latency_p95_ms)
                     .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
                     .end_object()
+                    .key("stats")
+                    .begin_object()
+                    .member("codec", std::string_view(c.video_codec))
+                    .member("bitrate_in_kbps", c.bitrate_in_kbps)
+                    .member("bitrate_out_kbps", c.bitrate_out_kbps)
+                    .member("rtt_ms", c.rtt_ms >= 0 ? c.rtt_ms : std::nan(""))
+                    .member("packet_loss", c.packet_loss)
+                    .member("fps_in", c.fps_in)
+                    .member("fps_out", c.fps_out)
+                    .end_object()
                     .end_object();
         }
 #endif
@@ -171,7 +246,9 @@ public:
                 .member("encoders", static_cast<std::int64_t>(engine->encoder_count()))
                 .member("pipeline_restarts", engine->pipeline_restarts())
                 .member("audio_muted", engine->audio_muted())
-                .member("video_muted", engine->video_muted());
+                .member("video_muted", engine->video_muted())
+                .member("camera", std::string_view(engine->camera()))
+                .member("microphone", std::string_view(engine->microphone()));
 #endif
         w.end_object();
     }
@@ -217,8 +294,8 @@ struct Daemon {
                                                          [] { return g_get_real_time() / 1000; });
         hub->attach(registry.get());
         start_media();
-        http =
-            std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), media_status);
+        http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files),
+                                                    media_status, config.admin_password_hash);
         return http->listen(config, error);
     }
 
@@ -259,11 +336,24 @@ struct Daemon {
             config.rate_window = fresh.rate_window;
             config.history_length = fresh.history_length;
             config.access_code = fresh.access_code;
+            config.admin_password_hash = fresh.admin_password_hash;
+            http->admin_auth().set_hash(config.admin_password_hash);
             registry->update_settings(room_settings(config));
             hub->update_settings(hub_settings(config));
             g_message("reloaded the config");
         }
         notify("READY=1");
+        notify_status();
+    }
+
+    // STATUS= for systemctl status: what the device is doing right now.
+    void notify_status()
+    {
+        const std::string status = "\"" + config.device_name +
+                                   "\": " + std::to_string(hub->size()) + " connected, " +
+                                   std::to_string(registry->room_count()) + " rooms, " +
+                                   std::to_string(media_status.call_count()) + " calls";
+        notify(("STATUS=" + status).c_str());
     }
 
     void stop()
@@ -286,11 +376,35 @@ struct Daemon {
 int check_config(const char *file)
 {
     config::Config c = config::defaults();
-    if (auto err = config::load(file, c)) {
+    auto err = config::load(file, c);
+    for (const std::string &fragment : err ? std::vector<std::string>{} : config::fragments(file))
+        if ((err = config::load(fragment, c)))
+            break;
+    if (err) {
         std::fprintf(stderr, "%s\n", err->to_string().c_str());
         return 1;
     }
     std::printf("%s: ok\n", file);
+    return 0;
+}
+
+int print_password_hash()
+{
+    if (isatty(STDIN_FILENO))
+        std::fprintf(stderr, "Admin password (then Enter): ");
+    char line[1024];
+    if (!std::fgets(line, sizeof line, stdin)) {
+        std::fprintf(stderr, "callboxd: no password on standard input\n");
+        return 1;
+    }
+    std::string password(line);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+        password.pop_back();
+    if (password.size() < 6) {
+        std::fprintf(stderr, "callboxd: use at least 6 characters\n");
+        return 1;
+    }
+    std::printf("admin_password_hash=%s\n", server::hash_password(password).c_str());
     return 0;
 }
 
@@ -312,6 +426,8 @@ int main(int argc, char **argv)
         {"device-name", 0, 0, G_OPTION_ARG_STRING, &o.device_name, "Call the device NAME", "NAME"},
         {"no-tls", 0, 0, G_OPTION_ARG_NONE, &o.no_tls, "Serve plain HTTP (development, tests)",
          nullptr},
+        {"hash-password", 0, 0, G_OPTION_ARG_NONE, &o.hash_password,
+         "Read an admin password from standard input and print its hash for the config", nullptr},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
         {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
     };
@@ -328,6 +444,8 @@ int main(int argc, char **argv)
     }
     if (o.check_config)
         return check_config(o.check_config);
+    if (o.hash_password)
+        return print_password_hash();
 
     Daemon daemon(o);
     std::string problem;
@@ -356,6 +474,23 @@ int main(int argc, char **argv)
         &daemon);
 
     notify("READY=1");
+    daemon.notify_status();
+    // The watchdog: ping at half the period systemd gives, with the status, from the main loop
+    // (so a stuck loop stops the pings and systemd restarts the daemon).
+    guint64 watchdog_us = 0;
+#if CALLBOX_HAVE_SYSTEMD
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+        watchdog_us = 0;
+#endif
+    if (watchdog_us > 0)
+        g_timeout_add(
+            static_cast<guint>(std::max<guint64>(watchdog_us / 2000, 1)),
+            [](gpointer d) -> gboolean {
+                notify("WATCHDOG=1");
+                static_cast<Daemon *>(d)->notify_status();
+                return G_SOURCE_CONTINUE;
+            },
+            &daemon);
     g_main_loop_run(daemon.loop);
     daemon.stop();
     return 0;

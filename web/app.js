@@ -114,7 +114,7 @@ const statusText = byId('conn-text');
 const retryButton = byId('conn-retry');
 let statusTicker = null;
 
-retryButton.addEventListener('click', () => conn.reconnectNow());
+retryButton.addEventListener('click', () => conn.reconnectNow(true));
 
 function renderStatus() {
   let text;
@@ -126,6 +126,8 @@ function renderStatus() {
     } else {
       text = 'Connected';
     }
+  } else if (conn.state === 'removed') {
+    text = 'The admin removed you from this device. Reconnect when you are welcome back.';
   } else if (conn.state === 'waiting') {
     const secs = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
     text = state.everConnected
@@ -137,7 +139,7 @@ function renderStatus() {
   }
   statusBox.dataset.state = kind;
   statusText.textContent = text;
-  show(retryButton, conn.state === 'waiting');
+  show(retryButton, conn.state === 'waiting' || conn.state === 'removed');
   if (conn.state === 'waiting' && !statusTicker) {
     statusTicker = setInterval(renderStatus, 1000);
   } else if (conn.state !== 'waiting' && statusTicker) {

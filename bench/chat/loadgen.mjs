@@ -8,7 +8,13 @@
 //   --duration D s measured [5]  --warmup W s [1]  --drain s to wait for late deliveries [2]
 //   --text-bytes B length of each chat text [64]  --tick-ms scheduler period [2]
 //   --server-pid PID  sample that process's CPU time (/proc/PID/stat) over the window
-//   --deflate  offer permessage-deflate as browsers do (callbox target; off by default)
+//   --deflate  offer permessage-deflate as browsers do (callbox target; off by default;
+//              implies --client ws)
+//   --client raw|ws [raw]  callbox target: how the clients speak WebSocket. `raw` is a
+//              minimal RFC 6455 client on node:net that reads only what the measurement needs
+//              (seq, id and send time) straight from the frame bytes, with no JSON.parse per
+//              chat; `ws` is the `ws` package with a JSON.parse per frame (the generator used
+//              before, which saturates its core at ~190,000 deliveries/s).
 //
 // Client i joins room "r<i mod R>" as "c<i>". Senders are taken round-robin over all
 // clients, so each sends M/C msg/s, and a scheduler tick every --tick-ms ms sends what
@@ -22,6 +28,8 @@ import { parseArgs } from 'node:util';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { connect as netConnect } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 
 const { values: opt } = parseArgs({
@@ -38,6 +46,7 @@ const { values: opt } = parseArgs({
     'tick-ms': { type: 'string', default: '2' },
     'server-pid': { type: 'string' },
     deflate: { type: 'boolean', default: false },
+    client: { type: 'string', default: 'raw' },
   },
 });
 if (!['callbox', 'socketio'].includes(opt.target) || !opt.url) {
@@ -77,14 +86,19 @@ let seqAnomalies = 0, disconnects = 0;
 const errors = {};
 
 function onChat(client, msg) {
-  if (client.lastSeq !== undefined && msg.seq !== client.lastSeq + 1) seqAnomalies++;
-  client.lastSeq = msg.seq;
-  if (inWindow) receivedInWindow++;
   const text = msg.text;
   const sep = text.indexOf(':');
   const id = Number(text.slice(0, sep));
+  onChatFields(client, msg.seq, id, () => Number(text.slice(sep + 1, text.indexOf(':', sep + 1))));
+}
+
+// One delivered chat: its seq, the id at the start of its text, and (lazily) the send time.
+function onChatFields(client, seq, id, sentAtOf) {
+  if (client.lastSeq !== undefined && seq !== client.lastSeq + 1) seqAnomalies++;
+  client.lastSeq = seq;
+  if (inWindow) receivedInWindow++;
   if (id < firstMeasured || id >= endMeasured || firstMeasured < 0) return;
-  const sentAt = Number(text.slice(sep + 1, text.indexOf(':', sep + 1)));
+  const sentAt = sentAtOf();
   const k = id - firstMeasured;
   if (k >= perMessage.length) return;
   if (++perMessage[k] > client.roomSize) { duplicates++; return; }
@@ -125,6 +139,104 @@ function connectCallbox(client) {
     });
     ws.on('error', (e) => { if (!joined) reject(e); });
     ws.on('close', () => { if (joined) disconnects++; else reject(new Error('closed before joined')); });
+  });
+}
+
+// The raw client: handshake, then frames parsed in place. Server frames are unmasked and
+// never fragmented by callboxd (a fragmented or unknown frame is counted as an error).
+const SEQ = Buffer.from('"seq":'), TEXT = Buffer.from('"text":"'), CHAT_HEAD = Buffer.from('{"type":"chat"');
+function readUint(buf, i, end) {
+  let n = 0;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return [n, i];
+}
+function isChat(buf, start) {
+  for (let k = 0; k < CHAT_HEAD.length; k++) if (buf[start + k] !== CHAT_HEAD[k]) return false;
+  return true;
+}
+function connectCallboxRaw(client) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(opt.url);
+    const sock = netConnect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    const mask = randomBytes(4);
+    let joined = false, upgraded = false, pending = null;
+    const frame = (opcode, payload) => {
+      const n = payload.length;
+      const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+      const f = Buffer.allocUnsafe(head + 4 + n);
+      f[0] = 0x80 | opcode;
+      if (n < 126) f[1] = 0x80 | n;
+      else if (n < 65536) { f[1] = 0x80 | 126; f.writeUInt16BE(n, 2); }
+      else { f[1] = 0x80 | 127; f.writeBigUInt64BE(BigInt(n), 2); }
+      mask.copy(f, head);
+      for (let k = 0; k < n; k++) f[head + 4 + k] = payload[k] ^ mask[k & 3];
+      return f;
+    };
+    const sendText = (str) => sock.write(frame(1, Buffer.from(str)));
+    const onText = (buf, start, end) => {
+      if (isChat(buf, start)) {
+        const q = buf.indexOf(SEQ, start);
+        const [seq] = readUint(buf, q + SEQ.length, end);
+        const t = buf.indexOf(TEXT, q) + TEXT.length;
+        const [id, colon] = readUint(buf, t, end);
+        onChatFields(client, seq, id, () => Number(buf.latin1Slice(colon + 1, buf.indexOf(58, colon + 1))));
+        return;
+      }
+      const msg = JSON.parse(buf.toString('utf8', start, end));
+      switch (msg.type) {
+        case 'welcome': sendText(JSON.stringify({ type: 'join', room: client.room, nick: client.nick })); break;
+        case 'joined':
+          joined = true;
+          resolve({
+            extensions: '',
+            send: (text) => sendText(JSON.stringify({ type: 'chat', text })),
+            close: () => { sock.write(frame(8, Buffer.from([0x03, 0xe8]))); sock.end(); },
+          });
+          break;
+        case 'error': onError(msg); if (!joined) reject(new Error(`join refused: ${msg.code}`)); break;
+      }
+    };
+    const onFrames = (chunk) => {
+      let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+      let i = 0;
+      const n = buf.length;
+      for (;;) {
+        if (n - i < 2) break;
+        const b0 = buf[i], b1 = buf[i + 1] & 0x7f;
+        let len = b1, head = 2;
+        if (b1 === 126) { if (n - i < 4) break; len = buf.readUInt16BE(i + 2); head = 4; }
+        else if (b1 === 127) { if (n - i < 10) break; len = Number(buf.readBigUInt64BE(i + 2)); head = 10; }
+        if (n - i < head + len) break;
+        const start = i + head, end = start + len, opcode = b0 & 0x0f;
+        if (opcode === 1 && (b0 & 0x80)) onText(buf, start, end);
+        else if (opcode === 9) sock.write(frame(10, buf.subarray(start, end)));
+        else if (opcode === 8) sock.end();
+        else if (opcode !== 10) onError({ code: `unexpected-frame-${opcode}` });
+        i = end;
+      }
+      pending = i < n ? Buffer.from(buf.subarray(i)) : null;
+    };
+    let header = '';
+    sock.on('connect', () => {
+      sock.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+        + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    sock.on('data', (chunk) => {
+      if (upgraded) return onFrames(chunk);
+      header += chunk.latin1Slice(0, chunk.length);
+      const end = header.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      if (!/^HTTP\/1\.1 101/.test(header)) { reject(new Error(`no upgrade: ${header.split('\r\n')[0]}`)); sock.destroy(); return; }
+      upgraded = true;
+      const rest = Buffer.from(header.slice(end + 4), 'latin1');
+      if (rest.length) onFrames(rest);
+    });
+    sock.on('error', (e) => { if (!joined) reject(e); });
+    sock.on('close', () => { if (!joined) reject(new Error('closed before joined')); else disconnects++; });
   });
 }
 
@@ -170,7 +282,8 @@ async function main() {
   for (let i = 0; i < C; i++) roomSizes[i % R]++;
   for (let i = 0; i < C; i++) clients.push({ room: `r${i % R}`, nick: `c${i}`, roomSize: roomSizes[i % R], lastSeq: undefined });
 
-  const connect = opt.target === 'callbox' ? connectCallbox : connectSocketio;
+  const rawClient = opt.client === 'raw' && !opt.deflate;
+  const connect = opt.target === 'callbox' ? (rawClient ? connectCallboxRaw : connectCallbox) : connectSocketio;
   const tConnect = performance.now();
   const BATCH = 50;
   const timeout = setTimeout(() => { console.log(JSON.stringify({ ok: false, error: 'connect/join timed out' })); process.exit(1); }, 30000);
@@ -242,6 +355,7 @@ async function main() {
     target: opt.target, url: opt.url,
     clients: C, rooms: R, rate: M, duration_s: D, warmup_s: W, text_bytes: TEXT_BYTES,
     extensions: clients[0].conn.extensions || '',
+    client: opt.target === 'callbox' ? (rawClient ? 'raw' : 'ws') : 'socket.io-client',
     connect_ms: round(connectMs, 0),
     window_s: round(windowS, 3),
     sent: measuredSent,

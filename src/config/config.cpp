@@ -122,6 +122,13 @@ const std::vector<Key> &keys()
         {"server", "tls_key", string_key(&Config::tls_key, true)},
         {"server", "web_dir", string_key(&Config::web_dir)},
         {"server", "ping_interval", uint_key(&Config::ping_interval, 1, 3600)},
+        {"server", "admin_password_hash",
+         [](Config &c, const std::string &v) -> std::optional<std::string> {
+             if (!v.empty() && v.rfind("$pbkdf2-sha256$", 0) != 0)
+                 return "expected a hash printed by callboxd --hash-password";
+             c.admin_password_hash = v;
+             return std::nullopt;
+         }},
         {"storage", "data_dir", string_key(&Config::data_dir)},
         {"device", "name", string_key(&Config::device_name)},
         {"rooms", "max_browsers", uint_key(&Config::max_browsers, 1, 10000)},
@@ -265,6 +272,21 @@ std::optional<ConfigError> load(const std::string &path, Config &config)
     if (auto why = validate(config))
         return ConfigError{path, 0, *why};
     return std::nullopt;
+}
+
+std::vector<std::string> fragments(const std::string &main_file)
+{
+    std::vector<std::string> out;
+    g_autofree char *dir = g_path_get_dirname(main_file.c_str());
+    const std::string confd = std::string(dir) + "/conf.d";
+    g_autoptr(GDir) listing = g_dir_open(confd.c_str(), 0, nullptr);
+    if (!listing)
+        return out;
+    while (const char *name = g_dir_read_name(listing))
+        if (g_str_has_suffix(name, ".conf"))
+            out.push_back(confd + "/" + name);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 std::optional<std::string> validate(const Config &config)

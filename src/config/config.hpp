@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace callbox::config {
 
@@ -16,7 +17,8 @@ struct Config {
     std::string tls_certificate; // PEM files; generated under data_dir when empty
     std::string tls_key;
     std::string web_dir;
-    unsigned ping_interval = 15; // seconds between WebSocket pings
+    unsigned ping_interval = 15;     // seconds between WebSocket pings
+    std::string admin_password_hash; // from callboxd --hash-password; empty: admin pages off
     // [storage]
     std::string data_dir;
     // [device]
@@ -45,6 +47,9 @@ Config defaults();
 
 // Reads `path` over `config`; the first error, if any, is returned and `config` is unusable.
 std::optional<ConfigError> load(const std::string &path, Config &config);
+
+// The fragments that follow `main_file`: <its dir>/conf.d/*.conf, in name order.
+std::vector<std::string> fragments(const std::string &main_file);
 
 // Checks values that come from anywhere (file or command line).
 std::optional<std::string> validate(const Config &config);

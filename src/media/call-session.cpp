@@ -182,6 +182,62 @@ const CallSession::Counters &CallSession::counters() const
     return shared_->counters;
 }
 
+CallSession::LiveStats CallSession::sample_stats()
+{
+    LiveStats out;
+    Sample now{g_get_monotonic_time(), 0, 0, shared_->counters.video_frames_in,
+               shared_->counters.video_frames_out};
+    std::uint64_t received = 0, lost = 0;
+    GstPromise *promise = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+    // webrtcbin answers from its own thread within milliseconds; the admin page asks every 2 s.
+    if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+        const GstStructure *reply = gst_promise_get_reply(promise);
+        for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
+            const GValue *v =
+                gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+            if (!GST_VALUE_HOLDS_STRUCTURE(v))
+                continue;
+            const GstStructure *st = gst_value_get_structure(v);
+            GstWebRTCStatsType type;
+            if (!gst_structure_get(st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
+                continue;
+            guint64 u = 0;
+            gint64 i64 = 0;
+            double d = 0;
+            if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+                if (gst_structure_get_uint64(st, "bytes-received", &u))
+                    now.bytes_in += u;
+                if (gst_structure_get_uint64(st, "packets-received", &u))
+                    received += u;
+                if (gst_structure_get_int64(st, "packets-lost", &i64) && i64 > 0)
+                    lost += static_cast<std::uint64_t>(i64);
+            } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+                if (gst_structure_get_uint64(st, "bytes-sent", &u))
+                    now.bytes_out += u;
+            } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+                if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
+                    out.rtt_ms = std::max(out.rtt_ms, d * 1000);
+            }
+        }
+    }
+    gst_promise_unref(promise);
+    if (received + lost > 0)
+        out.packet_loss = static_cast<double>(lost) / static_cast<double>(received + lost);
+    if (last_sample_.at_us > 0 && now.at_us > last_sample_.at_us) {
+        const double seconds = static_cast<double>(now.at_us - last_sample_.at_us) / 1e6;
+        auto rate = [seconds](std::uint64_t a, std::uint64_t b) {
+            return a >= b ? static_cast<double>(a - b) / seconds : 0.0;
+        };
+        out.bitrate_in_kbps = rate(now.bytes_in, last_sample_.bytes_in) * 8 / 1000;
+        out.bitrate_out_kbps = rate(now.bytes_out, last_sample_.bytes_out) * 8 / 1000;
+        out.fps_in = rate(now.frames_in, last_sample_.frames_in);
+        out.fps_out = rate(now.frames_out, last_sample_.frames_out);
+    }
+    last_sample_ = now;
+    return out;
+}
+
 CallSession::ClockLatency CallSession::clock_latency() const
 {
     std::vector<double> v;
@@ -322,7 +378,8 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
     gst_element_link_many(queue, pay, filter, nullptr);
 
     // Named after the m-line it serves, so webrtcbin pairs it with that line of the offer.
-    GstPad *sink = gst_element_request_pad_simple(webrtc_, ("sink_" + std::to_string(line.mline)).c_str());
+    GstPad *sink =
+        gst_element_request_pad_simple(webrtc_, ("sink_" + std::to_string(line.mline)).c_str());
     GstPad *filter_src = gst_element_get_static_pad(filter, "src");
     const bool linked = gst_pad_link(filter_src, sink) == GST_PAD_LINK_OK;
     gst_object_unref(filter_src);
@@ -439,6 +496,7 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
     case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
         if (state_ != "connected") {
             send_state("connected");
+            engine_.call_connected();
             // Whoever just connected gets a keyframe now, not at the next interval.
             for (const auto &[tee, pad] : tee_pads_)
                 capture_->force_keyframe(tee);

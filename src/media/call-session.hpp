@@ -59,6 +59,18 @@ public:
     };
     ClockLatency clock_latency() const;
 
+    // Live figures from webrtcbin's get-stats and the frame counters, as rates since the
+    // previous sample.
+    struct LiveStats {
+        double bitrate_in_kbps = 0;
+        double bitrate_out_kbps = 0;
+        double rtt_ms = -1;     // -1: not known yet
+        double packet_loss = 0; // fraction of the packets sent to the device that were lost
+        double fps_in = 0;
+        double fps_out = 0;
+    };
+    LiveStats sample_stats();
+
     struct Shared; // what streaming-thread callbacks may touch
 
 private:
@@ -84,6 +96,10 @@ private:
     GstWebRTCSessionDescription *offer_ = nullptr; // until applied
     int caps_pending_ = 0;                         // send branches still without caps
     bool remote_set_ = false;
+    struct Sample {
+        std::int64_t at_us = 0;
+        std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
+    } last_sample_;
     bool finished_ = false;
     std::string state_ = "connecting";
 };

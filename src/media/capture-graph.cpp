@@ -45,6 +45,14 @@ bool link_chain(std::initializer_list<GstElement *> chain, std::string &error)
 
 } // namespace
 
+void resolve_sources(MediaSettings &s)
+{
+    if (s.video_source == "auto")
+        s.video_source = have_camera(s.video_device) ? "v4l2" : "test";
+    if (s.audio_source == "auto")
+        s.audio_source = have_alsa_capture() ? "alsa" : "test";
+}
+
 std::unique_ptr<CaptureGraph>
 CaptureGraph::create(GstPipeline *pipeline, const MediaSettings &settings, std::string &error)
 {
@@ -58,12 +66,9 @@ CaptureGraph::create(GstPipeline *pipeline, const MediaSettings &settings, std::
 bool CaptureGraph::build(std::string &error)
 {
     const MediaSettings &s = settings_;
+    resolve_sources(settings_);
     video_source_ = s.video_source;
-    if (video_source_ == "auto")
-        video_source_ = have_camera(s.video_device) ? "v4l2" : "test";
     audio_source_ = s.audio_source;
-    if (audio_source_ == "auto")
-        audio_source_ = have_alsa_capture() ? "alsa" : "test";
     stamp_clock_ =
         s.clock_pattern == "on" || (s.clock_pattern == "auto" && video_source_ == "test");
     video_muted_ = s.video_muted;
@@ -100,6 +105,8 @@ bool CaptureGraph::build(std::string &error)
     if (!link_chain({vsrc, convert, scale, caps, tee}, error))
         return false;
     raw_tee_ = tee;
+    video_src_ = vsrc;
+    video_entry_ = convert;
     GstPad *stamp_pad = gst_element_get_static_pad(caps, "src");
     gst_pad_add_probe(stamp_pad, GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame, this, nullptr);
     gst_object_unref(stamp_pad);
@@ -125,6 +132,8 @@ bool CaptureGraph::build(std::string &error)
     gst_bin_add(bin, audio_tee_);
     if (!link_chain({asrc, aconvert, volume_, audio_tee_}, error))
         return false;
+    audio_src_ = asrc;
+    audio_entry_ = aconvert;
     return s.encoders != "shared" ||
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_, error)) != nullptr;
 }
@@ -210,6 +219,37 @@ void CaptureGraph::force_keyframe(GstElement *tee)
     if (it != encoder_src_.end())
         gst_pad_send_event(
             it->second, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)
+{
+    const std::string kind = camera ? settings.video_source : settings.audio_source;
+    const Variables vars = {
+        {"WIDTH", std::to_string(settings_.width)},
+        {"HEIGHT", std::to_string(settings_.height)},
+        {"FRAMERATE", std::to_string(settings_.framerate)},
+        {"VIDEO_DEVICE", settings.video_device},
+        {"AUDIO_DEVICE", settings.audio_device},
+    };
+    GstElement *fresh = load_pipeline_file(
+        settings_.pipelines_dir, (camera ? "video-source-" : "audio-source-") + kind, vars, error);
+    if (!fresh)
+        return false;
+    GstElement *&old = camera ? video_src_ : audio_src_;
+    GstElement *entry = camera ? video_entry_ : audio_entry_;
+    // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
+    gst_element_set_state(old, GST_STATE_NULL);
+    gst_element_unlink(old, entry);
+    gst_bin_remove(GST_BIN(pipeline_), old);
+    gst_bin_add(GST_BIN(pipeline_), fresh);
+    if (!gst_element_link(fresh, entry)) {
+        error = "the new source does not fit the capture graph";
+        return false;
+    }
+    gst_element_sync_state_with_parent(fresh);
+    old = fresh;
+    (camera ? video_source_ : audio_source_) = kind;
+    return true;
 }
 
 void CaptureGraph::set_muted(bool audio, bool video)

@@ -14,6 +14,10 @@
 
 namespace callbox::media {
 
+// Turns "auto" sources into what this machine has: a V4L2 camera and an ALSA capture device
+// when present, the test sources otherwise.
+void resolve_sources(MediaSettings &settings);
+
 class CaptureGraph
 {
 public:
@@ -26,6 +30,9 @@ public:
     // Asks the encoder feeding `tee` for a keyframe now (a caller just connected).
     void force_keyframe(GstElement *tee);
     void set_muted(bool audio, bool video);
+    // Replaces the camera (or microphone) source with the one `settings` names, while the
+    // encoders and calls keep running.
+    bool switch_source(bool camera, const MediaSettings &settings, std::string &error);
 
     std::uint64_t frames_captured() const { return frames_; }
     const std::string &video_source() const { return video_source_; }
@@ -48,6 +55,10 @@ private:
     MediaSettings settings_;
     std::string video_source_;
     std::string audio_source_;
+    GstElement *video_src_ = nullptr; // the source bins, and what they feed
+    GstElement *audio_src_ = nullptr;
+    GstElement *video_entry_ = nullptr;
+    GstElement *audio_entry_ = nullptr;
     GstElement *raw_tee_ = nullptr;
     GstElement *audio_tee_ = nullptr;
     GstElement *h264_tee_ = nullptr;

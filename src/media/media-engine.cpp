@@ -6,6 +6,7 @@
 #include "media/gst-elements.hpp"
 #include "protocol/encode.hpp"
 #include "protocol/json-reader.hpp"
+#include "util/glib-ptr.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(engine_debug);
 #define GST_CAT_DEFAULT engine_debug
@@ -24,6 +25,15 @@ MediaEngine::MediaEngine(MediaSettings settings, rooms::Outbox &outbox,
 
 MediaEngine::~MediaEngine()
 {
+    // Exiting while the warm-up thread is inside OpenSSL would crash the process.
+    if (warmup_)
+        g_thread_join(warmup_);
+    if (monitor_) {
+        gst_device_monitor_stop(monitor_);
+        gst_object_unref(monitor_);
+    }
+    for (auto &[peer, call] : calls_)
+        call->finish("ended"); // the device is going away: every caller hears it
     calls_.clear();
     stop_pipeline();
     g_main_context_unref(context_);
@@ -32,20 +42,28 @@ MediaEngine::~MediaEngine()
 bool MediaEngine::init(std::string &error)
 {
     registry_.set_device_media(!settings_.audio_muted, !settings_.video_muted);
+    resolve_sources(settings_);
+    current_video_ = settings_.video_source == "test" ? "test" : settings_.video_device;
+    current_audio_ = settings_.audio_source == "test" ? "test" : settings_.audio_device;
     if (!check_required_elements(error)) {
         init_error_ = error;
         return false;
     }
     // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
     // the main thread, so the first call does not wait for it.
-    g_thread_unref(g_thread_new(
+    monitor_ = gst_device_monitor_new();
+    gst_device_monitor_add_filter(monitor_, "Video/Source", nullptr);
+    gst_device_monitor_add_filter(monitor_, "Audio/Source", nullptr);
+    if (!gst_device_monitor_start(monitor_))
+        GST_INFO("no device providers: only the built-in test sources are listed");
+    warmup_ = g_thread_new(
         "dtls-warmup",
         [](gpointer) -> gpointer {
             if (GstElement *e = gst_element_factory_make("dtlsdec", nullptr))
                 gst_object_unref(gst_object_ref_sink(e));
             return nullptr;
         },
-        nullptr));
+        nullptr);
     return true;
 }
 
@@ -116,6 +134,8 @@ void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
     if (sdp->get("type")->string != "offer")
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device answers calls; send it an offer, not an answer");
+    // A new offer from a caller replaces its call (a renegotiation or a retry), quietly: the
+    // browser already waits for the answer to this offer.
     if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
         return refuse(from, protocol::ErrorCode::Busy,
                       "the device is already in " + std::to_string(calls_.size()) +
@@ -192,6 +212,7 @@ bool MediaEngine::start_pipeline(std::string &error)
         stop_pipeline();
         return false;
     }
+    capture_started_us_ = g_get_monotonic_time();
     g_message("media: capturing (%s camera, %s microphone)", capture_->video_source().c_str(),
               capture_->audio_source().c_str());
     return true;
@@ -260,15 +281,113 @@ void MediaEngine::set_muted(bool audio, bool video)
     registry_.set_device_media(!audio, !video);
 }
 
-std::vector<CallInfo> MediaEngine::calls() const
+namespace {
+
+std::string device_path(GstDevice *device)
+{
+    g_autoptr(GstStructure) props = gst_device_get_properties(device);
+    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
+    if (!path && props)
+        path = gst_structure_get_string(props, "api.v4l2.path");
+    return path ? path : "";
+}
+
+} // namespace
+
+void MediaEngine::write_devices(protocol::JsonWriter &w) const
+{
+    GList *devices = monitor_ ? gst_device_monitor_get_devices(monitor_) : nullptr;
+    w.begin_object();
+    for (const char *kind : {"cameras", "microphones"}) {
+        const bool camera = kind[0] == 'c';
+        w.key(kind).begin_array();
+        const bool test_current =
+            camera ? settings_.video_source == "test" : settings_.audio_source == "test";
+        w.begin_object()
+            .member("id", "test")
+            .member("name", camera ? "Test pattern (built in)" : "Test tone (built in)")
+            .member("current", test_current)
+            .end_object();
+        for (GList *l = devices; l; l = l->next) {
+            auto *device = GST_DEVICE(l->data);
+            if (!gst_device_has_classes(device, camera ? "Video/Source" : "Audio/Source"))
+                continue;
+            GCharPtr name(gst_device_get_display_name(device));
+            const std::string path = device_path(device);
+            const bool current =
+                camera ? (!test_current && path == settings_.video_device)
+                       : (!test_current && std::string(name.get()) == settings_.audio_device);
+            w.begin_object()
+                .member("id", std::string_view(name.get()))
+                .member("name", std::string_view(name.get()))
+                .member("current", current)
+                .end_object();
+        }
+        w.end_array();
+    }
+    w.end_object();
+    g_list_free_full(devices, gst_object_unref);
+}
+
+bool MediaEngine::select_device(std::string_view kind, const std::string &id, std::string &error)
+{
+    const bool camera = kind == "camera";
+    MediaSettings next = settings_;
+    if (id == "test") {
+        (camera ? next.video_source : next.audio_source) = "test";
+    } else {
+        GList *devices = monitor_ ? gst_device_monitor_get_devices(monitor_) : nullptr;
+        bool found = false;
+        for (GList *l = devices; l && !found; l = l->next) {
+            auto *device = GST_DEVICE(l->data);
+            GCharPtr name(gst_device_get_display_name(device));
+            if (id != name.get() ||
+                !gst_device_has_classes(device, camera ? "Video/Source" : "Audio/Source"))
+                continue;
+            found = true;
+            if (camera) {
+                next.video_source = "v4l2";
+                next.video_device = device_path(device);
+            } else {
+                next.audio_source = "alsa";
+                next.audio_device = id;
+            }
+        }
+        g_list_free_full(devices, gst_object_unref);
+        if (!found) {
+            error = "no " + std::string(kind) + " called '" + id + "' is connected";
+            return false;
+        }
+    }
+    if (capture_ && !capture_->switch_source(camera, next, error))
+        return false;
+    settings_ = next;
+    current_video_ = settings_.video_source == "test" ? "test" : settings_.video_device;
+    current_audio_ = settings_.audio_source == "test" ? "test" : settings_.audio_device;
+    g_message("media: the %s is now %s", camera ? "camera" : "microphone", id.c_str());
+    return true;
+}
+
+double MediaEngine::capture_fps() const
+{
+    if (!capture_)
+        return 0;
+    const double seconds = (g_get_monotonic_time() - capture_started_us_) / 1e6;
+    return seconds > 0 ? static_cast<double>(capture_->frames_captured()) / seconds : 0;
+}
+
+std::vector<CallInfo> MediaEngine::calls()
 {
     std::vector<CallInfo> out;
     for (const auto &[peer, call] : calls_) {
         const auto &c = call->counters();
         const auto clock = call->clock_latency();
+        const auto live = call->sample_stats();
         out.push_back({rooms::RoomRegistry::peer_name(peer), call->state(), call->video_codec(),
                        c.video_frames_in, c.audio_buffers_in, c.video_frames_out, clock.median_ms,
-                       clock.p95_ms, clock.samples, call->webrtcbin()});
+                       clock.p95_ms, clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps,
+                       live.rtt_ms, live.packet_loss, live.fps_in, live.fps_out,
+                       call->webrtcbin()});
     }
     return out;
 }

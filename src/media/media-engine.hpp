@@ -5,6 +5,7 @@
 #include "media/capture-graph.hpp"
 #include "media/media-settings.hpp"
 #include "media/playback-mixer.hpp"
+#include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
 
 #include <gst/gst.h>
@@ -29,6 +30,8 @@ struct CallInfo {
     double clock_latency_median_ms = 0; // the browser's clock pattern, when it sends one
     double clock_latency_p95_ms = 0;
     std::size_t clock_latency_samples = 0;
+    double bitrate_in_kbps = 0, bitrate_out_kbps = 0, rtt_ms = -1, packet_loss = 0;
+    double fps_in = 0, fps_out = 0;
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
 };
 
@@ -45,15 +48,27 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+
+    // Cameras and microphones (GstDeviceMonitor, hot-plug aware, plus the built-in test
+    // sources) as {"cameras":[{"id","name","current"}],"microphones":[...]}.
+    void write_devices(protocol::JsonWriter &w) const;
+    // Uses another camera or microphone; a running capture switches without dropping calls.
+    bool select_device(std::string_view kind, const std::string &id, std::string &error);
+    // Frames a second the camera delivered since capture started (0 while idle).
+    double capture_fps() const;
     bool audio_muted() const { return settings_.audio_muted; }
     bool video_muted() const { return settings_.video_muted; }
 
     std::size_t call_count() const { return calls_.size(); }
-    std::vector<CallInfo> calls() const;
+    std::vector<CallInfo> calls(); // samples each call's statistics
+    const std::string &camera() const { return current_video_; }
+    const std::string &microphone() const { return current_audio_; }
     bool capturing() const { return pipeline_ != nullptr; }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
     // "running", or "degraded" after a pipeline error until the next successful call.
+    // A call connected: whatever broke before works again.
+    void call_connected() { degraded_ = false; }
     const char *health() const
     {
         return degraded_ || !init_error_.empty() ? "degraded" : "running";
@@ -80,6 +95,11 @@ private:
     GMainContext *context_;
     GstPipeline *pipeline_ = nullptr;
     guint bus_watch_ = 0;
+    GThread *warmup_ = nullptr; // makes the DTLS certificate at start-up
+    GstDeviceMonitor *monitor_ = nullptr;
+    std::int64_t capture_started_us_ = 0;
+    std::string current_video_; // "test" or the camera's device path
+    std::string current_audio_; // "test" or the ALSA device
     std::unique_ptr<CaptureGraph> capture_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;

@@ -24,10 +24,35 @@ std::string RoomRegistry::peer_name(PeerId id)
     return "p" + std::to_string(id);
 }
 
-void RoomRegistry::connect(PeerId id)
+std::optional<PeerId> RoomRegistry::find_peer(std::string_view id) const
+{
+    PeerId peer = 0;
+    if (id.size() < 2 || id[0] != 'p')
+        return std::nullopt;
+    auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), peer);
+    if (ec != std::errc() || end != id.data() + id.size() || !members_.contains(peer))
+        return std::nullopt;
+    return peer;
+}
+
+std::vector<protocol::PeerInfo> RoomRegistry::room_members(const std::string &name) const
+{
+    std::vector<protocol::PeerInfo> out;
+    auto it = rooms_.find(name);
+    if (it == rooms_.end())
+        return out;
+    for (PeerId id : it->second.members) {
+        const Member &m = members_.at(id);
+        out.push_back(PeerInfo{m.id, m.nick});
+    }
+    return out;
+}
+
+void RoomRegistry::connect(PeerId id, std::string client)
 {
     Member &m = members_[id];
     m.peer = id;
+    m.client = std::move(client);
     m.id = peer_name(id);
     auto counts = room_counts();
     outbox_.send(id, encode::welcome(m.id, settings_.device_name, counts));
@@ -111,16 +136,11 @@ void RoomRegistry::send_room(const Room &room, const std::string &json, PeerId e
 
 RoomRegistry::Member *RoomRegistry::room_member(const Room &room, std::string_view id)
 {
-    if (id.size() < 2 || id[0] != 'p')
+    auto peer = find_peer(id);
+    if (!peer)
         return nullptr;
-    PeerId peer = 0;
-    auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), peer);
-    if (ec != std::errc() || end != id.data() + id.size())
-        return nullptr;
-    auto it = members_.find(peer);
-    if (it == members_.end() || it->second.room != &room)
-        return nullptr;
-    return &it->second;
+    Member &m = members_.at(*peer);
+    return m.room == &room ? &m : nullptr;
 }
 
 void RoomRegistry::leave_room(PeerId id, Member &member, bool tell_member)
@@ -141,10 +161,25 @@ void RoomRegistry::leave_room(PeerId id, Member &member, bool tell_member)
 void RoomRegistry::on(PeerId from, const protocol::Join &m)
 {
     constexpr std::string_view re = "join";
-    if (!settings_.access_code.empty() && m.code.value_or("") != settings_.access_code)
-        return refuse(from, ErrorCode::Forbidden,
-                      m.code ? "that access code is wrong" : "this device needs an access code",
-                      re);
+    if (!settings_.access_code.empty()) {
+        CodeFailures &f = code_failures_[members_.at(from).client];
+        const std::int64_t now = clock_();
+        if (f.blocked_until_ms > now)
+            return refuse(from, ErrorCode::Forbidden,
+                          "too many wrong access codes; try again in " +
+                              std::to_string((f.blocked_until_ms - now + 999) / 1000) + " s",
+                          re);
+        if (m.code.value_or("") != settings_.access_code) {
+            if (m.code && ++f.count > 3)
+                f.blocked_until_ms =
+                    now +
+                    std::min<std::int64_t>(60, std::int64_t{1} << std::min(f.count - 3, 6u)) * 1000;
+            return refuse(from, ErrorCode::Forbidden,
+                          m.code ? "that access code is wrong" : "this device needs an access code",
+                          re);
+        }
+        code_failures_.erase(members_.at(from).client);
+    }
     auto name = valid_room_name(m.room);
     if (!name)
         return refuse(from, ErrorCode::BadRoom,

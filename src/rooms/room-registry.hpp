@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,7 +59,9 @@ public:
 
     RoomRegistry(Outbox &outbox, ChatLog &log, RoomSettings settings, Clock clock);
 
-    void connect(PeerId id);
+    // `client` names where the connection comes from (its address), for the back-off after
+    // wrong access codes.
+    void connect(PeerId id, std::string client = {});
     void disconnect(PeerId id);
     void handle(PeerId from, const protocol::ClientMessage &message);
     void refuse(PeerId to, const protocol::ProtocolError &error);
@@ -79,6 +82,10 @@ public:
     std::size_t room_count() const { return rooms_.size(); }
 
     static std::string peer_name(PeerId id);
+    // The connection with wire id `id` ("p7"), if it is connected.
+    std::optional<PeerId> find_peer(std::string_view id) const;
+    // Everyone in room `name`, in join order.
+    std::vector<protocol::PeerInfo> room_members(const std::string &name) const;
 
 private:
     struct Room;
@@ -87,8 +94,15 @@ private:
         std::string id;
         std::string nick;
         std::string nick_key;
+        std::string client;
         Room *room = nullptr;
     };
+    // Wrong access codes from one client: after the third, each try waits twice as long.
+    struct CodeFailures {
+        unsigned count = 0;
+        std::int64_t blocked_until_ms = 0;
+    };
+    std::unordered_map<std::string, CodeFailures> code_failures_;
     struct Room {
         std::string name;
         std::vector<PeerId> members; // in join order

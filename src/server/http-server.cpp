@@ -2,14 +2,17 @@
 #include "server/http-server.hpp"
 
 #include "protocol/encode.hpp"
+#include "protocol/json-reader.hpp"
 #include "protocol/json-writer.hpp"
 #include "server/http-headers.hpp"
+#include "server/tls-identity.hpp"
 
 namespace callbox::server {
 
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-                       const MediaStatus &media)
+                       MediaStatus &media, std::string admin_password_hash)
     : hub_(hub), registry_(registry), files_(std::move(files)), media_(media),
+      admin_(std::move(admin_password_hash)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
       started_us_(g_get_monotonic_time())
@@ -29,7 +32,6 @@ void HttpServer::health(SoupServerMessage *msg)
         .member("status", "ok")
         .member("uptime_s", (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC)
         .member("media", media_.state())
-        .member("calls", static_cast<std::uint64_t>(media_.call_count()))
         .end_object();
     respond_json(msg, SOUP_STATUS_OK, w.take());
 }
@@ -40,13 +42,139 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
     const std::string_view p(path);
     if (p == "/api/health")
         return health(msg);
-    if (p == "/api/status")
-        return status(msg);
     if (p == "/api/rooms") {
         auto counts = registry_.room_counts();
         return respond_json(msg, SOUP_STATUS_OK, protocol::encode::rooms_document(counts));
     }
+    if (p == "/metrics")
+        return metrics(msg);
+    if (p == "/admin" || p == "/admin/" || p == "/admin.html" || p == "/api/status" ||
+        p.starts_with("/api/admin/")) {
+        if (admin_.check(msg) != AdminAuth::Result::Allowed)
+            return;
+        if (p == "/api/status")
+            return status(msg);
+        if (p.starts_with("/api/admin/"))
+            return admin_action(msg, p.substr(11));
+        return files_.serve(msg, "/admin.html");
+    }
     files_.serve(msg, path);
+}
+
+bool HttpServer::allowed_origin(SoupServerMessage *msg) const
+{
+    // Browsers send Origin on WebSocket handshakes: a page from another site may not use ours.
+    auto *headers = soup_server_message_get_request_headers(msg);
+    const char *origin = soup_message_headers_get_one(headers, "Origin");
+    if (!origin)
+        return true; // not a browser (tests, scripts, other clients)
+    const char *host = soup_message_headers_get_one(headers, "Host");
+    g_autoptr(GUri) uri = g_uri_parse(origin, G_URI_FLAGS_NONE, nullptr);
+    if (!uri || !host || !g_uri_get_host(uri))
+        return false;
+    std::string expected = g_uri_get_host(uri);
+    if (expected.find(':') != std::string::npos)
+        expected = "[" + expected + "]"; // an IPv6 literal
+    if (g_uri_get_port(uri) > 0)
+        expected += ":" + std::to_string(g_uri_get_port(uri));
+    return g_ascii_strcasecmp(expected.c_str(), host) == 0;
+}
+
+namespace {
+
+// The JSON body of an admin POST, or nothing (with the response set) when it is unusable.
+std::optional<protocol::JsonValue> json_body(SoupServerMessage *msg)
+{
+    if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
+        respond_json(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, R"({"error":"use POST"})");
+        return std::nullopt;
+    }
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    g_autoptr(GBytes) bytes = soup_message_body_flatten(body);
+    gsize size = 0;
+    const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
+    std::string why;
+    auto value = protocol::read_json(std::string_view(data ? data : "", size), why);
+    if (!value || !value->is(protocol::JsonValue::Type::Object)) {
+        respond_json(msg, SOUP_STATUS_BAD_REQUEST, R"({"error":"the body must be a JSON object"})");
+        return std::nullopt;
+    }
+    return value;
+}
+
+void respond_error(SoupServerMessage *msg, guint status, std::string_view message)
+{
+    protocol::JsonWriter w;
+    respond_json(msg, status, w.begin_object().member("error", message).end_object().take());
+}
+
+} // namespace
+
+void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
+{
+    using Type = protocol::JsonValue::Type;
+    if (action == "devices") {
+        protocol::JsonWriter w;
+        media_.write_devices(w);
+        return respond_json(msg, SOUP_STATUS_OK, w.take());
+    }
+    auto body = json_body(msg);
+    if (!body)
+        return;
+    std::string error;
+    if (action == "kick") {
+        const protocol::JsonValue *id = body->get("id");
+        auto peer = id && id->is(Type::String) ? registry_.find_peer(id->string) : std::nullopt;
+        if (!peer)
+            return respond_error(msg, SOUP_STATUS_NOT_FOUND, "nobody is connected with that id");
+        hub_.kick(*peer, "removed by the admin");
+        return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    }
+    if (action == "mute") {
+        const protocol::JsonValue *audio = body->get("audio");
+        const protocol::JsonValue *video = body->get("video");
+        if (!audio || !audio->is(Type::Bool) || !video || !video->is(Type::Bool))
+            return respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                                 "send {\"audio\":true|false,\"video\":true|false}");
+        if (!media_.set_muted(audio->boolean, video->boolean, error))
+            return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+        return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    }
+    if (action == "device") {
+        for (const char *kind : {"camera", "microphone"})
+            if (const protocol::JsonValue *id = body->get(kind); id && id->is(Type::String)) {
+                if (!media_.select_device(kind, id->string, error))
+                    return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+                return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+            }
+        return respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                             "send {\"camera\":\"<id>\"} or {\"microphone\":\"<id>\"}");
+    }
+    respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such admin action");
+}
+
+void HttpServer::metrics(SoupServerMessage *msg)
+{
+    std::string out;
+    auto metric = [&out](const char *name, const char *type, const char *help, auto value) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + std::to_string(value) + "\n";
+    };
+    std::size_t browsers = 0;
+    for (const auto &room : registry_.room_counts())
+        browsers += room.count;
+    metric("callbox_uptime_seconds", "gauge", "Seconds since callboxd started.",
+           (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC);
+    metric("callbox_connections", "gauge", "Open WebSocket connections.", hub_.size());
+    metric("callbox_rooms", "gauge", "Rooms with at least one browser.", registry_.room_count());
+    metric("callbox_browsers_in_rooms", "gauge", "Browsers in a room.", browsers);
+    metric("callbox_messages_received_total", "counter", "WebSocket frames received.",
+           hub_.frames_in());
+    metric("callbox_messages_sent_total", "counter", "WebSocket frames sent.", hub_.frames_out());
+    media_.write_metrics(out);
+    soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
+                                     SOUP_MEMORY_COPY, out.data(), out.size());
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
 }
 
 void HttpServer::status(SoupServerMessage *msg)
@@ -57,12 +185,17 @@ void HttpServer::status(SoupServerMessage *msg)
         .member("connections", static_cast<std::uint64_t>(hub_.size()))
         .member("frames_in", hub_.frames_in())
         .member("frames_out", hub_.frames_out());
+    w.member("device_name", std::string_view(registry_.settings().device_name));
     w.key("rooms").begin_array();
-    for (const auto &room : registry_.room_counts())
+    for (const auto &room : registry_.room_counts()) {
         w.begin_object()
             .member("name", std::string_view(room.name))
-            .member("count", static_cast<std::uint64_t>(room.count))
-            .end_object();
+            .member("count", static_cast<std::uint64_t>(room.count));
+        w.key("members").begin_array();
+        for (const auto &m : registry_.room_members(room.name))
+            w.begin_object().member("id", m.id).member("nick", m.nick).end_object();
+        w.end_array().end_object();
+    }
     w.end_array();
     media_.write(w);
     respond_json(msg, SOUP_STATUS_OK, w.end_object().take());
@@ -77,6 +210,14 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
             static_cast<HttpServer *>(self)->route(msg, path);
         },
         this, nullptr);
+    soup_server_add_early_handler(
+        server, "/ws",
+        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
+            if (!static_cast<HttpServer *>(self)->allowed_origin(msg))
+                respond_text(msg, SOUP_STATUS_FORBIDDEN,
+                             "This page may not use the device's WebSocket (foreign Origin).\n");
+        },
+        this, nullptr);
     soup_server_add_websocket_handler(
         server, "/ws", nullptr, nullptr,
         [](SoupServer *, SoupServerMessage *, const char *, SoupWebsocketConnection *connection,
@@ -85,16 +226,15 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
 
     SoupServerListenOptions options = static_cast<SoupServerListenOptions>(0);
     if (config.tls) {
-        if (config.tls_certificate.empty()) {
-            error = "TLS is on but no certificate is configured (set tls_certificate and "
-                    "tls_key, or use --no-tls)";
+        TlsFiles files{config.tls_certificate, config.tls_key};
+        if (files.certificate.empty() &&
+            !ensure_self_signed(config.data_dir + "/tls", config.device_name, files, error))
             return false;
-        }
         g_autoptr(GError) err = nullptr;
-        g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_files(
-            config.tls_certificate.c_str(), config.tls_key.c_str(), &err);
+        g_autoptr(GTlsCertificate) cert =
+            g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err);
         if (!cert) {
-            error = "TLS certificate " + config.tls_certificate + ": " + err->message;
+            error = "TLS certificate " + files.certificate + ": " + err->message;
             return false;
         }
         soup_server_set_tls_certificate(server, cert);

@@ -1,16 +1,57 @@
 // WebSocketHub: sessions over libsoup WebSocket connections, wired to the RoomRegistry.
 #include "server/websocket-hub.hpp"
 
-namespace callbox::server
-{
+#include "store/group-commit.hpp"
 
-namespace
-{
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+namespace callbox::server {
+
+namespace {
 
 // How much larger than the protocol's limit a frame may be and still get a `too-large`
 // error before the close; beyond it libsoup itself closes with 1009.
 constexpr guint64 kReadLimit = 4 * protocol::kMaxMessageBytes;
 constexpr std::int64_t kSecond = G_USEC_PER_SEC;
+// Under load, held frames (and their commit) are flushed at most every kFlushInterval, so
+// that one commit and one TCP transmit per socket serve every message of the interval.
+// "Under load" means at least kLoadedRate chat messages a second over the last measuring
+// period; below that a message goes out at the end of its own main-loop iteration.
+constexpr std::uint64_t kLoadedRate = 2000;
+constexpr std::int64_t kRatePeriod = 20 * 1000;   // µs
+constexpr std::int64_t kFlushInterval = 3 * 1000; // µs
+
+// The TCP socket under a WebSocket's stream (libsoup and TLS wrap it in other streams), to
+// cork it; nullptr when there is none (a test's in-memory stream, a Unix socket).
+GObjectPtr<GSocket> tcp_socket_of(SoupWebsocketConnection *connection)
+{
+    GObjectPtr<GIOStream> stream = retain(soup_websocket_connection_get_io_stream(connection));
+    for (int depth = 0; stream && depth < 4; ++depth) {
+        if (G_IS_SOCKET_CONNECTION(stream.get())) {
+            GSocket *socket = g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream.get()));
+            // (An accepted socket may report protocol "default": TCP for an IP stream.)
+            const GSocketFamily family = g_socket_get_family(socket);
+            const GSocketProtocol protocol = g_socket_get_protocol(socket);
+            if ((family != G_SOCKET_FAMILY_IPV4 && family != G_SOCKET_FAMILY_IPV6) ||
+                g_socket_get_socket_type(socket) != G_SOCKET_TYPE_STREAM ||
+                (protocol != G_SOCKET_PROTOCOL_TCP && protocol != G_SOCKET_PROTOCOL_DEFAULT))
+                return nullptr;
+            return retain(socket);
+        }
+        GObjectClass *klass = G_OBJECT_GET_CLASS(stream.get());
+        const char *base = g_object_class_find_property(klass, "base-iostream") ? "base-iostream"
+                           : g_object_class_find_property(klass, "base-io-stream")
+                               ? "base-io-stream"
+                               : nullptr;
+        if (!base)
+            return nullptr;
+        GIOStream *next = nullptr;
+        g_object_get(stream.get(), base, &next, nullptr);
+        stream = adopt(next);
+    }
+    return nullptr;
+}
 
 } // namespace
 
@@ -22,17 +63,25 @@ struct WebSocketHub::Session {
     std::int64_t pings_from_us; // when libsoup's keepalive pings started
     std::int64_t alive_us;      // the last frame or pong from the peer
     bool gone = false;          // dropped from the rooms; waiting for the socket to close
+    // Adaptive corking (see send()): the TCP socket, the main-loop iteration of the last frame
+    // sent, how many frames went out in it, and the iteration the socket was corked in.
+    GObjectPtr<GSocket> socket;
+    std::uint64_t sent_iteration = 0;
+    unsigned sent_in_iteration = 0;
+    std::uint64_t corked_iteration = 0;
+    unsigned held_frames = 0; // frames to it among those being flushed
 
     Session(WebSocketHub *h, rooms::PeerId i, SoupWebsocketConnection *c, const HubSettings &s)
         : hub(h), id(i), connection(retain(c)), limiter(s.rate_limit, s.rate_window),
-          pings_from_us(g_get_monotonic_time()), alive_us(pings_from_us)
+          pings_from_us(g_get_monotonic_time()), alive_us(pings_from_us), socket(tcp_socket_of(c))
     {
     }
 
     ~Session() { g_signal_handlers_disconnect_by_data(connection.get(), this); }
 };
 
-WebSocketHub::WebSocketHub(HubSettings settings) : settings_(settings)
+WebSocketHub::WebSocketHub(HubSettings settings)
+    : settings_(settings), iteration_end_([this] { return end_of_iteration(); })
 {
     sweep_timer_.reset(g_timeout_add_seconds(
         1,
@@ -91,14 +140,142 @@ void WebSocketHub::accept(SoupWebsocketConnection *connection)
 
 void WebSocketHub::send(rooms::PeerId to, const std::string &json)
 {
+    // While chat messages of this iteration are uncommitted nothing may leave, and once one
+    // frame is held every later one is too, so that each peer gets its frames in order.
+    if (!held_.empty() || store::GroupCommit::pending()) {
+        held_.push_back(Held{to, json, current_chat_});
+        iteration_end_.arm();
+        return;
+    }
     auto it = sessions_.find(to);
     if (it == sessions_.end() || it->second->gone)
         return;
-    SoupWebsocketConnection *c = it->second->connection.get();
-    if (soup_websocket_connection_get_state(c) != SOUP_WEBSOCKET_STATE_OPEN)
+    Session &s = *it->second;
+    bool cork_it = false;
+    if (s.socket) {
+        // Adaptive corking: libsoup writes every frame at once, one TCP transmit (and one
+        // wake-up of the peer) each. A socket that gets a second frame in this iteration, or
+        // got several in the previous one, is corked until the iteration ends, so its frames
+        // leave together; a lone frame goes out at once as before.
+        const std::uint64_t now = iteration_end_.iteration();
+        bool busy = false;
+        if (s.sent_iteration != now) {
+            busy = s.sent_iteration + 1 == now && s.sent_in_iteration >= 2;
+            s.sent_iteration = now;
+            s.sent_in_iteration = 0;
+        }
+        cork_it = ++s.sent_in_iteration >= 2 || busy;
+    }
+    send_now(s, json, cork_it);
+}
+
+void WebSocketHub::send_now(Session &s, const std::string &json, bool cork_it)
+{
+    SoupWebsocketConnection *c = s.connection.get();
+    if (s.gone || soup_websocket_connection_get_state(c) != SOUP_WEBSOCKET_STATE_OPEN)
         return;
+    if (cork_it && s.socket)
+        cork(s);
     soup_websocket_connection_send_text(c, json.c_str());
     ++frames_out_;
+}
+
+void WebSocketHub::close_now(rooms::PeerId id, gushort code, const std::string &reason)
+{
+    auto it = sessions_.find(id);
+    if (it == sessions_.end())
+        return;
+    SoupWebsocketConnection *c = it->second->connection.get();
+    if (soup_websocket_connection_get_state(c) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close(c, code, reason.c_str());
+}
+
+void WebSocketHub::cork(Session &s)
+{
+    const std::uint64_t now = iteration_end_.iteration();
+    if (s.corked_iteration == now)
+        return;
+    s.corked_iteration = now;
+    if (!g_socket_set_option(s.socket.get(), IPPROTO_TCP, TCP_CORK, 1, nullptr))
+        return;
+    corked_.push_back(retain(s.socket.get()));
+    iteration_end_.arm();
+}
+
+int WebSocketHub::end_of_iteration()
+{
+    int again_ms = -1;
+    if (!held_.empty() || store::GroupCommit::pending()) {
+        const std::int64_t now = g_get_monotonic_time();
+        const std::int64_t due = last_flush_us_ + kFlushInterval;
+        if (loaded_ && now < due) {
+            again_ms = static_cast<int>((due - now + 999) / 1000);
+        } else {
+            last_flush_us_ = now;
+            flush_held();
+        }
+    }
+    // The GSocket references keep a closed socket's fd from being mistaken for a new one:
+    // g_socket_set_option() refuses a closed socket.
+    for (auto &socket : corked_)
+        g_socket_set_option(socket.get(), IPPROTO_TCP, TCP_CORK, 0, nullptr);
+    corked_.clear();
+    return again_ms;
+}
+
+void WebSocketHub::flush_held()
+{
+    if (flushing_)
+        return;
+    flushing_ = true;
+    // Commit first: a chat message reaches nobody before it is durable.
+    std::string error;
+    const bool committed = !store::GroupCommit::pending() || store::GroupCommit::commit(error);
+    auto chats = std::move(held_chats_);
+    held_chats_.clear();
+    // Load: chat messages per kRatePeriod, judged at the end of each period.
+    const std::int64_t now = g_get_monotonic_time();
+    period_chats_ += chats.size();
+    if (now - period_start_us_ >= kRatePeriod) {
+        loaded_ = period_chats_ * G_USEC_PER_SEC >= kLoadedRate * (now - period_start_us_);
+        period_start_us_ = now;
+        period_chats_ = 0;
+    }
+    // Frames sent while flushing (a peer that closes makes the registry tell the others) are
+    // held behind these and flushed after them.
+    while (!held_.empty()) {
+        std::vector<Held> frames = std::move(held_);
+        held_.clear();
+        // Cork every socket that gets more than one frame, so they leave in one transmit.
+        for (const Held &h : frames)
+            if (auto it = sessions_.find(h.to); it != sessions_.end())
+                it->second->held_frames++;
+        for (const Held &h : frames) {
+            auto it = sessions_.find(h.to);
+            if (it == sessions_.end())
+                continue;
+            Session &s = *it->second;
+            const bool several = s.held_frames > 1;
+            s.held_frames = 0;
+            if (!committed && h.chat)
+                continue; // a chat message that is not stored is sent to no one
+            if (h.close)
+                close_now(h.to, h.close, h.json);
+            else
+                send_now(s, h.json, several);
+        }
+        for (const Held &h : frames)
+            if (auto it = sessions_.find(h.to); it != sessions_.end())
+                it->second->held_frames = 0;
+    }
+    flushing_ = false;
+    if (!committed) {
+        // What the registry says when a message cannot be stored, to each sender.
+        for (auto &[chat, sender] : chats)
+            registry_->refuse(
+                sender, {protocol::ErrorCode::StorageError,
+                         "the message could not be stored, so it was not sent: " + error, "chat"});
+    }
 }
 
 void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *bytes)
@@ -122,16 +299,31 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
     if (size > protocol::kMaxMessageBytes) {
         registry_->refuse(s.id, {ErrorCode::TooLarge, "a message has at most 65536 bytes", ""});
-        soup_websocket_connection_close(s.connection.get(), SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-                                        "message too large");
+        if (!held_.empty()) // the error is held: the close goes after it
+            held_.push_back(Held{s.id, "message too large", 0, SOUP_WEBSOCKET_CLOSE_TOO_BIG});
+        else
+            soup_websocket_connection_close(s.connection.get(), SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+                                            "message too large");
         return;
     }
     auto result = parser_.parse(std::string_view(data, size));
     if (!allowed)
         refuse_rate(s, result.ok() ? protocol::type_name(result.message()) : result.error().re);
-    else if (result.ok())
+    else if (result.ok()) {
+        // Group commit: a chat message stored here is committed with the others of this
+        // iteration at its end; the frames it causes are held until then (see send()).
+        store::GroupCommit::Batch batch;
+        const std::uint64_t before = store::GroupCommit::appends();
+        current_chat_ = before + 1;
         registry_->handle(s.id, result.message());
-    else
+        if (store::GroupCommit::appends() != before) {
+            held_chats_.emplace_back(current_chat_, s.id);
+            iteration_end_.arm();
+        } else
+            for (auto h = held_.rbegin(); h != held_.rend() && h->chat == current_chat_; ++h)
+                h->chat = 0; // nothing was stored: these frames depend on no commit
+        current_chat_ = 0;
+    } else
         registry_->refuse(s.id, result.error());
 }
 
@@ -197,8 +389,19 @@ void WebSocketHub::schedule_room_list()
         this));
 }
 
+void WebSocketHub::kick(rooms::PeerId peer, const char *reason)
+{
+    auto it = sessions_.find(peer);
+    if (it == sessions_.end() || it->second->gone)
+        return;
+    it->second->gone = true;
+    registry_->disconnect(peer);
+    soup_websocket_connection_close(it->second->connection.get(), 4001, reason);
+}
+
 void WebSocketHub::close_all(gushort code, const char *reason)
 {
+    flush_held();
     for (auto &[id, s] : sessions_)
         if (soup_websocket_connection_get_state(s->connection.get()) == SOUP_WEBSOCKET_STATE_OPEN)
             soup_websocket_connection_close(s->connection.get(), code, reason);

@@ -1,8 +1,9 @@
-// WebSocketHub: every open /ws connection — frames in, frames out, rate limits, liveness pings.
+// WebSocketHub: every /ws connection: frames in, frames out (corked, group-committed), pings.
 #pragma once
 
 #include "protocol/parser.hpp"
 #include "rooms/room-registry.hpp"
+#include "server/iteration-hook.hpp"
 #include "server/rate-limiter.hpp"
 #include "util/glib-ptr.hpp"
 
@@ -10,9 +11,9 @@
 
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
-namespace callbox::server
-{
+namespace callbox::server {
 
 struct HubSettings {
     unsigned ping_interval = 15; // s
@@ -34,6 +35,9 @@ public:
     void send(rooms::PeerId to, const std::string &json) override;
     // Closes every connection (shutdown).
     void close_all(gushort code, const char *reason);
+    // Disconnects `peer` (the admin's kick): it leaves its room now, then its socket closes
+    // with code 4001 and `reason`.
+    void kick(rooms::PeerId peer, const char *reason);
 
     std::size_t size() const { return sessions_.size(); }
     std::uint64_t frames_in() const { return frames_in_; }
@@ -47,6 +51,19 @@ private:
     void refuse_rate(Session &s, std::string_view re);
     void sweep();
     void schedule_room_list();
+    void cork(Session &s);
+    void send_now(Session &s, const std::string &json, bool cork_it);
+    void close_now(rooms::PeerId id, gushort code, const std::string &reason);
+    int end_of_iteration();
+    void flush_held();
+
+    // A frame (or close) held back while chat messages of this iteration are uncommitted.
+    struct Held {
+        rooms::PeerId to;
+        std::string json;   // the frame, or the close reason when `close` is set
+        std::uint64_t chat; // the chat append that caused it (0: none)
+        gushort close = 0;
+    };
 
     HubSettings settings_;
     rooms::RoomRegistry *registry_ = nullptr;
@@ -58,6 +75,19 @@ private:
     std::int64_t room_list_sent_us_ = 0;
     std::uint64_t frames_in_ = 0;
     std::uint64_t frames_out_ = 0;
+    // Sockets corked (TCP_CORK) during this main-loop iteration; uncorked at its end.
+    std::vector<GObjectPtr<GSocket>> corked_;
+    // Group commit: frames held until the end of the iteration, the append being handled
+    // (1-based count from GroupCommit::appends()) and who sent each held chat message.
+    std::vector<Held> held_;
+    std::uint64_t current_chat_ = 0;
+    std::vector<std::pair<std::uint64_t, rooms::PeerId>> held_chats_;
+    bool flushing_ = false;
+    std::int64_t last_flush_us_ = 0;
+    std::int64_t period_start_us_ = 0;
+    std::uint64_t period_chats_ = 0;
+    bool loaded_ = false;
+    IterationHook iteration_end_;
 };
 
 } // namespace callbox::server

@@ -4,12 +4,11 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <utility>
 
-namespace callbox::store
-{
+namespace callbox::store {
 
-namespace
-{
+namespace {
 
 constexpr const char *kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS chat (
@@ -75,6 +74,14 @@ std::unique_ptr<ChatStore> ChatStore::open(const std::string &path, std::string 
 
 ChatStore::~ChatStore()
 {
+    if (in_transaction_) {
+        std::string error;
+        commit_batch(error);
+    }
+    GroupCommit::withdraw(this);
+    begin_.reset();
+    commit_.reset();
+    rollback_.reset();
     insert_.reset();
     latest_.reset();
     max_seq_.reset();
@@ -96,7 +103,9 @@ bool ChatStore::prepare(std::string &error)
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") &&
            make(latest_, "SELECT seq, from_id, nick, text, ts FROM chat WHERE room = ?1 "
                          "ORDER BY seq DESC LIMIT ?2") &&
-           make(max_seq_, "SELECT max(seq) FROM chat WHERE room = ?1");
+           make(max_seq_, "SELECT max(seq) FROM chat WHERE room = ?1") &&
+           make(begin_, "BEGIN IMMEDIATE") && make(commit_, "COMMIT") &&
+           make(rollback_, "ROLLBACK");
 }
 
 std::uint64_t ChatStore::last_seq(const std::string &room)
@@ -115,8 +124,49 @@ std::uint64_t ChatStore::last_seq(const std::string &room)
     return seq;
 }
 
+namespace {
+
+int step_once(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc;
+}
+
+} // namespace
+
+bool ChatStore::commit_batch(std::string &error)
+{
+    if (!in_transaction_)
+        return true;
+    in_transaction_ = false;
+    const std::uint64_t count = std::exchange(uncommitted_, 0);
+    if (step_once(commit_.get()) == SQLITE_DONE)
+        return true;
+    error = sqlite3_errmsg(db_);
+    g_warning("committing %llu chat message(s) failed: %s", static_cast<unsigned long long>(count),
+              error.c_str());
+    if (!sqlite3_get_autocommit(db_))
+        step_once(rollback_.get());
+    // The rolled-back messages used no seq after all: read the rooms' last seq again.
+    last_seq_.clear();
+    appended_ -= count;
+    return false;
+}
+
 bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
 {
+    // In a group-commit batch the row joins one transaction that the hub commits, before it
+    // sends anything, at the end of the main-loop iteration; otherwise it commits on its own.
+    if (GroupCommit::batching() && !in_transaction_) {
+        if (step_once(begin_.get()) != SQLITE_DONE) {
+            error = sqlite3_errmsg(db_);
+            g_warning("starting a chat transaction failed: %s", error.c_str());
+            return false;
+        }
+        in_transaction_ = true;
+        GroupCommit::enlist(this);
+    }
     std::uint64_t seq = last_seq(chat.room) + 1;
     sqlite3_stmt *s = insert_.get();
     bind_text(s, 1, chat.room);
@@ -137,6 +187,10 @@ bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
     chat.seq = seq;
     last_seq_[chat.room] = seq;
     ++appended_;
+    if (in_transaction_) {
+        ++uncommitted_;
+        GroupCommit::appended();
+    }
     return true;
 }
 

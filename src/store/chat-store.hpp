@@ -2,16 +2,16 @@
 #pragma once
 
 #include "rooms/room-registry.hpp"
+#include "store/group-commit.hpp"
 
 #include <memory>
 #include <sqlite3.h>
 #include <string>
 #include <unordered_map>
 
-namespace callbox::store
-{
+namespace callbox::store {
 
-class ChatStore final : public rooms::ChatLog
+class ChatStore final : public rooms::ChatLog, public GroupCommit::Participant
 {
 public:
     // Opens (or creates) the database; nullptr and a message naming the file when it cannot.
@@ -23,6 +23,8 @@ public:
 
     bool append(protocol::ChatRecord &chat, std::string &error) override;
     std::vector<protocol::ChatRecord> latest(std::string_view room, std::size_t count) override;
+    // Inside a GroupCommit batch, append() leaves the transaction open for this to commit.
+    bool commit_batch(std::string &error) override;
 
     std::uint64_t stored_messages() const { return appended_; }
 
@@ -40,6 +42,11 @@ private:
     Statement insert_;
     Statement latest_;
     Statement max_seq_;
+    Statement begin_;
+    Statement commit_;
+    Statement rollback_;
+    bool in_transaction_ = false;
+    std::uint64_t uncommitted_ = 0;
     std::unordered_map<std::string, std::uint64_t> last_seq_;
     std::uint64_t appended_ = 0;
 };

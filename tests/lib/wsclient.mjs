@@ -270,6 +270,10 @@ export class WsClient {
     const joined = await this.request({ type: 'join', room, nick, ...extra }, 'joined');
     this.room = joined.room;
     this.nick = joined.nick;
+    // While media is on, the device tells its own mute state right after `joined`.
+    if (joined.peers.some((p) => p.id === 'device')) {
+      this.deviceMedia = await this.next('media', { where: (m) => m.id === 'device' });
+    }
     return joined;
   }
 

@@ -404,3 +404,27 @@ TEST_F(Rooms, MediaRelayedToOthers)
     connect(3);
     expect_error(3, protocol::Media{true, true}, "not-in-room", "media");
 }
+
+TEST(RoomsAccessCode, WrongCodesSlowDown)
+{
+    RecordingOutbox out;
+    MemoryLog log;
+    std::int64_t now = 1000000;
+    RoomRegistry reg(out, log, RoomSettings{"Living room", 8, 50, "1234"}, [&now] { return now; });
+    reg.connect(1, "192.0.2.7");
+    reg.connect(2, "192.0.2.8");
+    auto code_of = [&](PeerId id, const char *code) {
+        reg.handle(id, protocol::Join{"kitchen", "n" + std::to_string(id), std::string(code)});
+        return out.take(id).back();
+    };
+    out.take(1);
+    out.take(2);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_NE(code_of(1, "0000").find("access code is wrong"), std::string::npos);
+    EXPECT_NE(code_of(1, "0000").find("access code is wrong"), std::string::npos); // 4th: blocks
+    // Even the right code waits now, from that client; another client is not held up.
+    EXPECT_NE(code_of(1, "1234").find("try again in 2 s"), std::string::npos);
+    EXPECT_NE(code_of(2, "1234").find("\"type\":\"joined\""), std::string::npos);
+    now += 2000;
+    EXPECT_NE(code_of(1, "1234").find("\"type\":\"joined\""), std::string::npos);
+}

@@ -45,9 +45,10 @@ export class Connection {
     this.#open();
   }
 
-  // Skips the rest of the backoff wait (e.g. the user pressed "Retry now").
-  reconnectNow() {
-    if (this.state === 'waiting') this.#open();
+  // Skips the rest of the backoff wait; `byUser` (the "Retry now" button) also comes back
+  // after the admin removed this browser.
+  reconnectNow(byUser = false) {
+    if (this.state === 'waiting' || (byUser && this.state === 'removed')) this.#open();
   }
 
   get isOpen() {
@@ -92,6 +93,11 @@ export class Connection {
       if (ws !== this.#ws) return;
       this.#ws = null;
       this.lastCloseCode = ev.code;
+      // 4001: the admin removed this browser; coming straight back would undo that.
+      if (ev.code === 4001) {
+        this.#setState('removed');
+        return;
+      }
       this.#scheduleRetry();
     });
   }

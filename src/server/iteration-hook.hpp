@@ -1,0 +1,40 @@
+// IterationHook: runs a callback once at the end of a main-loop iteration (before the poll).
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <functional>
+
+namespace callbox::server {
+
+// A GSource of the highest priority that never dispatches: its prepare(), which GLib calls
+// before every poll and before any other source's prepare(), runs the callback when armed.
+// So work armed while the sources of one iteration are dispatched (frames to flush, sockets
+// to uncork) is done once, after all of them, and before the loop sleeps.
+class IterationHook
+{
+public:
+    // The callback returns -1 when done, or in how many ms it wants to run again (the poll
+    // then sleeps at most that long, and the hook stays armed).
+    explicit IterationHook(std::function<int()> callback);
+    ~IterationHook();
+    IterationHook(const IterationHook &) = delete;
+    IterationHook &operator=(const IterationHook &) = delete;
+
+    // Runs the callback at the end of this iteration (at most once however often armed).
+    void arm() { armed_ = true; }
+    // Counts main-loop iterations (incremented at each end of iteration).
+    std::uint64_t iteration() const { return iteration_; }
+
+private:
+    struct Source;
+    static gboolean prepare(GSource *source, gint *timeout);
+
+    std::function<int()> callback_;
+    GSource *source_ = nullptr;
+    bool armed_ = false;
+    std::uint64_t iteration_ = 1;
+};
+
+} // namespace callbox::server

@@ -1,0 +1,149 @@
+// Self-signed certificate with GnuTLS: ECDSA P-256, SHA-256, 825 days, SANs for every name and
+// address of the device, so a phone sees one warning once and the page then has its camera.
+#include "server/tls-identity.hpp"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <arpa/inet.h>
+#include <ctime>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <memory>
+#include <netinet/in.h>
+#include <unistd.h>
+#include <vector>
+
+namespace callbox::server {
+
+namespace {
+
+bool write_private(const std::string &path, const gnutls_datum_t &data, std::string &error)
+{
+    int fd = g_open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 ||
+        write(fd, data.data, data.size) != static_cast<ssize_t>(data.size)) {
+        error = "cannot write " + path + ": " + g_strerror(errno);
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    return close(fd) == 0;
+}
+
+// Every address of the machine's interfaces, as raw bytes (4 or 16).
+std::vector<std::string> local_addresses()
+{
+    std::vector<std::string> out;
+    ifaddrs *list = nullptr;
+    if (getifaddrs(&list) != 0)
+        return out;
+    for (ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr)
+            continue;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            auto *a = &reinterpret_cast<sockaddr_in *>(i->ifa_addr)->sin_addr;
+            out.emplace_back(reinterpret_cast<const char *>(a), 4);
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            auto *a = &reinterpret_cast<sockaddr_in6 *>(i->ifa_addr)->sin6_addr;
+            if (!IN6_IS_ADDR_LINKLOCAL(a))
+                out.emplace_back(reinterpret_cast<const char *>(a), 16);
+        }
+    }
+    freeifaddrs(list);
+    return out;
+}
+
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_ < 0) {                                                                             \
+            error = std::string("making the TLS certificate failed: ") + gnutls_strerror(rc_);     \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+} // namespace
+
+bool ensure_self_signed(const std::string &dir, const std::string &device_name, TlsFiles &files,
+                        std::string &error)
+{
+    files.certificate = dir + "/cert.pem";
+    files.key = dir + "/key.pem";
+    if (g_file_test(files.certificate.c_str(), G_FILE_TEST_EXISTS) &&
+        g_file_test(files.key.c_str(), G_FILE_TEST_EXISTS))
+        return true;
+    if (g_mkdir_with_parents(dir.c_str(), 0700) != 0) {
+        error = "cannot create " + dir + ": " + g_strerror(errno);
+        return false;
+    }
+
+    gnutls_x509_privkey_t key = nullptr;
+    gnutls_x509_crt_t crt = nullptr;
+    struct Owners {
+        gnutls_x509_privkey_t &key;
+        gnutls_x509_crt_t &crt;
+        ~Owners()
+        {
+            if (crt)
+                gnutls_x509_crt_deinit(crt);
+            if (key)
+                gnutls_x509_privkey_deinit(key);
+        }
+    } owners{key, crt};
+
+    CHECK(gnutls_x509_privkey_init(&key));
+    CHECK(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+                                       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0));
+    CHECK(gnutls_x509_crt_init(&crt));
+    CHECK(gnutls_x509_crt_set_version(crt, 3));
+    unsigned char serial[16];
+    for (auto &b : serial)
+        b = static_cast<unsigned char>(g_random_int_range(0, 256));
+    serial[0] &= 0x7f; // a positive number
+    CHECK(gnutls_x509_crt_set_serial(crt, serial, sizeof serial));
+    const time_t now = time(nullptr);
+    CHECK(gnutls_x509_crt_set_activation_time(crt, now - 24 * 3600));
+    // iOS refuses server certificates valid for more than 825 days.
+    CHECK(gnutls_x509_crt_set_expiration_time(crt, now + 825L * 24 * 3600));
+
+    const std::string host = g_get_host_name();
+    const std::string cn = "callbox " + device_name;
+    CHECK(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn.data(),
+                                        static_cast<unsigned>(cn.size())));
+    for (const std::string &name :
+         {host, host + ".local", std::string("callbox.local"), std::string("localhost")})
+        CHECK(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name.data(),
+                                                   static_cast<unsigned>(name.size()),
+                                                   GNUTLS_FSAN_APPEND));
+    for (const std::string &address : local_addresses())
+        CHECK(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, address.data(),
+                                                   static_cast<unsigned>(address.size()),
+                                                   GNUTLS_FSAN_APPEND));
+    CHECK(gnutls_x509_crt_set_basic_constraints(crt, 0, -1));
+    CHECK(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE));
+    CHECK(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0));
+    CHECK(gnutls_x509_crt_set_key(crt, key));
+    CHECK(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0));
+
+    gnutls_datum_t cert_pem{}, key_pem{};
+    CHECK(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cert_pem));
+    int rc = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem);
+    if (rc < 0) {
+        gnutls_free(cert_pem.data);
+        error = std::string("making the TLS key failed: ") + gnutls_strerror(rc);
+        return false;
+    }
+    const bool ok = write_private(files.key, key_pem, error) &&
+                    write_private(files.certificate, cert_pem, error);
+    gnutls_free(cert_pem.data);
+    gnutls_free(key_pem.data);
+    if (ok)
+        g_message("made a self-signed TLS certificate for %s in %s", host.c_str(), dir.c_str());
+    return ok;
+}
+
+} // namespace callbox::server

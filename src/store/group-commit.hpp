@@ -1,0 +1,54 @@
+// GroupCommit: lets chat appends made during one main-loop iteration share one SQLite commit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace callbox::store {
+
+// The WebSocket hub opens a batch around the handling of each incoming frame; a ChatStore
+// that appends inside a batch leaves its transaction open and enlists here. Nothing may be
+// delivered while a store is enlisted (pending()): the hub holds its outgoing frames until it
+// has called commit(), at the end of the main-loop iteration (under load at most every few
+// ms), so every chat message is still durable before anyone is sent it. One main thread: no
+// locking.
+class GroupCommit
+{
+public:
+    class Participant
+    {
+    public:
+        virtual ~Participant() = default;
+        // Commits the open transaction; on failure rolls it back and says why.
+        virtual bool commit_batch(std::string &error) = 0;
+    };
+
+    // While a Batch lives, appends are grouped.
+    class Batch
+    {
+    public:
+        Batch() { ++depth_; }
+        ~Batch() { --depth_; }
+        Batch(const Batch &) = delete;
+        Batch &operator=(const Batch &) = delete;
+    };
+
+    static bool batching() { return depth_ > 0; }
+    static bool pending() { return !enlisted_.empty(); }
+    // Appends made inside batches since start (the hub tells which frame caused one).
+    static std::uint64_t appends() { return appends_; }
+
+    static void enlist(Participant *p);
+    static void appended() { ++appends_; }
+    static void withdraw(Participant *p);
+    // Commits every enlisted store; false (with the first error) when one failed.
+    static bool commit(std::string &error);
+
+private:
+    static inline int depth_ = 0;
+    static inline std::uint64_t appends_ = 0;
+    static inline std::vector<Participant *> enlisted_;
+};
+
+} // namespace callbox::store
