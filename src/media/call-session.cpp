@@ -132,6 +132,15 @@ void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
     gst_pad_link(pad, queue_sink);
     gst_object_unref(queue_sink);
     GstPad *queue_src = gst_element_get_static_pad(queue, "src");
+    // A decoder can hand out a buffer without a timestamp (after a loss); the compositor
+    // fails the whole stream on one, so such a buffer is dropped here instead.
+    gst_pad_add_probe(
+        queue_src, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *info, gpointer) {
+            return GST_BUFFER_PTS_IS_VALID(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_OK
+                                                                            : GST_PAD_PROBE_DROP;
+        },
+        nullptr, nullptr);
     gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
                       video ? &s.counters.video_frames_in : &s.counters.audio_buffers_in, nullptr);
     if (video)

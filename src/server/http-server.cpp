@@ -220,8 +220,11 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         this, nullptr);
     soup_server_add_websocket_handler(
         server, "/ws", nullptr, nullptr,
-        [](SoupServer *, SoupServerMessage *, const char *, SoupWebsocketConnection *connection,
-           gpointer self) { static_cast<HttpServer *>(self)->hub_.accept(connection); },
+        [](SoupServer *, SoupServerMessage *msg, const char *, SoupWebsocketConnection *connection,
+           gpointer self) {
+            const char *host = soup_server_message_get_remote_host(msg);
+            static_cast<HttpServer *>(self)->hub_.accept(connection, host ? host : "");
+        },
         this, nullptr);
 
     SoupServerListenOptions options = static_cast<SoupServerListenOptions>(0);

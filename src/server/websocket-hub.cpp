@@ -110,7 +110,7 @@ void WebSocketHub::update_settings(const HubSettings &settings)
         s->limiter.configure(settings.rate_limit, settings.rate_window);
 }
 
-void WebSocketHub::accept(SoupWebsocketConnection *connection)
+void WebSocketHub::accept(SoupWebsocketConnection *connection, std::string client)
 {
     rooms::PeerId id = next_id_++;
     auto session = std::make_unique<Session>(this, id, connection, settings_);
@@ -135,7 +135,7 @@ void WebSocketHub::accept(SoupWebsocketConnection *connection)
                          session->hub->on_closed(*session);
                      }),
                      s);
-    registry_->connect(id);
+    registry_->connect(id, std::move(client));
 }
 
 void WebSocketHub::send(rooms::PeerId to, const std::string &json)

@@ -31,7 +31,8 @@ public:
     void update_settings(const HubSettings &settings);
 
     // Takes over a connection that has just completed its handshake.
-    void accept(SoupWebsocketConnection *connection);
+    // `client` is the peer's address (access-code back-off is per client).
+    void accept(SoupWebsocketConnection *connection, std::string client);
     void send(rooms::PeerId to, const std::string &json) override;
     // Closes every connection (shutdown).
     void close_all(gushort code, const char *reason);

@@ -13,6 +13,9 @@ requireChromium();
 requireLoopbackOnly();
 
 const ROOM = 'living';
+// CALLBOX_TEST_TLS=1: the same test over HTTPS with the daemon's own certificate, which the
+// test browser accepts (--ignore-certificate-errors) as a phone user does once.
+const TLS = process.env.CALLBOX_TEST_TLS === '1';
 // Inside the loopback-only namespace the device must gather on 127.0.0.1 (libnice skips loopback by itself).
 // /api/status is for the admin only: the test sets an admin password and sends it.
 const ADMIN_PASSWORD = 'calls-device-test';
@@ -84,9 +87,10 @@ await runTest('calls-device', 230000, async () => {
   let browser;
   const pages = [];
   try {
-    daemon = await startDaemon({ config: CONFIG, env: ENV });
+    daemon = await startDaemon({ config: CONFIG, env: ENV, tls: TLS });
+    if (TLS) assert.match(daemon.url, /^https:/);
     console.log(`health at start: ${JSON.stringify(await (await fetch(daemon.url + '/api/health')).json())}`);
-    browser = await launchMediaBrowser();
+    browser = await launchMediaBrowser(TLS ? { extraArgs: ['--ignore-certificate-errors'] } : {});
     const { context } = browser;
 
     // alice calls the device: both ways, media flows.

@@ -21,11 +21,12 @@ export function makeTempDir(prefix = 'callbox-test-') {
 }
 
 // Starts callboxd; resolves once it prints its listening line.
-// opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir }
+// opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir, tls }
 export async function startDaemon(opts = {}) {
   const dataDir = opts.dataDir ?? makeTempDir();
-  const args = ['--no-tls', '--bind', '127.0.0.1', '--port', '0', '--data-dir', dataDir,
-                '--web-dir', join(sourceRoot, 'web')];
+  // opts.tls: HTTPS with the daemon's own certificate instead of plain HTTP.
+  const args = [...(opts.tls ? [] : ['--no-tls']), '--bind', '127.0.0.1', '--port', '0',
+                '--data-dir', dataDir, '--web-dir', join(sourceRoot, 'web')];
   if (opts.config !== undefined) {
     const file = join(dataDir, 'test.conf');
     writeFileSync(file, opts.config);

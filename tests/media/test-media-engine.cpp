@@ -12,6 +12,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -307,6 +308,55 @@ TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
     EXPECT_EQ(browser.errors.size(), 2u);
     EXPECT_EQ(engine.call_count(), 0u);
     EXPECT_FALSE(engine.capturing());
+}
+
+TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
+{
+    FakeBrowser browser("webrtcbin name=browser");
+    rooms::RoomRegistry registry(browser, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), browser, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    protocol::JsonWriter w;
+    engine.write_devices(w);
+    auto listed = protocol::read_json(w.take(), error);
+    ASSERT_TRUE(listed) << error;
+
+    // What GStreamer itself sees (none on a machine without hardware) …
+    GstDeviceMonitor *monitor = gst_device_monitor_new();
+    gst_device_monitor_add_filter(monitor, "Video/Source", nullptr);
+    gst_device_monitor_add_filter(monitor, "Audio/Source", nullptr);
+    gst_device_monitor_start(monitor);
+    GList *devices = gst_device_monitor_get_devices(monitor);
+    for (const char *kind : {"cameras", "microphones"}) {
+        const auto &items = listed->get(kind)->items;
+        // … plus the built-in test source, current here.
+        ASSERT_FALSE(items.empty());
+        EXPECT_EQ(items[0].get("id")->string, "test");
+        EXPECT_TRUE(items[0].get("current")->boolean);
+        std::size_t expected = 1;
+        for (GList *l = devices; l; l = l->next) {
+            auto *device = GST_DEVICE(l->data);
+            if (!gst_device_has_classes(device, kind[0] == 'c' ? "Video/Source" : "Audio/Source"))
+                continue;
+            ++expected;
+            char *name = gst_device_get_display_name(device);
+            EXPECT_TRUE(
+                std::any_of(items.begin(), items.end(),
+                            [name](const JsonValue &v) { return v.get("name")->string == name; }))
+                << name << " is not listed";
+            g_free(name);
+        }
+        EXPECT_EQ(items.size(), expected) << kind;
+    }
+    g_list_free_full(devices, gst_object_unref);
+    gst_device_monitor_stop(monitor);
+    gst_object_unref(monitor);
+
+    std::string why;
+    EXPECT_FALSE(engine.select_device("camera", "no such camera", why));
+    EXPECT_NE(why.find("no camera called"), std::string::npos) << why;
+    EXPECT_TRUE(engine.select_device("camera", "test", why)) << why;
 }
 
 int main(int argc, char **argv)

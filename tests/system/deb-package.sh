@@ -53,7 +53,7 @@ expect '/usr/share/callbox/boards/x86-dev.conf'
 expect '/etc/callbox/callbox.conf'
 expect '/etc/callbox/conf.d/'
 expect '/etc/avahi/services/callbox.service'
-expect '/usr/share/doc/callbox/deployment.md'
+expect '/usr/share/doc/callbox/deployment.md(.gz)?' # dh_compress gzips longer docs
 
 ctl="$work/control"
 dpkg-deb -e "$deb" "$ctl"
