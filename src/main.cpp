@@ -12,9 +12,13 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <vector>
 #if CALLBOX_HAVE_SYSTEMD
@@ -112,6 +116,37 @@ bool build_config(const Options &o, config::Config &c, std::string &error)
         return false;
     }
     return true;
+}
+
+// The address a phone opens: the listening port, on the bound address or else on the
+// machine's first LAN address (its .local name when it has none).
+std::string join_link(const config::Config &c, const std::vector<std::string> &uris)
+{
+    int port = static_cast<int>(c.port);
+    if (!uris.empty())
+        if (g_autoptr(GUri) uri = g_uri_parse(uris.front().c_str(), G_URI_FLAGS_NONE, nullptr))
+            port = g_uri_get_port(uri);
+    std::string host = c.listen;
+    if (host == "::" || host == "*" || host == "0.0.0.0") {
+        host = std::string(g_get_host_name()) + ".local";
+        ifaddrs *list = nullptr;
+        if (getifaddrs(&list) == 0) {
+            for (ifaddrs *i = list; i; i = i->ifa_next) {
+                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+                    (i->ifa_flags & IFF_LOOPBACK))
+                    continue;
+                char text[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in *>(i->ifa_addr)->sin_addr, text,
+                          sizeof text);
+                host = text;
+                break;
+            }
+            freeifaddrs(list);
+        }
+    } else if (host.find(':') != std::string::npos) {
+        host = "[" + host + "]";
+    }
+    return std::string(c.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port) + "/";
 }
 
 bool prepare_data_dir(const std::string &dir, std::string &error)
@@ -247,6 +282,8 @@ public:
                 .member("pipeline_restarts", engine->pipeline_restarts())
                 .member("audio_muted", engine->audio_muted())
                 .member("video_muted", engine->video_muted())
+                .member("idle_screen_frames", engine->idle_frames())
+                .member("join_link", std::string_view(engine->join_link()))
                 .member("camera", std::string_view(engine->camera()))
                 .member("microphone", std::string_view(engine->microphone()));
 #endif
@@ -340,10 +377,19 @@ struct Daemon {
             http->admin_auth().set_hash(config.admin_password_hash);
             registry->update_settings(room_settings(config));
             hub->update_settings(hub_settings(config));
+            show_idle_screen(); // the name may have changed
             g_message("reloaded the config");
         }
         notify("READY=1");
         notify_status();
+    }
+
+    void show_idle_screen()
+    {
+#if CALLBOX_HAVE_MEDIA
+        if (media)
+            media->show_idle_screen(config.device_name, join_link(config, http->uris()));
+#endif
     }
 
     // STATUS= for systemctl status: what the device is doing right now.
@@ -455,6 +501,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    daemon.show_idle_screen();
     for (const auto &uri : daemon.http->uris())
         std::printf("callboxd: listening on %s\n", uri.c_str());
     std::fflush(stdout);

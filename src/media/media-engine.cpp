@@ -25,6 +25,7 @@ MediaEngine::MediaEngine(MediaSettings settings, rooms::Outbox &outbox,
 
 MediaEngine::~MediaEngine()
 {
+    idle_link_.clear(); // no idle screen after the last call while shutting down
     // Exiting while the warm-up thread is inside OpenSSL would crash the process.
     if (warmup_)
         g_thread_join(warmup_);
@@ -187,8 +188,28 @@ void MediaEngine::remove_finished()
         stop_pipeline();
 }
 
+void MediaEngine::show_idle_screen(std::string name, std::string link)
+{
+    idle_name_ = std::move(name);
+    idle_link_ = std::move(link);
+    if (!pipeline_)
+        start_idle_screen();
+}
+
+void MediaEngine::start_idle_screen()
+{
+    idle_.reset(); // the display is one: stop the old picture first
+    if (idle_link_.empty() || !init_error_.empty())
+        return;
+    std::string error;
+    idle_ = IdleScreen::start(settings_, idle_name_, idle_link_, error);
+    if (!idle_)
+        g_warning("media: no idle screen: %s", error.c_str());
+}
+
 bool MediaEngine::start_pipeline(std::string &error)
 {
+    idle_.reset(); // a call takes the screen
     pipeline_ = GST_PIPELINE(gst_pipeline_new("callbox-media"));
     capture_ = CaptureGraph::create(pipeline_, settings_, error);
     if (capture_)
@@ -231,6 +252,7 @@ void MediaEngine::stop_pipeline()
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
     g_message("media: no call, capture stopped");
+    start_idle_screen();
 }
 
 void MediaEngine::on_bus_message(GstMessage *message)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "media/capture-graph.hpp"
+#include "media/idle-screen.hpp"
 #include "media/media-settings.hpp"
 #include "media/playback-mixer.hpp"
 #include "protocol/json-writer.hpp"
@@ -49,6 +50,12 @@ public:
 
     void set_muted(bool audio, bool video);
 
+    // While nobody is in a call, the screen shows `name`, the join link and its QR code.
+    void show_idle_screen(std::string name, std::string link);
+    // Frames the idle screen has shown (0 during a call).
+    std::uint64_t idle_frames() const { return idle_ ? idle_->frames() : 0; }
+    const std::string &join_link() const { return idle_link_; }
+
     // Cameras and microphones (GstDeviceMonitor, hot-plug aware, plus the built-in test
     // sources) as {"cameras":[{"id","name","current"}],"microphones":[...]}.
     void write_devices(protocol::JsonWriter &w) const;
@@ -85,6 +92,7 @@ private:
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);
+    void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
     void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
@@ -102,6 +110,9 @@ private:
     std::string current_audio_; // "test" or the ALSA device
     std::unique_ptr<CaptureGraph> capture_;
     std::unique_ptr<PlaybackMixer> playback_;
+    std::unique_ptr<IdleScreen> idle_;
+    std::string idle_name_;
+    std::string idle_link_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;

@@ -85,6 +85,12 @@ test('the admin pages: off without a password, refused without it, served with i
   const status = JSON.parse((await request(d.url, '/api/status', { headers: { Authorization: AUTH } })).body);
   assert.ok(Array.isArray(status.rooms));
   assert.ok(Array.isArray(status.media.calls));
+  // Idle, the screen shows the join link (and its QR code), through the video sink.
+  assert.equal(status.media.join_link, `${d.url}/`);
+  await eventually(async () => {
+    const s = JSON.parse((await request(d.url, '/api/status', { headers: { Authorization: AUTH } })).body);
+    return s.media.idle_screen_frames >= 2;
+  }, { what: 'idle screen frames', timeout: 10000 });
 });
 
 test('a foreign Origin is refused on /ws; the page\'s own origin and no origin are not', async (t) => {

@@ -1,6 +1,7 @@
 // Media tests without a browser: the capture graph into fakesink, and a GStreamer webrtcbin
 // "browser" calling the daemon's MediaEngine back to back through its own answer path.
 #include "media/capture-graph.hpp"
+#include "media/idle-screen.hpp"
 #include "media/media-engine.hpp"
 #include "protocol/json-reader.hpp"
 #include "protocol/json-writer.hpp"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 
 using namespace callbox;
 using protocol::JsonValue;
@@ -78,7 +80,10 @@ public:
                                      (*job)();
                                      delete job;
                                  },
-                                 new std::function<void()>([self, mline, candidate] {
+                                 new std::function<void()>([alive = std::weak_ptr<int>(self->alive),
+                                                            self, mline, candidate] {
+                                     if (alive.expired())
+                                         return; // the test that made it is over
                                      protocol::JsonWriter w;
                                      w.begin_object()
                                          .key("ice")
@@ -180,6 +185,7 @@ public:
     GstElement *pipeline = nullptr;
     GstElement *webrtc = nullptr;
     media::MediaEngine *engine = nullptr;
+    std::shared_ptr<int> alive = std::make_shared<int>(0); // candidates queued for later check it
     std::string offer_sdp;
     std::string answer_sdp;
     std::uint64_t packets_from_device = 0;
@@ -357,6 +363,37 @@ TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
     EXPECT_FALSE(engine.select_device("camera", "no such camera", why));
     EXPECT_NE(why.find("no camera called"), std::string::npos) << why;
     EXPECT_TRUE(engine.select_device("camera", "test", why)) << why;
+}
+
+TEST(IdleScreen, ShowsTheJoinLinkAsAQrCode)
+{
+    std::string error;
+    auto screen =
+        media::IdleScreen::start(test_settings(), "Living room", "https://192.0.2.10:8443/", error);
+    ASSERT_TRUE(screen) << error;
+    EXPECT_TRUE(wait_for([&] { return screen->frames() >= 2; }, 10))
+        << "idle screen frames: " << screen->frames();
+}
+
+TEST(IdleScreen, QrCodeModulesAreDrawn)
+{
+    const int w = 640, h = 480, module = 4;
+    std::vector<std::uint8_t> y(w * h, 50), u(w * h / 4, 60), v(w * h / 4, 60);
+    media::I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    const int n = media::draw_qr_code(frame, "https://callbox.local:8443/", 100, 100, module);
+    ASSERT_GE(n, 21); // version 1 or larger
+    auto at = [&](int mx, int my) {
+        return y[(100 + (my + 4) * module + 1) * w + 100 + (mx + 4) * module + 1];
+    };
+    // Finder patterns: dark corners with a light ring inside, at three corners.
+    for (auto [cx, cy] : {std::pair{0, 0}, {n - 7, 0}, {0, n - 7}}) {
+        EXPECT_EQ(at(cx, cy), 16);
+        EXPECT_EQ(at(cx + 1, cy + 1), 235);
+        EXPECT_EQ(at(cx + 3, cy + 3), 16);
+    }
+    EXPECT_EQ(at(-1, -1), 235);                                            // the quiet zone
+    EXPECT_EQ(y[0], 50);                                                   // outside: untouched
+    EXPECT_EQ(media::draw_qr_code(frame, "x", w - 10, h - 10, module), 0); // does not fit
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,120 @@
+// IdleScreen: a tiny pipeline from pipelines/idle-screen.pipeline into the video sink; the QR
+// code (libqrencode) is drawn into each frame's luma, with neutral chroma under it.
+#include "media/idle-screen.hpp"
+
+#include "media/gst-elements.hpp"
+
+#include <gst/video/video.h>
+#include <qrencode.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace callbox::media {
+
+int draw_qr_code(const I420View &f, const std::string &text, int x, int y, int module)
+{
+    QRcode *code = QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!code)
+        return 0;
+    const int n = code->width;
+    const int quiet = 4; // modules of white around the code, as scanners expect
+    const int side = (n + 2 * quiet) * module;
+    if (x < 0 || y < 0 || x + side > f.width || y + side > f.height) {
+        QRcode_free(code);
+        return 0;
+    }
+    for (int row = 0; row < side; ++row) {
+        std::uint8_t *line = f.y + (y + row) * f.y_stride + x;
+        const int my = row / module - quiet;
+        for (int col = 0; col < side; ++col) {
+            const int mx = col / module - quiet;
+            const bool dark =
+                mx >= 0 && my >= 0 && mx < n && my < n && (code->data[my * n + mx] & 1);
+            line[col] = dark ? 16 : 235;
+        }
+    }
+    for (int row = y / 2; row < (y + side) / 2; ++row) {
+        std::memset(f.u + row * f.u_stride + x / 2, 128, static_cast<std::size_t>(side / 2));
+        std::memset(f.v + row * f.v_stride + x / 2, 128, static_cast<std::size_t>(side / 2));
+    }
+    QRcode_free(code);
+    return n;
+}
+
+std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
+                                              const std::string &device_name,
+                                              const std::string &link, std::string &error)
+{
+    std::unique_ptr<IdleScreen> screen(new IdleScreen);
+    screen->link_ = link;
+    screen->width_ = static_cast<int>(s.width);
+    screen->height_ = static_cast<int>(s.height);
+    std::string text = device_name + "\n\nOpen " + link + "\nor scan the code with your phone.";
+    std::replace(text.begin(), text.end(), '"', '\'');
+    const Variables vars = {{"WIDTH", std::to_string(s.width)},
+                            {"HEIGHT", std::to_string(s.height)},
+                            {"TEXT", text},
+                            {"AUDIO_SINK_DEVICE", s.audio_sink_device}};
+    GstElement *picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
+    if (!picture)
+        return nullptr;
+    GstElement *sink =
+        load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error);
+    if (!sink) {
+        gst_object_unref(gst_object_ref_sink(picture));
+        return nullptr;
+    }
+    screen->pipeline_ = gst_pipeline_new("callbox-idle-screen");
+    gst_bin_add_many(GST_BIN(screen->pipeline_), picture, sink, nullptr);
+    if (!gst_element_link(picture, sink)) {
+        error = "the idle screen does not fit the video sink";
+        return nullptr;
+    }
+    GstPad *pad = gst_element_get_static_pad(picture, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_frame, screen.get(), nullptr);
+    gst_object_unref(pad);
+    if (gst_element_set_state(screen->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        error = "the idle screen does not start (is the display busy?)";
+        return nullptr;
+    }
+    return screen;
+}
+
+IdleScreen::~IdleScreen()
+{
+    if (pipeline_) {
+        gst_element_set_state(pipeline_, GST_STATE_NULL);
+        gst_object_unref(pipeline_);
+    }
+}
+
+GstPadProbeReturn IdleScreen::on_frame(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    auto *self = static_cast<IdleScreen *>(data);
+    GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GstVideoInfo vinfo;
+    gst_video_info_set_format(&vinfo, GST_VIDEO_FORMAT_I420, self->width_, self->height_);
+    GstVideoFrame frame;
+    if (gst_video_frame_map(&frame, &vinfo, buffer, GST_MAP_WRITE)) {
+        I420View view{static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
+                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 1)),
+                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2)),
+                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
+                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
+                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2),
+                      self->width_,
+                      self->height_};
+        // Bottom right, about half the screen's height.
+        const int module = std::max(2, self->height_ / 2 / 41);
+        const int side = 41 * module;
+        draw_qr_code(view, self->link_, (self->width_ - side - 48) & ~1,
+                     (self->height_ - side - 48) & ~1, module);
+        gst_video_frame_unmap(&frame);
+        ++self->frames_;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+} // namespace callbox::media

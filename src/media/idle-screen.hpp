@@ -1,0 +1,42 @@
+// IdleScreen: what the device's screen shows while nobody is in a call — its name, its
+// address and a QR code of the join link — through the configured video sink.
+#pragma once
+
+#include "media/clock-pattern.hpp"
+#include "media/media-settings.hpp"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace callbox::media {
+
+// Draws `text` as a QR code (black modules on white, with its quiet zone) whose top-left is
+// at (x, y), each module `module` px; returns the modules per side, 0 when it cannot.
+int draw_qr_code(const I420View &frame, const std::string &text, int x, int y, int module);
+
+class IdleScreen
+{
+public:
+    static std::unique_ptr<IdleScreen> start(const MediaSettings &settings,
+                                             const std::string &device_name,
+                                             const std::string &link, std::string &error);
+    ~IdleScreen();
+
+    std::uint64_t frames() const { return frames_; }
+    const std::string &link() const { return link_; }
+
+private:
+    IdleScreen() = default;
+    static GstPadProbeReturn on_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+
+    GstElement *pipeline_ = nullptr;
+    std::string link_;
+    int width_ = 0;
+    int height_ = 0;
+    std::atomic<std::uint64_t> frames_{0};
+};
+
+} // namespace callbox::media
