@@ -281,14 +281,7 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
         }
     }
     if (self->stamp_clock_) {
-        I420View view{static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 1)),
-                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2)),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2),
-                      GST_VIDEO_FRAME_WIDTH(&frame),
-                      GST_VIDEO_FRAME_HEIGHT(&frame)};
+        const I420View view = i420_view(frame);
         draw_clock_pattern(view, {static_cast<std::uint64_t>(g_get_real_time() / 1000),
                                   static_cast<std::uint16_t>(n)});
     }

@@ -102,6 +102,21 @@ GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
     return bin;
 }
 
+I420View i420_view(GstVideoFrame &frame)
+{
+    auto plane = [&frame](int i) {
+        return static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, i));
+    };
+    return I420View{plane(0),
+                    plane(1),
+                    plane(2),
+                    GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
+                    GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
+                    GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2),
+                    GST_VIDEO_FRAME_WIDTH(&frame),
+                    GST_VIDEO_FRAME_HEIGHT(&frame)};
+}
+
 bool check_required_elements(std::string &error)
 {
     for (const char *factory :

@@ -2,7 +2,10 @@
 // Debian package that has it; pipeline files from pipelines/ are loaded with variables.
 #pragma once
 
+#include "media/clock-pattern.hpp"
+
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <map>
 #include <string>
@@ -21,6 +24,9 @@ GstElement *make_element(const char *factory, const char *name, std::string &err
 // ghost pads; nullptr with a message naming the file (and the package, for a missing element).
 GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
                                const Variables &vars, std::string &error);
+
+// The planes of a mapped I420 frame, for the drawing code (clock pattern, QR code).
+I420View i420_view(GstVideoFrame &frame);
 
 // Checks that every element callbox's media path needs is installed.
 bool check_required_elements(std::string &error);

@@ -98,14 +98,7 @@ GstPadProbeReturn IdleScreen::on_frame(GstPad *, GstPadProbeInfo *info, gpointer
     gst_video_info_set_format(&vinfo, GST_VIDEO_FORMAT_I420, self->width_, self->height_);
     GstVideoFrame frame;
     if (gst_video_frame_map(&frame, &vinfo, buffer, GST_MAP_WRITE)) {
-        I420View view{static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 1)),
-                      static_cast<std::uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2)),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
-                      GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2),
-                      self->width_,
-                      self->height_};
+        const I420View view = i420_view(frame);
         // Bottom right, about half the screen's height.
         const int module = std::max(2, self->height_ / 2 / 41);
         const int side = 41 * module;

@@ -143,6 +143,12 @@ RoomRegistry::Member *RoomRegistry::room_member(const Room &room, std::string_vi
     return m.room == &room ? &m : nullptr;
 }
 
+bool RoomRegistry::nick_taken(const Room &room, const std::string &key, PeerId except) const
+{
+    return std::any_of(room.members.begin(), room.members.end(),
+                       [&](PeerId id) { return id != except && members_.at(id).nick_key == key; });
+}
+
 void RoomRegistry::leave_room(PeerId id, Member &member, bool tell_member)
 {
     Room *room = member.room;
@@ -200,10 +206,9 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
                           "room '" + *name + "' is full (" +
                               std::to_string(settings_.max_browsers) + " browsers)",
                           re);
-        for (PeerId id : ids)
-            if (id != from && members_.at(id).nick_key == key)
-                return refuse(from, ErrorCode::NickTaken,
-                              "someone in '" + *name + "' is already called '" + *nick + "'", re);
+        if (nick_taken(existing->second, key, from))
+            return refuse(from, ErrorCode::NickTaken,
+                          "someone in '" + *name + "' is already called '" + *nick + "'", re);
     }
 
     if (self.room)
@@ -251,10 +256,9 @@ void RoomRegistry::on(PeerId from, const protocol::Nick &m)
         return refuse(from, ErrorCode::BadNick,
                       "a nickname has 1 to 24 characters and no control characters", re);
     std::string key = nick_key(*nick);
-    for (PeerId id : self.room->members)
-        if (id != from && members_.at(id).nick_key == key)
-            return refuse(from, ErrorCode::NickTaken,
-                          "someone in this room is already called '" + *nick + "'", re);
+    if (nick_taken(*self.room, key, from))
+        return refuse(from, ErrorCode::NickTaken,
+                      "someone in this room is already called '" + *nick + "'", re);
     std::string old = std::exchange(self.nick, std::move(*nick));
     self.nick_key = std::move(key);
     send_room(*self.room, encode::nick_changed(self.room->name, self.id, old, self.nick));

@@ -118,6 +118,8 @@ private:
     void on(PeerId from, const protocol::Media &m);
 
     void leave_room(PeerId id, Member &member, bool tell_member);
+    // Someone in `room` other than `except` already has the nickname key `key`.
+    bool nick_taken(const Room &room, const std::string &key, PeerId except) const;
     void send_room(const Room &room, const std::string &json, PeerId except = 0);
     Member *room_member(const Room &room, std::string_view id);
     void refuse(PeerId to, protocol::ErrorCode code, std::string message, std::string_view re);
