@@ -171,6 +171,10 @@ void HttpServer::metrics(SoupServerMessage *msg)
     metric("callbox_messages_received_total", "counter", "WebSocket frames received.",
            hub_.frames_in());
     metric("callbox_messages_sent_total", "counter", "WebSocket frames sent.", hub_.frames_out());
+    metric("callbox_received_bytes_total", "counter", "WebSocket payload bytes received.",
+           hub_.bytes_in());
+    metric("callbox_sent_bytes_total", "counter", "WebSocket payload bytes sent.",
+           hub_.bytes_out());
     media_.write_metrics(out);
     soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
                                      SOUP_MEMORY_COPY, out.data(), out.size());

@@ -178,6 +178,7 @@ void WebSocketHub::send_now(Session &s, const std::string &json, bool cork_it)
         cork(s);
     soup_websocket_connection_send_text(c, json.c_str());
     ++frames_out_;
+    bytes_out_ += json.size();
 }
 
 void WebSocketHub::close_now(rooms::PeerId id, gushort code, const std::string &reason)
@@ -283,6 +284,7 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     if (s.gone)
         return;
     ++frames_in_;
+    bytes_in_ += g_bytes_get_size(bytes);
     const std::int64_t now = g_get_monotonic_time();
     s.alive_us = now;
     using protocol::ErrorCode;

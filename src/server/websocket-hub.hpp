@@ -43,6 +43,9 @@ public:
     std::size_t size() const { return sessions_.size(); }
     std::uint64_t frames_in() const { return frames_in_; }
     std::uint64_t frames_out() const { return frames_out_; }
+    // Payload bytes of the frames (without WebSocket framing).
+    std::uint64_t bytes_in() const { return bytes_in_; }
+    std::uint64_t bytes_out() const { return bytes_out_; }
 
 private:
     struct Session;
@@ -76,6 +79,8 @@ private:
     std::int64_t room_list_sent_us_ = 0;
     std::uint64_t frames_in_ = 0;
     std::uint64_t frames_out_ = 0;
+    std::uint64_t bytes_in_ = 0;
+    std::uint64_t bytes_out_ = 0;
     // Sockets corked (TCP_CORK) during this main-loop iteration; uncorked at its end.
     std::vector<GObjectPtr<GSocket>> corked_;
     // Group commit: frames held until the end of the iteration, the append being handled

@@ -1,6 +1,7 @@
 // E2E (loopback-only netns): calls with the device itself: two-way media, what the daemon reports, a receive-only viewer, hang-up and a vanished page freeing the calls.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
 import { requireChromium, openApp, waitFor, joinRoom, runTest } from './browser.mjs';
@@ -102,6 +103,17 @@ await runTest('calls-device', 230000, async () => {
     await expectMediaFrom(alice, 'alice', ['device']);
     await callsBecome(daemon, 1, 'one call after alice called');
     await deviceReceivesFrom(daemon, aliceId);
+
+    // systemctl reload (SIGHUP) renames the device live; alice's call stays up.
+    writeFileSync(join(daemon.dataDir, 'test.conf'), `${CONFIG}[device]\nname=Porch box\n`);
+    daemon.child.kill('SIGHUP');
+    const deadline = Date.now() + 10000;
+    while ((await getJson(daemon, '/api/status'))?.device_name !== 'Porch box') {
+      if (Date.now() > deadline) throw new Error('the device name did not change on SIGHUP');
+      await sleep(200);
+    }
+    await deviceReceivesFrom(daemon, aliceId);
+    await expectMediaFrom(alice, 'alice', ['device']);
 
     // A receive-only viewer (no getUserMedia at all) still gets the device's picture and sound.
     const viewer = await openApp(context, daemon.url, 'viewer', { initScript: noGetUserMedia });

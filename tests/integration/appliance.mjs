@@ -150,6 +150,10 @@ test('/metrics is Prometheus text format', async (t) => {
   assert.equal(values.get('callbox_rooms'), 1);
   assert.ok(values.get('callbox_messages_received_total') >= 1);
   assert.ok(values.has('callbox_calls'));
+  assert.ok(values.get('callbox_received_bytes_total') > 0);
+  assert.ok(values.get('callbox_sent_bytes_total') > 0);
+  for (const name of ['callbox_encoders', 'callbox_encoder_fps', 'callbox_pipeline_restarts_total'])
+    assert.ok(values.has(name), name);
 });
 
 await run();
