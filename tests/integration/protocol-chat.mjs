@@ -90,6 +90,7 @@ test('joined replays earlier chat objects exactly as they were delivered', async
   sent.push(await a.request({ type: 'chat', text: 'one' }, 'chat'));
   await a.request({ type: 'nick', nick: 'alice' }, 'nick-changed');
   sent.push(await a.request({ type: 'chat', text: 'two' }, 'chat'));
+  await b.next('chat', { where: (m) => m.text === 'two' }); // b has seen a's messages
   b.discard('chat');
   sent.push(await b.request({ type: 'chat', text: 'three' }, 'chat'));
   assert.equal(sent[1].from.nick, 'alice');
