@@ -1,4 +1,5 @@
-// mdwe-exec: runs a command under the seccomp filter systemd installs for MemoryDenyWriteExecute=yes.
+// mdwe-exec: runs a command under the seccomp filter systemd installs for
+// MemoryDenyWriteExecute=yes.
 //
 // systemd 252 (src/shared/seccomp-util.c, seccomp_memory_deny_write_execute) refuses with EPERM:
 // mmap() asking for PROT_WRITE and PROT_EXEC together, mprotect()/pkey_mprotect() adding
@@ -32,7 +33,10 @@ constexpr unsigned kArchOff = offsetof(seccomp_data, arch);
 // The low 32 bits of argument 2 (mmap/mprotect prot, shmat flags) on little-endian machines.
 constexpr unsigned kArg2 = offsetof(seccomp_data, args) + 2 * sizeof(__u64);
 
-sock_filter stmt(unsigned short code, unsigned k) { return BPF_STMT(code, k); }
+sock_filter stmt(unsigned short code, unsigned k)
+{
+    return BPF_STMT(code, k);
+}
 sock_filter jump(unsigned short code, unsigned k, unsigned char jt, unsigned char jf)
 {
     return BPF_JUMP(code, k, jt, jf);
@@ -50,23 +54,23 @@ int main(int argc, char **argv)
     const unsigned wx = PROT_WRITE | PROT_EXEC;
     // Jumps are relative: jt/jf count the instructions skipped after the current one.
     sock_filter program[] = {
-        stmt(BPF_LD | BPF_W | BPF_ABS, kArchOff),                  // 0
-        jump(BPF_JMP | BPF_JEQ | BPF_K, kArch, 1, 0),              // 1: → 3
-        stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),           // 2
-        stmt(BPF_LD | BPF_W | BPF_ABS, kNr),                       // 3
-        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 3),           // 4: → 5 | 8
-        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                     // 5: prot
-        stmt(BPF_ALU | BPF_AND | BPF_K, wx),                       // 6
-        jump(BPF_JMP | BPF_JEQ | BPF_K, wx, 8, 7),                 // 7: → deny | allow
-        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 2, 0),       // 8: → 11 | 9
-        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_pkey_mprotect, 1, 0),  // 9: → 11 | 10
-        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_shmat, 2, 4),          // 10: → 13 | allow
-        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                     // 11: prot
-        jump(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 3, 2),         // 12: → deny | allow
-        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                     // 13: shmflg
-        jump(BPF_JMP | BPF_JSET | BPF_K, SHM_EXEC, 1, 0),          // 14: → deny | allow
-        stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                  // 15: allow
-        stmt(BPF_RET | BPF_K, deny),                               // 16: deny
+        stmt(BPF_LD | BPF_W | BPF_ABS, kArchOff),                 // 0
+        jump(BPF_JMP | BPF_JEQ | BPF_K, kArch, 1, 0),             // 1: → 3
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),          // 2
+        stmt(BPF_LD | BPF_W | BPF_ABS, kNr),                      // 3
+        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 3),          // 4: → 5 | 8
+        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                    // 5: prot
+        stmt(BPF_ALU | BPF_AND | BPF_K, wx),                      // 6
+        jump(BPF_JMP | BPF_JEQ | BPF_K, wx, 8, 7),                // 7: → deny | allow
+        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 2, 0),      // 8: → 11 | 9
+        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_pkey_mprotect, 1, 0), // 9: → 11 | 10
+        jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_shmat, 2, 4),         // 10: → 13 | allow
+        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                    // 11: prot
+        jump(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 3, 2),        // 12: → deny | allow
+        stmt(BPF_LD | BPF_W | BPF_ABS, kArg2),                    // 13: shmflg
+        jump(BPF_JMP | BPF_JSET | BPF_K, SHM_EXEC, 1, 0),         // 14: → deny | allow
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                 // 15: allow
+        stmt(BPF_RET | BPF_K, deny),                              // 16: deny
     };
     sock_fprog prog{static_cast<unsigned short>(sizeof program / sizeof program[0]), program};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
