@@ -8,6 +8,8 @@
 #include "protocol/json-reader.hpp"
 #include "util/glib-ptr.hpp"
 
+#include <optional>
+
 GST_DEBUG_CATEGORY_STATIC(engine_debug);
 #define GST_CAT_DEFAULT engine_debug
 
@@ -314,6 +316,26 @@ std::string device_path(GstDevice *device)
     return path ? path : "";
 }
 
+// The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
+std::optional<std::string> alsa_device(GstDevice *device)
+{
+    GstElement *element = gst_device_create_element(device, nullptr);
+    if (!element)
+        return std::nullopt;
+    gst_object_ref_sink(element);
+    std::optional<std::string> out;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "device")) {
+        GCharPtr name;
+        char *raw = nullptr;
+        g_object_get(element, "device", &raw, nullptr);
+        name.reset(raw);
+        if (name)
+            out = name.get();
+    }
+    gst_object_unref(element);
+    return out;
+}
+
 } // namespace
 
 void MediaEngine::write_devices(protocol::JsonWriter &w) const
@@ -372,7 +394,7 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
                 next.video_device = device_path(device);
             } else {
                 next.audio_source = "alsa";
-                next.audio_device = id;
+                next.audio_device = alsa_device(device).value_or(id);
             }
         }
         g_list_free_full(devices, gst_object_unref);

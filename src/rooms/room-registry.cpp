@@ -223,7 +223,8 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
 
     std::vector<PeerInfo> peers;
     peers.reserve(room.members.size() + 1);
-    peers.push_back(PeerInfo{protocol::kDevicePeerId, settings_.device_name, true});
+    if (device_) // the device is a member of every room while media is on
+        peers.push_back(PeerInfo{protocol::kDevicePeerId, settings_.device_name, true});
     for (PeerId id : room.members) {
         const Member &other = members_.at(id);
         peers.push_back(PeerInfo{other.id, other.nick});
@@ -314,9 +315,9 @@ void RoomRegistry::on(PeerId from, const protocol::Signal &m)
     if (!self.room)
         return refuse(from, ErrorCode::NotInRoom, "join a room before calling", re);
     if (m.to == protocol::kDevicePeerId) {
-        if (!device_)
-            return refuse(from, ErrorCode::MediaError, "calls with the device are switched off",
-                          re);
+        if (!device_) // media is off: the device is in no room
+            return refuse(from, ErrorCode::UnknownPeer,
+                          "the device takes no calls: media is off on this device", re);
         device_->signal(from, m.data_json);
         return;
     }

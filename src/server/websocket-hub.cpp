@@ -12,7 +12,7 @@ namespace {
 
 // How much larger than the protocol's limit a frame may be and still get a `too-large`
 // error before the close; beyond it libsoup itself closes with 1009.
-constexpr guint64 kReadLimit = 4 * protocol::kMaxMessageBytes;
+constexpr guint64 kReadLimit = 16 * protocol::kMaxMessageBytes;
 constexpr std::int64_t kSecond = G_USEC_PER_SEC;
 // Under load, held frames (and their commit) are flushed at most every kFlushInterval, so
 // that one commit and one TCP transmit per socket serve every message of the interval.

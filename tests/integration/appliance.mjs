@@ -156,4 +156,15 @@ test('/metrics is Prometheus text format', async (t) => {
     assert.ok(values.has(name), name);
 });
 
+test('with media off the device is in no room and takes no calls', async (t) => {
+  const d = await t.daemon({ config: '[media]\nenabled=false\n' });
+  assert.equal((await (await fetch(`${d.url}/api/health`)).json()).media, 'off');
+  const c = await WsClient.connect(d.wsUrl);
+  assert.equal(c.welcome.device.id, 'device');
+  const joined = await c.join('kitchen', 'alice');
+  assert.deepEqual(joined.peers, []);
+  await c.expectError({ type: 'signal', to: 'device', data: { bye: true } }, 'unknown-peer');
+  await c.expectError({ type: 'whisper', to: 'device', text: 'hi' }, 'unknown-peer');
+});
+
 await run();
