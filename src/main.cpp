@@ -4,6 +4,7 @@
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/admin-auth.hpp"
+#include "server/http-headers.hpp"
 #include "server/http-server.hpp"
 #include "server/websocket-hub.hpp"
 #include "store/chat-store.hpp"
@@ -223,20 +224,18 @@ public:
 
     void write_metrics(std::string &out) const override
     {
-        auto metric = [&out](const char *name, const char *type, const char *help, auto value) {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-                   "\n" + name + " " + std::to_string(value) + "\n";
-        };
-        metric("callbox_calls", "gauge", "Calls with the device.", call_count());
+        server::append_metric(out, "callbox_calls", "gauge", "Calls with the device.",
+                              call_count());
 #if CALLBOX_HAVE_MEDIA
         if (engine) {
-            metric("callbox_encoders", "gauge", "Encoders running (one per codec, shared).",
-                   engine->encoder_count());
-            metric("callbox_encoder_fps", "gauge", "Frames per second the camera delivers.",
-                   engine->capture_fps());
-            metric("callbox_pipeline_restarts_total", "counter",
-                   "Times the shared media pipeline failed and was rebuilt.",
-                   engine->pipeline_restarts());
+            server::append_metric(out, "callbox_encoders", "gauge",
+                                  "Encoders running (one per codec, shared).",
+                                  engine->encoder_count());
+            server::append_metric(out, "callbox_encoder_fps", "gauge",
+                                  "Frames per second the camera delivers.", engine->capture_fps());
+            server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
+                                  "Times the shared media pipeline failed and was rebuilt.",
+                                  engine->pipeline_restarts());
         }
 #endif
     }

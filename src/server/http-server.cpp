@@ -156,25 +156,23 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
 void HttpServer::metrics(SoupServerMessage *msg)
 {
     std::string out;
-    auto metric = [&out](const char *name, const char *type, const char *help, auto value) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-               name + " " + std::to_string(value) + "\n";
-    };
     std::size_t browsers = 0;
     for (const auto &room : registry_.room_counts())
         browsers += room.count;
-    metric("callbox_uptime_seconds", "gauge", "Seconds since callboxd started.",
-           (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC);
-    metric("callbox_connections", "gauge", "Open WebSocket connections.", hub_.size());
-    metric("callbox_rooms", "gauge", "Rooms with at least one browser.", registry_.room_count());
-    metric("callbox_browsers_in_rooms", "gauge", "Browsers in a room.", browsers);
-    metric("callbox_messages_received_total", "counter", "WebSocket frames received.",
-           hub_.frames_in());
-    metric("callbox_messages_sent_total", "counter", "WebSocket frames sent.", hub_.frames_out());
-    metric("callbox_received_bytes_total", "counter", "WebSocket payload bytes received.",
-           hub_.bytes_in());
-    metric("callbox_sent_bytes_total", "counter", "WebSocket payload bytes sent.",
-           hub_.bytes_out());
+    append_metric(out, "callbox_uptime_seconds", "gauge", "Seconds since callboxd started.",
+                  (g_get_monotonic_time() - started_us_) / G_USEC_PER_SEC);
+    append_metric(out, "callbox_connections", "gauge", "Open WebSocket connections.", hub_.size());
+    append_metric(out, "callbox_rooms", "gauge", "Rooms with at least one browser.",
+                  registry_.room_count());
+    append_metric(out, "callbox_browsers_in_rooms", "gauge", "Browsers in a room.", browsers);
+    append_metric(out, "callbox_messages_received_total", "counter", "WebSocket frames received.",
+                  hub_.frames_in());
+    append_metric(out, "callbox_messages_sent_total", "counter", "WebSocket frames sent.",
+                  hub_.frames_out());
+    append_metric(out, "callbox_received_bytes_total", "counter",
+                  "WebSocket payload bytes received.", hub_.bytes_in());
+    append_metric(out, "callbox_sent_bytes_total", "counter", "WebSocket payload bytes sent.",
+                  hub_.bytes_out());
     media_.write_metrics(out);
     soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
                                      SOUP_MEMORY_COPY, out.data(), out.size());
