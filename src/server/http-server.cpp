@@ -220,12 +220,10 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
                              "This page may not use the device's WebSocket (foreign Origin).\n");
         },
         this, nullptr);
-    soup_server_add_websocket_handler(
-        server, "/ws", nullptr, nullptr,
-        [](SoupServer *, SoupServerMessage *msg, const char *, SoupWebsocketConnection *connection,
-           gpointer self) {
-            const char *host = soup_server_message_get_remote_host(msg);
-            static_cast<HttpServer *>(self)->hub_.accept(connection, host ? host : "");
+    soup_server_add_handler(
+        server, "/ws",
+        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
+            static_cast<HttpServer *>(self)->hub_.upgrade(msg);
         },
         this, nullptr);
 

@@ -3,8 +3,7 @@
 
 #include "store/group-commit.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <utility>
 
 namespace callbox::server {
 
@@ -22,35 +21,15 @@ constexpr std::uint64_t kLoadedRate = 2000;
 constexpr std::int64_t kRatePeriod = 20 * 1000;   // µs
 constexpr std::int64_t kFlushInterval = 3 * 1000; // µs
 
-// The TCP socket under a WebSocket's stream (libsoup and TLS wrap it in other streams), to
-// cork it; nullptr when there is none (a test's in-memory stream, a Unix socket).
-GObjectPtr<GSocket> tcp_socket_of(SoupWebsocketConnection *connection)
+// The WebSocket extensions offered to clients: permessage-deflate, as SoupServer offers.
+GPtrArray *supported_extensions()
 {
-    GObjectPtr<GIOStream> stream = retain(soup_websocket_connection_get_io_stream(connection));
-    for (int depth = 0; stream && depth < 4; ++depth) {
-        if (G_IS_SOCKET_CONNECTION(stream.get())) {
-            GSocket *socket = g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream.get()));
-            // (An accepted socket may report protocol "default": TCP for an IP stream.)
-            const GSocketFamily family = g_socket_get_family(socket);
-            const GSocketProtocol protocol = g_socket_get_protocol(socket);
-            if ((family != G_SOCKET_FAMILY_IPV4 && family != G_SOCKET_FAMILY_IPV6) ||
-                g_socket_get_socket_type(socket) != G_SOCKET_TYPE_STREAM ||
-                (protocol != G_SOCKET_PROTOCOL_TCP && protocol != G_SOCKET_PROTOCOL_DEFAULT))
-                return nullptr;
-            return retain(socket);
-        }
-        GObjectClass *klass = G_OBJECT_GET_CLASS(stream.get());
-        const char *base = g_object_class_find_property(klass, "base-iostream") ? "base-iostream"
-                           : g_object_class_find_property(klass, "base-io-stream")
-                               ? "base-io-stream"
-                               : nullptr;
-        if (!base)
-            return nullptr;
-        GIOStream *next = nullptr;
-        g_object_get(stream.get(), base, &next, nullptr);
-        stream = adopt(next);
-    }
-    return nullptr;
+    static GPtrArray *types = [] {
+        GPtrArray *array = g_ptr_array_new();
+        g_ptr_array_add(array, g_type_class_ref(SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE));
+        return array;
+    }();
+    return types;
 }
 
 } // namespace
@@ -63,17 +42,10 @@ struct WebSocketHub::Session {
     std::int64_t pings_from_us; // when libsoup's keepalive pings started
     std::int64_t alive_us;      // the last frame or pong from the peer
     bool gone = false;          // dropped from the rooms; waiting for the socket to close
-    // Adaptive corking (see send()): the TCP socket, the main-loop iteration of the last frame
-    // sent, how many frames went out in it, and the iteration the socket was corked in.
-    GObjectPtr<GSocket> socket;
-    std::uint64_t sent_iteration = 0;
-    unsigned sent_in_iteration = 0;
-    std::uint64_t corked_iteration = 0;
-    unsigned held_frames = 0; // frames to it among those being flushed
 
     Session(WebSocketHub *h, rooms::PeerId i, SoupWebsocketConnection *c, const HubSettings &s)
         : hub(h), id(i), connection(retain(c)), limiter(s.rate_limit, s.rate_window),
-          pings_from_us(g_get_monotonic_time()), alive_us(pings_from_us), socket(tcp_socket_of(c))
+          pings_from_us(g_get_monotonic_time()), alive_us(pings_from_us)
     {
     }
 
@@ -81,7 +53,8 @@ struct WebSocketHub::Session {
 };
 
 WebSocketHub::WebSocketHub(HubSettings settings)
-    : settings_(settings), iteration_end_([this] { return end_of_iteration(); })
+    : settings_(settings), iteration_end_([this] { return end_of_iteration(); }),
+      output_([this] { iteration_end_.arm(); })
 {
     sweep_timer_.reset(g_timeout_add_seconds(
         1,
@@ -108,6 +81,48 @@ void WebSocketHub::update_settings(const HubSettings &settings)
     settings_ = settings;
     for (auto &[id, s] : sessions_)
         s->limiter.configure(settings.rate_limit, settings.rate_window);
+}
+
+void WebSocketHub::upgrade(SoupServerMessage *msg)
+{
+    // As SoupServer's own WebSocket handler does, except that the connection is made over a
+    // batched stream (see OutputBatch).
+    GList *extensions = nullptr;
+    if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, supported_extensions(),
+                                                 &extensions))
+        return; // libsoup has set the error response
+    struct Pending {
+        WebSocketHub *hub;
+        GList *extensions;
+    };
+    g_signal_connect_data(
+        msg, "wrote-informational", G_CALLBACK(+[](SoupServerMessage *msg, Pending *pending) {
+            GList *extensions = std::exchange(pending->extensions, nullptr);
+            pending->hub->complete_upgrade(msg, extensions);
+        }),
+        new Pending{this, extensions},
+        [](gpointer data, GClosure *) {
+            auto *pending = static_cast<Pending *>(data);
+            g_list_free_full(pending->extensions, g_object_unref);
+            delete pending;
+        },
+        static_cast<GConnectFlags>(0));
+}
+
+void WebSocketHub::complete_upgrade(SoupServerMessage *msg, GList *extensions)
+{
+    GObjectPtr<SoupServerMessage> keep = retain(msg);
+    const char *host = soup_server_message_get_remote_host(msg);
+    std::string client = host ? host : "";
+    GObjectPtr<GIOStream> socket = adopt(soup_server_message_steal_connection(msg));
+    GObjectPtr<GIOStream> stream = adopt(output_.wrap(socket.get()));
+    SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
+    SoupMessageHeaders *response = soup_server_message_get_response_headers(msg);
+    GObjectPtr<SoupWebsocketConnection> connection = adopt(soup_websocket_connection_new(
+        stream.get(), soup_server_message_get_uri(msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
+        soup_message_headers_get_one(request, "Origin"),
+        soup_message_headers_get_one(response, "Sec-WebSocket-Protocol"), extensions));
+    accept(connection.get(), std::move(client));
 }
 
 void WebSocketHub::accept(SoupWebsocketConnection *connection, std::string client)
@@ -150,32 +165,14 @@ void WebSocketHub::send(rooms::PeerId to, const std::string &json)
     auto it = sessions_.find(to);
     if (it == sessions_.end() || it->second->gone)
         return;
-    Session &s = *it->second;
-    bool cork_it = false;
-    if (s.socket) {
-        // Adaptive corking: libsoup writes every frame at once, one TCP transmit (and one
-        // wake-up of the peer) each. A socket that gets a second frame in this iteration, or
-        // got several in the previous one, is corked until the iteration ends, so its frames
-        // leave together; a lone frame goes out at once as before.
-        const std::uint64_t now = iteration_end_.iteration();
-        bool busy = false;
-        if (s.sent_iteration != now) {
-            busy = s.sent_iteration + 1 == now && s.sent_in_iteration >= 2;
-            s.sent_iteration = now;
-            s.sent_in_iteration = 0;
-        }
-        cork_it = ++s.sent_in_iteration >= 2 || busy;
-    }
-    send_now(s, json, cork_it);
+    send_now(*it->second, json);
 }
 
-void WebSocketHub::send_now(Session &s, const std::string &json, bool cork_it)
+void WebSocketHub::send_now(Session &s, const std::string &json)
 {
     SoupWebsocketConnection *c = s.connection.get();
     if (s.gone || soup_websocket_connection_get_state(c) != SOUP_WEBSOCKET_STATE_OPEN)
         return;
-    if (cork_it && s.socket)
-        cork(s);
     soup_websocket_connection_send_text(c, json.c_str());
     ++frames_out_;
     bytes_out_ += json.size();
@@ -191,18 +188,6 @@ void WebSocketHub::close_now(rooms::PeerId id, gushort code, const std::string &
         soup_websocket_connection_close(c, code, reason.c_str());
 }
 
-void WebSocketHub::cork(Session &s)
-{
-    const std::uint64_t now = iteration_end_.iteration();
-    if (s.corked_iteration == now)
-        return;
-    s.corked_iteration = now;
-    if (!g_socket_set_option(s.socket.get(), IPPROTO_TCP, TCP_CORK, 1, nullptr))
-        return;
-    corked_.push_back(retain(s.socket.get()));
-    iteration_end_.arm();
-}
-
 int WebSocketHub::end_of_iteration()
 {
     int again_ms = -1;
@@ -216,11 +201,7 @@ int WebSocketHub::end_of_iteration()
             flush_held();
         }
     }
-    // The GSocket references keep a closed socket's fd from being mistaken for a new one:
-    // g_socket_set_option() refuses a closed socket.
-    for (auto &socket : corked_)
-        g_socket_set_option(socket.get(), IPPROTO_TCP, TCP_CORK, 0, nullptr);
-    corked_.clear();
+    output_.flush();
     return again_ms;
 }
 
@@ -247,27 +228,17 @@ void WebSocketHub::flush_held()
     while (!held_.empty()) {
         std::vector<Held> frames = std::move(held_);
         held_.clear();
-        // Cork every socket that gets more than one frame, so they leave in one transmit.
-        for (const Held &h : frames)
-            if (auto it = sessions_.find(h.to); it != sessions_.end())
-                it->second->held_frames++;
         for (const Held &h : frames) {
             auto it = sessions_.find(h.to);
             if (it == sessions_.end())
                 continue;
-            Session &s = *it->second;
-            const bool several = s.held_frames > 1;
-            s.held_frames = 0;
             if (!committed && h.chat)
                 continue; // a chat message that is not stored is sent to no one
             if (h.close)
                 close_now(h.to, h.close, h.json);
             else
-                send_now(s, h.json, several);
+                send_now(*it->second, h.json);
         }
-        for (const Held &h : frames)
-            if (auto it = sessions_.find(h.to); it != sessions_.end())
-                it->second->held_frames = 0;
     }
     flushing_ = false;
     if (!committed) {

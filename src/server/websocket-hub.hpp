@@ -1,8 +1,10 @@
-// WebSocketHub: every /ws connection: frames in, frames out (corked, group-committed), pings.
+// WebSocketHub: every /ws connection: the upgrade, frames in, frames out (batched,
+// group-committed).
 #pragma once
 
 #include "protocol/parser.hpp"
 #include "rooms/room-registry.hpp"
+#include "server/batched-stream.hpp"
 #include "server/iteration-hook.hpp"
 #include "server/rate-limiter.hpp"
 #include "util/glib-ptr.hpp"
@@ -30,6 +32,9 @@ public:
     void attach(rooms::RoomRegistry *registry);
     void update_settings(const HubSettings &settings);
 
+    // Answers a WebSocket handshake on `msg` (the /ws handler); once the 101 response is
+    // written the connection, over a batched stream, is accepted.
+    void upgrade(SoupServerMessage *msg);
     // Takes over a connection that has just completed its handshake.
     // `client` is the peer's address (access-code back-off is per client).
     void accept(SoupWebsocketConnection *connection, std::string client);
@@ -55,8 +60,8 @@ private:
     void refuse_rate(Session &s, std::string_view re);
     void sweep();
     void schedule_room_list();
-    void cork(Session &s);
-    void send_now(Session &s, const std::string &json, bool cork_it);
+    void complete_upgrade(SoupServerMessage *msg, GList *extensions);
+    void send_now(Session &s, const std::string &json);
     void close_now(rooms::PeerId id, gushort code, const std::string &reason);
     int end_of_iteration();
     void flush_held();
@@ -81,8 +86,6 @@ private:
     std::uint64_t frames_out_ = 0;
     std::uint64_t bytes_in_ = 0;
     std::uint64_t bytes_out_ = 0;
-    // Sockets corked (TCP_CORK) during this main-loop iteration; uncorked at its end.
-    std::vector<GObjectPtr<GSocket>> corked_;
     // Group commit: frames held until the end of the iteration, the append being handled
     // (1-based count from GroupCommit::appends()) and who sent each held chat message.
     std::vector<Held> held_;
@@ -94,6 +97,8 @@ private:
     std::uint64_t period_chats_ = 0;
     bool loaded_ = false;
     IterationHook iteration_end_;
+    // What libsoup writes to each socket during an iteration leaves in one write at its end.
+    OutputBatch output_;
 };
 
 } // namespace callbox::server

@@ -1,0 +1,59 @@
+// OutputBatch: streams under libsoup WebSockets whose writes leave once per main-loop iteration.
+#pragma once
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <functional>
+#include <unordered_set>
+#include <vector>
+
+struct _CallboxBatchedOutput;
+
+namespace callbox::server {
+
+// libsoup's SoupWebsocketConnection writes each frame with its own send(). A stream made by
+// wrap() sits between it and the socket: its input is the socket's, and what libsoup writes
+// is collected in user space and sent by flush() with one write per socket. So the frames one
+// peer gets during an iteration cost one syscall and one TCP segment, however many there are.
+// libsoup still does all the WebSocket work (framing, pings, the close handshake).
+//
+// A stream accepts up to kHighWater unsent bytes; past that its writes would block (libsoup
+// keeps further frames in its own queue) until the socket takes more. Closing the stream sends
+// what is left first (waiting up to kCloseDrainMs for a full socket), then closes the socket.
+// Main-loop thread only.
+class OutputBatch
+{
+public:
+    static constexpr std::size_t kHighWater = 256 * 1024;
+    static constexpr unsigned kCloseDrainMs = 2000;
+
+    // `arm` is called when a stream first has bytes to send; flush() must follow before the
+    // main loop sleeps (the caller's end-of-iteration hook).
+    explicit OutputBatch(std::function<void()> arm);
+    ~OutputBatch();
+    OutputBatch(const OutputBatch &) = delete;
+    OutputBatch &operator=(const OutputBatch &) = delete;
+
+    // A new stream (full reference) over `base`, which it keeps. Once the batch is gone its
+    // streams send each write at once.
+    GIOStream *wrap(GIOStream *base);
+    // Sends what every stream has collected.
+    void flush();
+    bool pending() const { return !dirty_.empty(); }
+    // Writes made to the sockets so far (each is one send()).
+    std::uint64_t socket_writes() const { return socket_writes_; }
+
+    // For the streams (batched-stream.cpp).
+    void queue(_CallboxBatchedOutput *output);
+    void forget(_CallboxBatchedOutput *output);
+    void count_write() { ++socket_writes_; }
+
+private:
+    std::function<void()> arm_;
+    std::vector<_CallboxBatchedOutput *> dirty_; // each holds a reference while listed
+    std::unordered_set<_CallboxBatchedOutput *> outputs_;
+    std::uint64_t socket_writes_ = 0;
+};
+
+} // namespace callbox::server
