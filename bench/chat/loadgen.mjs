@@ -10,11 +10,14 @@
 //   --server-pid PID  sample that process's CPU time (/proc/PID/stat) over the window
 //   --deflate  offer permessage-deflate as browsers do (callbox target; off by default;
 //              implies --client ws)
-//   --client raw|ws [raw]  callbox target: how the clients speak WebSocket. `raw` is a
+//   --client raw|lib [raw]  how the clients speak to the server. `raw` (both targets) is a
 //              minimal RFC 6455 client on node:net that reads only what the measurement needs
 //              (seq, id and send time) straight from the frame bytes, with no JSON.parse per
-//              chat; `ws` is the `ws` package with a JSON.parse per frame (the generator used
-//              before, which saturates its core at ~190,000 deliveries/s).
+//              chat; for socket.io it speaks engine.io 4 / socket.io 4 packets itself. `lib` is
+//              the library client: `ws` with a JSON.parse per frame for callbox (also
+//              `--client ws`), `socket.io-client` for socket.io (also
+//              `--client socket.io-client`). Both library clients saturate the generator's
+//              core long before the raw one (~190,000 and ~120,000 deliveries/s).
 //
 // Client i joins room "r<i mod R>" as "c<i>". Senders are taken round-robin over all
 // clients, so each sends M/C msg/s, and a scheduler tick every --tick-ms ms sends what
@@ -142,9 +145,11 @@ function connectCallbox(client) {
   });
 }
 
-// The raw client: handshake, then frames parsed in place. Server frames are unmasked and
-// never fragmented by callboxd (a fragmented or unknown frame is counted as an error).
-const SEQ = Buffer.from('"seq":'), TEXT = Buffer.from('"text":"'), CHAT_HEAD = Buffer.from('{"type":"chat"');
+// The raw clients: a minimal RFC 6455 client on node:net, the handshake, then frames parsed
+// in place. Server frames are unmasked and never fragmented by either server (a fragmented or
+// unknown frame is counted as an error). What differs between the two servers is in a
+// "dialect": the path, how a chat frame begins, how to send, and the other messages.
+const SEQ = Buffer.from('"seq":'), TEXT = Buffer.from('"text":"');
 function readUint(buf, i, end) {
   let n = 0;
   for (; i < end; i++) {
@@ -154,11 +159,49 @@ function readUint(buf, i, end) {
   }
   return [n, i];
 }
-function isChat(buf, start) {
-  for (let k = 0; k < CHAT_HEAD.length; k++) if (buf[start + k] !== CHAT_HEAD[k]) return false;
+function startsWith(buf, start, head) {
+  for (let k = 0; k < head.length; k++) if (buf[start + k] !== head[k]) return false;
   return true;
 }
-function connectCallboxRaw(client) {
+
+// callbox: PROTOCOL.md's JSON messages, one per frame.
+const callboxDialect = {
+  path: (url) => url.pathname,
+  chatHead: Buffer.from('{"type":"chat"'),
+  chat: (text) => JSON.stringify({ type: 'chat', text }),
+  // A frame that is not a chat; returns the joined handle's extra fields when joined.
+  onOther(str, { sendText, client, joinedNow, refused }) {
+    const msg = JSON.parse(str);
+    switch (msg.type) {
+      case 'welcome': sendText(JSON.stringify({ type: 'join', room: client.room, nick: client.nick })); break;
+      case 'joined': joinedNow(); break;
+      case 'error': onError(msg); refused(msg.code); break;
+    }
+  },
+};
+
+// socket.io 4 over engine.io 4's WebSocket transport: "0{…}" open, "40" connect to the main
+// namespace, "42[event, data]" events, "42<n>[…]" / "43<n>[…]" an emit with an ack and its
+// answer, "2" / "3" ping / pong.
+const socketioDialect = {
+  path: () => '/socket.io/?EIO=4&transport=websocket',
+  chatHead: Buffer.from('42["chat",{"type":"chat"'),
+  chat: (text) => '42' + JSON.stringify(['chat', { text }]),
+  onOther(str, { sendText, client, joinedNow, refused }) {
+    if (str === '2') return sendText('3');
+    if (str.startsWith('0{')) return sendText('40');
+    if (str.startsWith('40')) return sendText('420' + JSON.stringify(['join', { room: client.room, nick: client.nick }]));
+    if (str.startsWith('430[')) return joinedNow();
+    if (str.startsWith('42[')) {
+      const [event, msg] = JSON.parse(str.slice(2));
+      if (event === 'error-message') { onError(msg); refused(msg.code); }
+      return;
+    }
+    if (str.startsWith('41') || str.startsWith('44')) refused(`socket.io packet ${str.slice(0, 2)}`);
+  },
+};
+
+function connectRaw(client, dialect) {
   return new Promise((resolve, reject) => {
     const url = new URL(opt.url);
     const sock = netConnect({ host: url.hostname, port: Number(url.port), noDelay: true });
@@ -177,8 +220,21 @@ function connectCallboxRaw(client) {
       return f;
     };
     const sendText = (str) => sock.write(frame(1, Buffer.from(str)));
+    const handle = {
+      sendText, client,
+      joinedNow: () => {
+        joined = true;
+        resolve({
+          extensions: '',
+          send: (text) => sendText(dialect.chat(text)),
+          close: () => { sock.write(frame(8, Buffer.from([0x03, 0xe8]))); sock.end(); },
+        });
+      },
+      refused: (code) => { if (!joined) reject(new Error(`join refused: ${code}`)); },
+    };
+    const chatHead = dialect.chatHead;
     const onText = (buf, start, end) => {
-      if (isChat(buf, start)) {
+      if (startsWith(buf, start, chatHead)) {
         const q = buf.indexOf(SEQ, start);
         const [seq] = readUint(buf, q + SEQ.length, end);
         const t = buf.indexOf(TEXT, q) + TEXT.length;
@@ -186,19 +242,7 @@ function connectCallboxRaw(client) {
         onChatFields(client, seq, id, () => Number(buf.latin1Slice(colon + 1, buf.indexOf(58, colon + 1))));
         return;
       }
-      const msg = JSON.parse(buf.toString('utf8', start, end));
-      switch (msg.type) {
-        case 'welcome': sendText(JSON.stringify({ type: 'join', room: client.room, nick: client.nick })); break;
-        case 'joined':
-          joined = true;
-          resolve({
-            extensions: '',
-            send: (text) => sendText(JSON.stringify({ type: 'chat', text })),
-            close: () => { sock.write(frame(8, Buffer.from([0x03, 0xe8]))); sock.end(); },
-          });
-          break;
-        case 'error': onError(msg); if (!joined) reject(new Error(`join refused: ${msg.code}`)); break;
-      }
+      dialect.onOther(buf.toString('utf8', start, end), handle);
     };
     const onFrames = (chunk) => {
       let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
@@ -222,7 +266,7 @@ function connectCallboxRaw(client) {
     };
     let header = '';
     sock.on('connect', () => {
-      sock.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+      sock.write(`GET ${dialect.path(url)} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
         + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     });
     sock.on('data', (chunk) => {
@@ -283,7 +327,9 @@ async function main() {
   for (let i = 0; i < C; i++) clients.push({ room: `r${i % R}`, nick: `c${i}`, roomSize: roomSizes[i % R], lastSeq: undefined });
 
   const rawClient = opt.client === 'raw' && !opt.deflate;
-  const connect = opt.target === 'callbox' ? (rawClient ? connectCallboxRaw : connectCallbox) : connectSocketio;
+  if (!['raw', 'lib', 'ws', 'socket.io-client'].includes(opt.client)) throw new Error(`--client ${opt.client}?`);
+  const dialect = opt.target === 'callbox' ? callboxDialect : socketioDialect;
+  const connect = rawClient ? (c) => connectRaw(c, dialect) : opt.target === 'callbox' ? connectCallbox : connectSocketio;
   const tConnect = performance.now();
   const BATCH = 50;
   const timeout = setTimeout(() => { console.log(JSON.stringify({ ok: false, error: 'connect/join timed out' })); process.exit(1); }, 30000);
@@ -355,7 +401,7 @@ async function main() {
     target: opt.target, url: opt.url,
     clients: C, rooms: R, rate: M, duration_s: D, warmup_s: W, text_bytes: TEXT_BYTES,
     extensions: clients[0].conn.extensions || '',
-    client: opt.target === 'callbox' ? (rawClient ? 'raw' : 'ws') : 'socket.io-client',
+    client: rawClient ? 'raw' : opt.target === 'callbox' ? 'ws' : 'socket.io-client',
     connect_ms: round(connectMs, 0),
     window_s: round(windowS, 3),
     sent: measuredSent,
