@@ -73,7 +73,7 @@ rooms::RoomSettings room_settings(const config::Config &c)
 
 server::HubSettings hub_settings(const config::Config &c)
 {
-    return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window};
+    return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window, c.batch_delay_ms};
 }
 
 // The config as the daemon runs with it: defaults, then the file, then the command line.
@@ -370,6 +370,7 @@ struct Daemon {
             config.max_browsers = fresh.max_browsers;
             config.rate_limit = fresh.rate_limit;
             config.rate_window = fresh.rate_window;
+            config.batch_delay_ms = fresh.batch_delay_ms;
             config.history_length = fresh.history_length;
             config.access_code = fresh.access_code;
             config.admin_password_hash = fresh.admin_password_hash;

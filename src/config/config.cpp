@@ -122,6 +122,7 @@ const std::vector<Key> &keys()
         {"server", "tls_key", string_key(&Config::tls_key, true)},
         {"server", "web_dir", string_key(&Config::web_dir)},
         {"server", "ping_interval", uint_key(&Config::ping_interval, 1, 3600)},
+        {"server", "batch_delay_ms", uint_key(&Config::batch_delay_ms, 0, 100)},
         {"server", "admin_password_hash",
          [](Config &c, const std::string &v) -> std::optional<std::string> {
              if (!v.empty() && v.rfind("$pbkdf2-sha256$", 0) != 0)

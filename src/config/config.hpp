@@ -18,6 +18,7 @@ struct Config {
     std::string tls_key;
     std::string web_dir;
     unsigned ping_interval = 15;     // seconds between WebSocket pings
+    unsigned batch_delay_ms = 20;    // longest wait for a batch under heavy chat load; 0 = none
     std::string admin_password_hash; // from callboxd --hash-password; empty: admin pages off
     // [storage]
     std::string data_dir;

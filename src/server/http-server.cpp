@@ -173,6 +173,14 @@ void HttpServer::metrics(SoupServerMessage *msg)
                   "WebSocket payload bytes received.", hub_.bytes_in());
     append_metric(out, "callbox_sent_bytes_total", "counter", "WebSocket payload bytes sent.",
                   hub_.bytes_out());
+    append_metric(out, "callbox_socket_writes_total", "counter",
+                  "Writes to WebSocket sockets (one carries every frame of a main-loop iteration).",
+                  hub_.socket_writes());
+    append_metric(out, "callbox_chat_batch_milliseconds", "gauge",
+                  "Length of a chat batch under heavy load; 0 while not batching.",
+                  hub_.batch_ms());
+    append_metric(out, "callbox_chat_batches_total", "counter",
+                  "Chat batches flushed under heavy load.", hub_.batches());
     media_.write_metrics(out);
     soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
                                      SOUP_MEMORY_COPY, out.data(), out.size());

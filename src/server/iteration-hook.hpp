@@ -26,15 +26,24 @@ public:
     void arm() { armed_ = true; }
     // Counts main-loop iterations (incremented at each end of iteration).
     std::uint64_t iteration() const { return iteration_; }
+    // Until `until_us` (monotonic time; 0: no longer) the loop's poll first waits for that
+    // time, or for a timer due sooner, and only then looks at its file descriptors; so
+    // everything that arrives meanwhile is handled in one iteration. A poll GLib wants not
+    // to wait at all (a source is ready) does not wait.
+    void hold_poll_until(std::int64_t until_us);
 
 private:
     struct Source;
     static gboolean prepare(GSource *source, gint *timeout);
+    static gint poll(GPollFD *fds, guint count, gint timeout);
 
     std::function<int()> callback_;
     GSource *source_ = nullptr;
     bool armed_ = false;
     std::uint64_t iteration_ = 1;
+    GMainContext *context_ = nullptr;
+    bool poll_installed_ = false;
+    static std::int64_t hold_until_us_; // GLib's poll function takes no user data
 };
 
 } // namespace callbox::server

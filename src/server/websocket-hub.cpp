@@ -3,6 +3,7 @@
 
 #include "store/group-commit.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace callbox::server {
@@ -13,13 +14,17 @@ namespace {
 // error before the close; beyond it libsoup itself closes with 1009.
 constexpr guint64 kReadLimit = 16 * protocol::kMaxMessageBytes;
 constexpr std::int64_t kSecond = G_USEC_PER_SEC;
-// Under load, held frames (and their commit) are flushed at most every kFlushInterval, so
-// that one commit and one TCP transmit per socket serve every message of the interval.
-// "Under load" means at least kLoadedRate chat messages a second over the last measuring
-// period; below that a message goes out at the end of its own main-loop iteration.
-constexpr std::uint64_t kLoadedRate = 2000;
-constexpr std::int64_t kRatePeriod = 20 * 1000;   // µs
-constexpr std::int64_t kFlushInterval = 3 * 1000; // µs
+// Batching under heavy load ("busy"): from kBusyRate chat messages a second (measured over
+// kRatePeriod) the main loop works in ticks. A tick lasts as long as about kBatchMessages
+// messages take to arrive, at least kMinTick and at most the configured batch_delay_ms: the
+// poll waits for the tick (IterationHook::hold_poll_until), everything that arrived is
+// handled, the chat messages are committed together and each socket gets one write. Below
+// kBusyRate (or with batch_delay_ms = 0) every message leaves at the end of its own main-loop
+// iteration, as it always did. A batch is a "size or time" rule, like a log's linger time.
+constexpr std::uint64_t kBusyRate = 1000;
+constexpr std::int64_t kRatePeriod = 100 * 1000; // µs
+constexpr std::uint64_t kBatchMessages = 100;
+constexpr std::int64_t kMinTick = 3 * 1000; // µs
 
 // The WebSocket extensions offered to clients: permessage-deflate, as SoupServer offers.
 GPtrArray *supported_extensions()
@@ -190,19 +195,48 @@ void WebSocketHub::close_now(rooms::PeerId id, gushort code, const std::string &
 
 int WebSocketHub::end_of_iteration()
 {
+    const std::int64_t now = g_get_monotonic_time();
+    measure_load(now);
     int again_ms = -1;
     if (!held_.empty() || store::GroupCommit::pending()) {
-        const std::int64_t now = g_get_monotonic_time();
-        const std::int64_t due = last_flush_us_ + kFlushInterval;
-        if (loaded_ && now < due) {
+        const std::int64_t due = last_flush_us_ + tick_us_;
+        if (now < due) {
             again_ms = static_cast<int>((due - now + 999) / 1000);
         } else {
             last_flush_us_ = now;
+            if (tick_us_ > 0)
+                ++batches_;
             flush_held();
         }
     }
     output_.flush();
+    if (tick_us_ > 0) {
+        // Busy: the next poll waits for the next tick, and this hook stays armed so that it
+        // notices when the load is over.
+        iteration_end_.hold_poll_until(last_flush_us_ + tick_us_);
+        if (again_ms < 0)
+            again_ms = static_cast<int>((tick_us_ + 999) / 1000);
+    } else {
+        iteration_end_.hold_poll_until(0);
+    }
     return again_ms;
+}
+
+void WebSocketHub::measure_load(std::int64_t now)
+{
+    const std::int64_t elapsed = now - period_start_us_;
+    if (elapsed < kRatePeriod)
+        return;
+    const std::uint64_t rate = period_chats_ * G_USEC_PER_SEC / static_cast<std::uint64_t>(elapsed);
+    const std::int64_t longest = std::int64_t{settings_.batch_delay_ms} * 1000;
+    if (rate < kBusyRate || longest == 0) {
+        tick_us_ = 0;
+    } else {
+        const auto tick = static_cast<std::int64_t>(kBatchMessages * G_USEC_PER_SEC / rate);
+        tick_us_ = std::min(longest, std::max(kMinTick, tick));
+    }
+    period_start_us_ = now;
+    period_chats_ = 0;
 }
 
 void WebSocketHub::flush_held()
@@ -215,14 +249,6 @@ void WebSocketHub::flush_held()
     const bool committed = !store::GroupCommit::pending() || store::GroupCommit::commit(error);
     auto chats = std::move(held_chats_);
     held_chats_.clear();
-    // Load: chat messages per kRatePeriod, judged at the end of each period.
-    const std::int64_t now = g_get_monotonic_time();
-    period_chats_ += chats.size();
-    if (now - period_start_us_ >= kRatePeriod) {
-        loaded_ = period_chats_ * G_USEC_PER_SEC >= kLoadedRate * (now - period_start_us_);
-        period_start_us_ = now;
-        period_chats_ = 0;
-    }
     // Frames sent while flushing (a peer that closes makes the registry tell the others) are
     // held behind these and flushed after them.
     while (!held_.empty()) {
@@ -290,6 +316,7 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
         current_chat_ = before + 1;
         registry_->handle(s.id, result.message());
         if (store::GroupCommit::appends() != before) {
+            ++period_chats_;
             held_chats_.emplace_back(current_chat_, s.id);
             iteration_end_.arm();
         } else

@@ -18,9 +18,10 @@
 namespace callbox::server {
 
 struct HubSettings {
-    unsigned ping_interval = 15; // s
-    unsigned rate_limit = 20;    // messages/s, 0 = none
-    unsigned rate_window = 5;    // s
+    unsigned ping_interval = 15;  // s
+    unsigned rate_limit = 20;     // messages/s, 0 = none
+    unsigned rate_window = 5;     // s
+    unsigned batch_delay_ms = 20; // longest batch under heavy load (see websocket-hub.cpp)
 };
 
 class WebSocketHub final : public rooms::Outbox
@@ -51,6 +52,11 @@ public:
     // Payload bytes of the frames (without WebSocket framing).
     std::uint64_t bytes_in() const { return bytes_in_; }
     std::uint64_t bytes_out() const { return bytes_out_; }
+    // Batching under heavy chat load: the current batch length (0: not batching), how many
+    // batches have been flushed, and the writes made to the sockets.
+    double batch_ms() const { return static_cast<double>(tick_us_) / 1000.0; }
+    std::uint64_t batches() const { return batches_; }
+    std::uint64_t socket_writes() const { return output_.socket_writes(); }
 
 private:
     struct Session;
@@ -64,6 +70,7 @@ private:
     void send_now(Session &s, const std::string &json);
     void close_now(rooms::PeerId id, gushort code, const std::string &reason);
     int end_of_iteration();
+    void measure_load(std::int64_t now);
     void flush_held();
 
     // A frame (or close) held back while chat messages of this iteration are uncommitted.
@@ -95,7 +102,8 @@ private:
     std::int64_t last_flush_us_ = 0;
     std::int64_t period_start_us_ = 0;
     std::uint64_t period_chats_ = 0;
-    bool loaded_ = false;
+    std::int64_t tick_us_ = 0; // > 0 while busy: the length of a batch
+    std::uint64_t batches_ = 0;
     IterationHook iteration_end_;
     // What libsoup writes to each socket during an iteration leaves in one write at its end.
     OutputBatch output_;

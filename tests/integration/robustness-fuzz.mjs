@@ -1,6 +1,6 @@
 // Garbage and fuzzed frames, raw TCP junk and many connect/disconnect cycles never crash the daemon or leak rooms and descriptors.
 import net from 'node:net';
-import { test, run, assert, assertShape, is, eventually } from '../lib/wsclient.mjs';
+import { test, run, assert, assertShape, is, eventually, delay } from '../lib/wsclient.mjs';
 
 // A small seeded PRNG (mulberry32) so a failure can be replayed with FUZZ_SEED.
 function prng(seed) {
@@ -93,7 +93,15 @@ test('garbage frames never crash the daemon, in or out of a room', async (t) => 
     if (sent % 25 === 0 && c.open) await c.assertAlive().catch(() => {});
     assert.ok(d.running, `callboxd died after frame ${sent}: ${String(frame).slice(0, 200)}`);
   }
-  if (c.open) await c.assertAlive();
+  // The last frames are invalid UTF-8, which the daemon answers with close 1007 and closes the
+  // socket at once: a round trip on that connection may race the close. A failure counts only
+  // if the connection was not closed by the daemon.
+  if (c.open) {
+    await c.assertAlive().catch(async (e) => {
+      const closed = await Promise.race([c.closed, delay(2000).then(() => null)]);
+      if (!closed) throw e;
+    });
+  }
   console.log(`# ${sent} frames on ${reconnects} connections`);
   assert.ok(d.running, 'callboxd died');
   assertShape(await d.api('/api/health'), { status: 'ok', uptime_s: is.int(0), media: is.oneOf('running', 'degraded', 'off') }, 'health');

@@ -51,6 +51,7 @@ TEST_F(ConfigFile, DefaultsAreSensible)
     EXPECT_EQ(c.rate_window, 5u);
     EXPECT_EQ(c.history_length, 50u);
     EXPECT_EQ(c.ping_interval, 15u);
+    EXPECT_EQ(c.batch_delay_ms, 20u);
     EXPECT_FALSE(c.web_dir.empty());
     EXPECT_FALSE(c.data_dir.empty());
     EXPECT_FALSE(validate(c));
@@ -61,7 +62,7 @@ TEST_F(ConfigFile, ReadsEveryKey)
     Config c = defaults();
     auto err = load(write("# callbox\n"
                           "[server]\nlisten = 127.0.0.1\nport=8080\ntls=false\n"
-                          "web_dir=/srv/web\nping_interval=5\n"
+                          "web_dir=/srv/web\nping_interval=5\nbatch_delay_ms=0\n"
                           "[storage]\ndata_dir=/tmp/x\n"
                           "[device]\nname = Living room\n"
                           "[rooms]\nmax_browsers=4\nrate_limit=0\nrate_window=2\n"
@@ -73,6 +74,7 @@ TEST_F(ConfigFile, ReadsEveryKey)
     EXPECT_FALSE(c.tls);
     EXPECT_EQ(c.web_dir, "/srv/web");
     EXPECT_EQ(c.ping_interval, 5u);
+    EXPECT_EQ(c.batch_delay_ms, 0u);
     EXPECT_EQ(c.data_dir, "/tmp/x");
     EXPECT_EQ(c.device_name, "Living room");
     EXPECT_EQ(c.max_browsers, 4u);
