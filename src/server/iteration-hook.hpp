@@ -11,7 +11,7 @@ namespace callbox::server {
 // A GSource of the highest priority that never dispatches: its prepare(), which GLib calls
 // before every poll and before any other source's prepare(), runs the callback when armed.
 // So work armed while the sources of one iteration are dispatched (frames to flush, sockets
-// to uncork) is done once, after all of them, and before the loop sleeps.
+// to write) is done once, after all of them, and before the loop sleeps.
 class IterationHook
 {
 public:

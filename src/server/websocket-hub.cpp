@@ -25,6 +25,10 @@ constexpr std::uint64_t kBusyRate = 1000;
 constexpr std::int64_t kRatePeriod = 100 * 1000; // µs
 constexpr std::uint64_t kBatchMessages = 100;
 constexpr std::int64_t kMinTick = 3 * 1000; // µs
+// However long the tick, a batch is flushed once it holds this many chat messages: after an
+// overload, one tick may read a backlog of tens of thousands, and holding all of their frames
+// at once would cost memory in proportion.
+constexpr std::size_t kMaxBatchMessages = 2000;
 
 // The WebSocket extensions offered to clients: permessage-deflate, as SoupServer offers.
 GPtrArray *supported_extensions()
@@ -163,14 +167,25 @@ void WebSocketHub::send(rooms::PeerId to, const std::string &json)
     // While chat messages of this iteration are uncommitted nothing may leave, and once one
     // frame is held every later one is too, so that each peer gets its frames in order.
     if (!held_.empty() || store::GroupCommit::pending()) {
-        held_.push_back(Held{to, json, current_chat_});
-        iteration_end_.arm();
+        hold(to, json, current_chat_);
         return;
     }
     auto it = sessions_.find(to);
     if (it == sessions_.end() || it->second->gone)
         return;
     send_now(*it->second, json);
+}
+
+void WebSocketHub::hold(rooms::PeerId to, const std::string &json, std::uint64_t chat,
+                        gushort close)
+{
+    std::shared_ptr<const std::string> shared;
+    if (!held_.empty() && *held_.back().json == json)
+        shared = held_.back().json; // the next member of the same broadcast
+    else
+        shared = std::make_shared<const std::string>(json);
+    held_.push_back(Held{to, std::move(shared), chat, close});
+    iteration_end_.arm();
 }
 
 void WebSocketHub::send_now(Session &s, const std::string &json)
@@ -261,9 +276,9 @@ void WebSocketHub::flush_held()
             if (!committed && h.chat)
                 continue; // a chat message that is not stored is sent to no one
             if (h.close)
-                close_now(h.to, h.close, h.json);
+                close_now(h.to, h.close, *h.json);
             else
-                send_now(*it->second, h.json);
+                send_now(*it->second, *h.json);
         }
     }
     flushing_ = false;
@@ -299,7 +314,7 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     if (size > protocol::kMaxMessageBytes) {
         registry_->refuse(s.id, {ErrorCode::TooLarge, "a message has at most 65536 bytes", ""});
         if (!held_.empty()) // the error is held: the close goes after it
-            held_.push_back(Held{s.id, "message too large", 0, SOUP_WEBSOCKET_CLOSE_TOO_BIG});
+            hold(s.id, "message too large", 0, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
         else
             soup_websocket_connection_close(s.connection.get(), SOUP_WEBSOCKET_CLOSE_TOO_BIG,
                                             "message too large");
@@ -309,22 +324,32 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     if (!allowed)
         refuse_rate(s, result.ok() ? protocol::type_name(result.message()) : result.error().re);
     else if (result.ok()) {
-        // Group commit: a chat message stored here is committed with the others of this
-        // iteration at its end; the frames it causes are held until then (see send()).
-        store::GroupCommit::Batch batch;
-        const std::uint64_t before = store::GroupCommit::appends();
-        current_chat_ = before + 1;
-        registry_->handle(s.id, result.message());
-        if (store::GroupCommit::appends() != before) {
-            ++period_chats_;
-            held_chats_.emplace_back(current_chat_, s.id);
-            iteration_end_.arm();
-        } else
-            for (auto h = held_.rbegin(); h != held_.rend() && h->chat == current_chat_; ++h)
-                h->chat = 0; // nothing was stored: these frames depend on no commit
-        current_chat_ = 0;
+        handle(s, result.message());
+        if (held_chats_.size() >= kMaxBatchMessages) {
+            last_flush_us_ = now;
+            flush_held();
+            output_.flush();
+        }
     } else
         registry_->refuse(s.id, result.error());
+}
+
+void WebSocketHub::handle(Session &s, const protocol::ClientMessage &message)
+{
+    // Group commit: a chat message stored here is committed with the others of this
+    // iteration (or batch) at its end; the frames it causes are held until then (see send()).
+    store::GroupCommit::Batch batch;
+    const std::uint64_t before = store::GroupCommit::appends();
+    current_chat_ = before + 1;
+    registry_->handle(s.id, message);
+    if (store::GroupCommit::appends() != before) {
+        ++period_chats_;
+        held_chats_.emplace_back(current_chat_, s.id);
+        iteration_end_.arm();
+    } else
+        for (auto h = held_.rbegin(); h != held_.rend() && h->chat == current_chat_; ++h)
+            h->chat = 0; // nothing was stored: these frames depend on no commit
+    current_chat_ = 0;
 }
 
 void WebSocketHub::refuse_rate(Session &s, std::string_view re)

@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -62,6 +63,7 @@ private:
     struct Session;
 
     void on_frame(Session &s, SoupWebsocketDataType type, GBytes *bytes);
+    void handle(Session &s, const protocol::ClientMessage &message);
     void on_closed(Session &s);
     void refuse_rate(Session &s, std::string_view re);
     void sweep();
@@ -74,12 +76,14 @@ private:
     void flush_held();
 
     // A frame (or close) held back while chat messages of this iteration are uncommitted.
+    // A broadcast holds one frame for each member, all sharing one copy of its JSON.
     struct Held {
         rooms::PeerId to;
-        std::string json;   // the frame, or the close reason when `close` is set
-        std::uint64_t chat; // the chat append that caused it (0: none)
+        std::shared_ptr<const std::string> json; // the frame, or the close reason (`close`)
+        std::uint64_t chat;                      // the chat append that caused it (0: none)
         gushort close = 0;
     };
+    void hold(rooms::PeerId to, const std::string &json, std::uint64_t chat, gushort close = 0);
 
     HubSettings settings_;
     rooms::RoomRegistry *registry_ = nullptr;
