@@ -1,6 +1,7 @@
-// OutputBatch and its GObject types: a pass-through GIOStream whose output is collected and
-// flushed.
+// OutputBatch and its GObject types: a GIOStream whose output is collected and flushed.
 #include "server/batched-stream.hpp"
+
+#include "server/watched-input.hpp"
 
 using callbox::server::OutputBatch;
 
@@ -29,6 +30,7 @@ struct _CallboxBatchedOutput {
 struct _CallboxBatchedStream {
     GIOStream parent_instance;
     GIOStream *base;
+    GInputStream *input; // see watched-input.hpp
     CallboxBatchedOutput *output;
 };
 
@@ -245,7 +247,7 @@ static void callbox_batched_stream_init(CallboxBatchedStream *) {}
 
 static GInputStream *stream_get_input_stream(GIOStream *stream)
 {
-    return g_io_stream_get_input_stream(CALLBOX_BATCHED_STREAM(stream)->base);
+    return CALLBOX_BATCHED_STREAM(stream)->input;
 }
 
 static GOutputStream *stream_get_output_stream(GIOStream *stream)
@@ -259,6 +261,7 @@ static gboolean stream_close(GIOStream *stream, GCancellable *cancellable, GErro
     stop_waiting(self->output);
     send_pending(self->output); // best effort: what does not fit now is dropped
     stop_waiting(self->output);
+    callbox::server::watched_input_stop(self->input); // before its socket goes
     return g_io_stream_close(self->base, cancellable, error);
 }
 
@@ -292,6 +295,9 @@ static void stream_close_async(GIOStream *stream, int priority, GCancellable *ca
 {
     auto *self = CALLBOX_BATCHED_STREAM(stream);
     CallboxBatchedOutput *out = self->output;
+    // Nothing reads any more: out of the poll set (a hung-up socket would make every poll
+    // return at once while the last bytes drain), and before the socket goes.
+    callbox::server::watched_input_stop(self->input);
     GTask *task = g_task_new(stream, cancellable, callback, data);
     g_task_set_priority(task, priority);
     out->closing = task;
@@ -320,6 +326,7 @@ static gboolean stream_close_finish(GIOStream *, GAsyncResult *result, GError **
 static void callbox_batched_stream_finalize(GObject *object)
 {
     auto *self = CALLBOX_BATCHED_STREAM(object);
+    g_clear_object(&self->input);
     g_clear_object(&self->output);
     g_clear_object(&self->base);
     G_OBJECT_CLASS(callbox_batched_stream_parent_class)->finalize(object);
@@ -353,6 +360,7 @@ GIOStream *OutputBatch::wrap(GIOStream *base)
 {
     auto *self = CALLBOX_BATCHED_STREAM(g_object_new(CALLBOX_TYPE_BATCHED_STREAM, nullptr));
     self->base = G_IO_STREAM(g_object_ref(base));
+    self->input = callbox::server::watched_input_new(base);
     self->output = CALLBOX_BATCHED_OUTPUT(g_object_new(CALLBOX_TYPE_BATCHED_OUTPUT, nullptr));
     self->output->base =
         G_POLLABLE_OUTPUT_STREAM(g_object_ref(g_io_stream_get_output_stream(base)));

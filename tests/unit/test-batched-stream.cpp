@@ -1,5 +1,5 @@
-// Unit tests for OutputBatch: one socket write per flush, order, back-pressure, close, libsoup on
-// top.
+// Unit tests for OutputBatch and the watched input: one write per flush, order, back-pressure,
+// close, hang-up, libsoup on top. top.
 #include "server/batched-stream.hpp"
 
 #include <gtest/gtest.h>
@@ -257,6 +257,49 @@ TEST(BatchedStream, CarriesLibsoupWebSocket)
 
     g_object_unref(server);
     g_object_unref(client);
+    g_object_unref(stream);
+}
+
+// The socket's input: libsoup reads through the watched input (watched-input.hpp).
+TEST(BatchedStream, PeerHangUpClosesTheConnectionAndLeavesThePollQuiet)
+{
+    SocketPair pair;
+    OutputBatch batch([] {});
+    GIOStream *stream = batch.wrap(pair.a);
+    GUri *uri = g_uri_parse("ws://127.0.0.1/ws", G_URI_FLAGS_NONE, nullptr);
+    SoupWebsocketConnection *server = soup_websocket_connection_new(
+        stream, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
+    g_uri_unref(uri);
+    bool closed = false;
+    g_signal_connect(server, "closed",
+                     G_CALLBACK(+[](SoupWebsocketConnection *, bool *closed) { *closed = true; }),
+                     &closed);
+    // The peer vanishes without a close frame.
+    ASSERT_TRUE(g_io_stream_close(pair.b, nullptr, nullptr));
+    iterate_until([&] {
+        batch.flush();
+        return closed;
+    });
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(soup_websocket_connection_get_state(server), SOUP_WEBSOCKET_STATE_CLOSED);
+    // A hung-up socket left in the poll set would make every poll return at once: a blocking
+    // iteration must wait for the timer instead.
+    bool fired = false;
+    g_timeout_add(
+        50,
+        [](gpointer data) -> gboolean {
+            *static_cast<bool *>(data) = true;
+            return G_SOURCE_REMOVE;
+        },
+        &fired);
+    int iterations = 0;
+    while (!fired && iterations < 1000) {
+        g_main_context_iteration(nullptr, TRUE);
+        ++iterations;
+    }
+    EXPECT_TRUE(fired);
+    EXPECT_LT(iterations, 10);
+    g_object_unref(server);
     g_object_unref(stream);
 }
 
