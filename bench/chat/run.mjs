@@ -146,17 +146,18 @@ function startServer(kind, { dataDir, configFile } = {}) {
   });
 }
 
-function callboxConfig(dir) {
+function callboxConfig(dir, extra = '') {
   const file = join(dir, 'bench.conf');
   writeFileSync(file, '# chat benchmark: lift the per-room and per-connection limits\n'
-    + '[rooms]\nmax_browsers=1000\nrate_limit=0\nrate_window=5\nhistory_length=50\n');
+    + '[rooms]\nmax_browsers=1000\nrate_limit=0\nrate_window=5\nhistory_length=50\n' + extra);
   return file;
 }
 
-// Spawn → listening, and idle VmRSS one second later, START_RUNS times.
-async function measureStart(kind) {
+// Spawn → listening, and idle VmRSS one second later, START_RUNS times. `extra` is added to
+// callboxd's config (e.g. media off, for a chat-only daemon like the socket.io peer).
+async function measureStart(kind, extra = '') {
   const dir = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), `bench-start-${kind}-`));
-  const configFile = callboxConfig(dir);
+  const configFile = callboxConfig(dir, extra);
   const runs = [];
   try {
     for (let i = 0; i < START_RUNS; i++) {
@@ -300,7 +301,19 @@ async function searchMax(server) {
   };
 }
 
-async function benchServer(kind) {
+// The fixed load's clients and rooms at another rate, FIXED.repeats runs, medians.
+async function loadAt(server, rate) {
+  const runs = [];
+  for (let i = 0; i < FIXED.repeats; i++) {
+    const r = await measuredRun(server, { ...FIXED, rate });
+    log(`${server.kind} at ${rate} msg/s #${i + 1}: ${brief(r)}`);
+    runs.push(r);
+  }
+  return { params: { ...FIXED, rate }, ...summarize(runs), all: runs };
+}
+
+// `sameLoadRate`: also measure at that rate (the other server's maximum), before the search.
+async function benchServer(kind, sameLoadRate = null) {
   const dataDir = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), `bench-${kind}-`));
   const server = await startServer(kind, { dataDir, configFile: callboxConfig(dataDir) });
   log(`${kind} pid ${server.pid} at ${server.loadUrl}${PIN ? ' (pinned to CPU 0)' : ''}`);
@@ -308,11 +321,12 @@ async function benchServer(kind) {
     const idleRss = procStatus(server.pid, 'VmRSS');
     const fixed = await fixedLoad(server);
     const hwmFixed = procStatus(server.pid, 'VmHWM');
+    const sameLoad = sameLoadRate ? await loadAt(server, sameLoadRate) : null;
     const search = await searchMax(server);
     const hwmAll = procStatus(server.pid, 'VmHWM');
     let threads = null;
     try { threads = Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]); } catch { /* gone */ }
-    return { kind, rss_kib_before_load: idleRss, peak_rss_kib_fixed: hwmFixed, peak_rss_kib_all: hwmAll, threads, fixed, search };
+    return { kind, rss_kib_before_load: idleRss, peak_rss_kib_fixed: hwmFixed, peak_rss_kib_all: hwmAll, threads, fixed, same_load: sameLoad, search };
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -335,7 +349,7 @@ function machine() {
 const f1 = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 const pct = (x) => f1(typeof x === 'number' ? 100 * x : null, 0);
 function table(res) {
-  const kinds = Object.keys(res.servers);
+  const kinds = ['callbox', 'socketio'].filter((k) => res.servers[k]);
   const col = (label, fn) => [label, ...kinds.map((k) => fn(res.servers[k]))];
   const rows = [
     ['', ...kinds],
@@ -364,6 +378,11 @@ function table(res) {
     col('peak RSS MiB (incl. search)', (s) => f1(s.peak_rss_kib_all / 1024)),
     col('idle RSS MiB (median)', (s) => f1(res.startup[s.kind]?.idle_rss_kib_median / 1024)),
     col('start → listening ms (median)', (s) => f1(res.startup[s.kind]?.start_ms_median)),
+    col('  same, callboxd with media off', (s) => (res.startup[`${s.kind}-media-off`]
+      ? `${f1(res.startup[`${s.kind}-media-off`].idle_rss_kib_median / 1024)} MiB, ${f1(res.startup[`${s.kind}-media-off`].start_ms_median)} ms` : '—')),
+    col('at the other\'s max rate: msg/s', (s) => String(s.same_load?.params.rate ?? '—')),
+    col('  server CPU µs / delivery', (s) => f1(s.same_load?.server_us_per_delivery, 2)),
+    col('  latency p50 / p99 ms', (s) => (s.same_load ? `${f1(s.same_load.p50_ms, 2)} / ${f1(s.same_load.p99_ms, 2)}` : '—')),
   ];
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ')).join('\n');
@@ -374,9 +393,15 @@ function targets(res) {
   if (!c || !s) return null;
   const rateRatio = s.search.max_rate ? c.search.max_rate / s.search.max_rate : null;
   const cpuRatio = c.fixed.server_us_per_delivery / s.fixed.server_us_per_delivery;
+  // The same load as socket.io's highest sustained rate: callbox's run at that rate against
+  // socket.io's own median at its maximum.
+  const cpuRatioSameLoad = c.same_load && s.search.at_max
+    ? c.same_load.server_us_per_delivery / s.search.at_max.server_us_per_delivery : null;
   return {
     rate_ratio: rateRatio, rate_target_met: rateRatio !== null && rateRatio >= 3,
     cpu_ratio: cpuRatio, cpu_target_met: cpuRatio <= 1 / 3,
+    cpu_ratio_at_socketio_max: cpuRatioSameLoad,
+    cpu_target_met_at_socketio_max: cpuRatioSameLoad !== null && cpuRatioSameLoad <= 1 / 3,
     socketio_rate_generator_bound: s.search.generator_bound_at_fail,
     callbox_rate_generator_bound: c.search.generator_bound_at_fail,
   };
@@ -391,7 +416,15 @@ async function main() {
     log(`timing ${k} start-up (${START_RUNS} runs)`);
     res.startup[k] = await measureStart(k);
   }
-  for (const k of kinds) res.servers[k] = await benchServer(k);
+  if (kinds.includes('callbox')) {
+    log(`timing callbox start-up with media off (${START_RUNS} runs)`);
+    res.startup['callbox-media-off'] = await measureStart('callbox', '[media]\nenabled=false\n');
+  }
+  // socket.io first, so that callbox is also measured at socket.io's highest rate.
+  for (const k of [...kinds].sort((a, b) => (a === 'socketio' ? -1 : b === 'socketio' ? 1 : 0))) {
+    const other = res.servers.socketio?.search.max_rate;
+    res.servers[k] = await benchServer(k, k === 'callbox' && other ? other : null);
+  }
   res.targets = targets(res);
   res.elapsed_s = Math.round((performance.now() - t0) / 1000);
   writeFileSync(opt.out, JSON.stringify(res, null, 2) + '\n');
@@ -400,7 +433,9 @@ async function main() {
     const t = res.targets;
     console.log(`\ncallbox / socket.io max rate: ${f1(t.rate_ratio, 2)}× (target ≥ 3×: ${t.rate_target_met ? 'met' : 'NOT met'})`
       + `${t.socketio_rate_generator_bound || t.callbox_rate_generator_bound ? ' — generator-bound, see note' : ''}`);
-    console.log(`callbox / socket.io CPU per delivery: ${f1(t.cpu_ratio, 2)} (target ≤ 0.33: ${t.cpu_target_met ? 'met' : 'NOT met'})`);
+    console.log(`callbox / socket.io CPU per delivery at the fixed load: ${f1(t.cpu_ratio, 2)} (target ≤ 0.33: ${t.cpu_target_met ? 'met' : 'NOT met'})`);
+    if (t.cpu_ratio_at_socketio_max !== null)
+      console.log(`callbox / socket.io CPU per delivery at socket.io's max rate: ${f1(t.cpu_ratio_at_socketio_max, 2)} (target ≤ 0.33: ${t.cpu_target_met_at_socketio_max ? 'met' : 'NOT met'})`);
   }
   for (const k of kinds) {
     if (res.servers[k].search.generator_bound_at_fail)

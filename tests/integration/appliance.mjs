@@ -156,6 +156,20 @@ test('/metrics is Prometheus text format', async (t) => {
     assert.ok(values.has(name), name);
 });
 
+// callboxd drops libsoup's debug messages before GLib formats them (src/util/quiet-debug-log.cpp),
+// but only those GLib would drop: asked for, they are still printed.
+test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', async (t) => {
+  const chatty = await t.daemon({ env: { G_MESSAGES_DEBUG: 'libsoup' } });
+  const quiet = await t.daemon();
+  for (const d of [chatty, quiet]) {
+    const [a, b] = await d.clients(2, 'kitchen');
+    a.send({ type: 'chat', text: 'hello' });
+    assert.equal((await b.next('chat')).text, 'hello');
+  }
+  await eventually(() => /libsoup-DEBUG.*queued \d+ frame/.test(chatty.output()), { what: 'libsoup debug lines' });
+  assert.doesNotMatch(quiet.output(), /libsoup-DEBUG/);
+});
+
 test('with media off the device is in no room and takes no calls', async (t) => {
   const d = await t.daemon({ config: '[media]\nenabled=false\n' });
   assert.equal((await (await fetch(`${d.url}/api/health`)).json()).media, 'off');
