@@ -40,7 +40,7 @@ const CALLBOXD = resolve(positionals[0] ?? process.env.CALLBOXD ?? join(sourceRo
 
 const FIXED = { clients: 200, rooms: 10, rate: 2000, duration: opt.quick ? 3 : 5, warmup: 1, repeats: opt.quick ? 1 : 3 };
 const SEARCH = {
-  start: 1000, min: 125, max: 64000, duration: opt.quick ? 2 : 3, warmup: 1, trials: opt.quick ? 1 : 3,
+  start: 1000, min: 125, max: 128000, duration: opt.quick ? 2 : 3, warmup: 1, trials: opt.quick ? 1 : 3,
   p99LimitMs: 50, bisectSteps: opt.quick ? 2 : 4, resolution: 0.08,
 };
 const START_RUNS = opt.quick ? 3 : 5;
