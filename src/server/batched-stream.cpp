@@ -1,6 +1,7 @@
 // OutputBatch and its GObject types: a GIOStream whose output is collected and flushed.
 #include "server/batched-stream.hpp"
 
+#include "server/pollable-source.hpp"
 #include "server/watched-input.hpp"
 
 using callbox::server::OutputBatch;
@@ -130,9 +131,7 @@ gboolean writable_check(GSource *source)
 gboolean writable_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
     auto *out = reinterpret_cast<WritableSource *>(source)->out;
-    // A pollable source's callback is a GPollableSourceFunc (set with G_SOURCE_FUNC).
-    auto func = reinterpret_cast<GPollableSourceFunc>(reinterpret_cast<void (*)()>(callback));
-    return callback ? func(G_OBJECT(out), data) : G_SOURCE_REMOVE;
+    return callbox::server::dispatch_pollable(callback, G_OBJECT(out), data);
 }
 
 void writable_finalize(GSource *source)
@@ -189,15 +188,9 @@ gboolean output_is_writable(GPollableOutputStream *stream)
 
 GSource *output_create_source(GPollableOutputStream *stream, GCancellable *cancellable)
 {
-    GSource *source = g_source_new(&writable_funcs, sizeof(WritableSource));
+    GSource *source = callbox::server::new_pollable_source(&writable_funcs, sizeof(WritableSource),
+                                                           "callbox batched output", cancellable);
     reinterpret_cast<WritableSource *>(source)->out = CALLBOX_BATCHED_OUTPUT(g_object_ref(stream));
-    g_source_set_static_name(source, "callbox batched output");
-    if (cancellable) {
-        GSource *cancel = g_cancellable_source_new(cancellable);
-        g_source_set_dummy_callback(cancel);
-        g_source_add_child_source(source, cancel);
-        g_source_unref(cancel);
-    }
     return source;
 }
 

@@ -2,6 +2,8 @@
 // socket.
 #include "server/watched-input.hpp"
 
+#include "server/pollable-source.hpp"
+
 G_BEGIN_DECLS
 #define CALLBOX_TYPE_WATCHED_INPUT (callbox_watched_input_get_type())
 G_DECLARE_FINAL_TYPE(CallboxWatchedInput, callbox_watched_input, CALLBOX, WATCHED_INPUT,
@@ -98,9 +100,8 @@ gboolean ready_check(GSource *source)
 
 gboolean ready_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
-    // A pollable source's callback is a GPollableSourceFunc (set with G_SOURCE_FUNC).
-    auto func = reinterpret_cast<GPollableSourceFunc>(reinterpret_cast<void (*)()>(callback));
-    return callback ? func(G_OBJECT(reinterpret_cast<Ready *>(source)->in), data) : G_SOURCE_REMOVE;
+    GObject *in = G_OBJECT(reinterpret_cast<Ready *>(source)->in);
+    return callbox::server::dispatch_pollable(callback, in, data);
 }
 
 void ready_finalize(GSource *source)
@@ -152,16 +153,10 @@ GSource *input_create_source(GPollableInputStream *stream, GCancellable *cancell
     if (!in->socket || g_socket_is_closed(in->socket))
         return g_pollable_input_stream_create_source(in->base, cancellable);
     start_watch(in);
-    GSource *source = g_source_new(&ready_funcs, sizeof(Ready));
+    GSource *source = callbox::server::new_pollable_source(&ready_funcs, sizeof(Ready),
+                                                           "callbox socket input", cancellable);
     reinterpret_cast<Ready *>(source)->in = CALLBOX_WATCHED_INPUT(g_object_ref(in));
     ++in->sources;
-    g_source_set_static_name(source, "callbox socket input");
-    if (cancellable) {
-        GSource *cancel = g_cancellable_source_new(cancellable);
-        g_source_set_dummy_callback(cancel);
-        g_source_add_child_source(source, cancel);
-        g_source_unref(cancel);
-    }
     return source;
 }
 

@@ -72,12 +72,31 @@ void iterate_until(const std::function<bool()> &done, int max_ms = 5000)
         g_main_context_iteration(nullptr, FALSE);
 }
 
-TEST(BatchedStream, WritesOfOneIterationLeaveTogetherAfterFlush)
+// A batch (counting how often it is armed) and a stream it made over one end of a socket pair.
+class BatchedStream : public ::testing::Test
 {
+protected:
     SocketPair pair;
     int armed = 0;
-    OutputBatch batch([&] { ++armed; });
+    OutputBatch batch{[this] {
+        ++armed;
+    }};
     GIOStream *stream = batch.wrap(pair.a);
+    ~BatchedStream() override { g_object_unref(stream); }
+};
+
+// A WebSocket connection of `type` over `io`, as libsoup makes them.
+SoupWebsocketConnection *websocket(GIOStream *io, SoupWebsocketConnectionType type)
+{
+    GUri *uri = g_uri_parse("ws://127.0.0.1/ws", G_URI_FLAGS_NONE, nullptr);
+    SoupWebsocketConnection *c =
+        soup_websocket_connection_new(io, uri, type, nullptr, nullptr, nullptr);
+    g_uri_unref(uri);
+    return c;
+}
+
+TEST_F(BatchedStream, WritesOfOneIterationLeaveTogetherAfterFlush)
+{
     std::string expected;
     for (int i = 0; i < 50; ++i) {
         std::string frame = "frame " + std::to_string(i) + ";";
@@ -93,24 +112,16 @@ TEST(BatchedStream, WritesOfOneIterationLeaveTogetherAfterFlush)
     EXPECT_EQ(read_available(pair.b), expected);
     batch.flush(); // nothing to send: no write
     EXPECT_EQ(batch.socket_writes(), 1u);
-    g_object_unref(stream);
 }
 
-TEST(BatchedStream, InputPassesThrough)
+TEST_F(BatchedStream, InputPassesThrough)
 {
-    SocketPair pair;
-    OutputBatch batch([] {});
-    GIOStream *stream = batch.wrap(pair.a);
     ASSERT_EQ(write_nonblocking(pair.b, "hello"), 5);
     EXPECT_EQ(read_available(stream), "hello");
-    g_object_unref(stream);
 }
 
-TEST(BatchedStream, PeerThatDoesNotReadGetsBackPressureAndLosesNothing)
+TEST_F(BatchedStream, PeerThatDoesNotReadGetsBackPressureAndLosesNothing)
 {
-    SocketPair pair;
-    OutputBatch batch([] {});
-    GIOStream *stream = batch.wrap(pair.a);
     // Fill the batch and the socket until writes would block.
     std::string sent;
     std::string chunk(4096, 'x');
@@ -153,14 +164,10 @@ TEST(BatchedStream, PeerThatDoesNotReadGetsBackPressureAndLosesNothing)
     EXPECT_EQ(received, sent);
     g_source_destroy(source);
     g_source_unref(source);
-    g_object_unref(stream);
 }
 
-TEST(BatchedStream, CloseSendsWhatIsLeftFirst)
+TEST_F(BatchedStream, CloseSendsWhatIsLeftFirst)
 {
-    SocketPair pair;
-    OutputBatch batch([] {});
-    GIOStream *stream = batch.wrap(pair.a);
     ASSERT_EQ(write_nonblocking(stream, "last words"), 10);
     bool closed = false;
     g_io_stream_close_async(
@@ -178,10 +185,9 @@ TEST(BatchedStream, CloseSendsWhatIsLeftFirst)
     EXPECT_EQ(g_input_stream_read(g_io_stream_get_input_stream(pair.b), &byte, 1, nullptr, nullptr),
               0);
     EXPECT_EQ(batch.socket_writes(), 1u);
-    g_object_unref(stream);
 }
 
-TEST(BatchedStream, OutlivesItsBatch)
+TEST(OutputBatch, StreamsOutliveTheirBatch)
 {
     SocketPair pair;
     GIOStream *stream;
@@ -197,18 +203,10 @@ TEST(BatchedStream, OutlivesItsBatch)
 }
 
 // libsoup's WebSocket on top: a server connection over a batched stream, a plain client.
-TEST(BatchedStream, CarriesLibsoupWebSocket)
+TEST_F(BatchedStream, CarriesLibsoupWebSocket)
 {
-    SocketPair pair;
-    int armed = 0;
-    OutputBatch batch([&] { ++armed; });
-    GIOStream *stream = batch.wrap(pair.a);
-    GUri *uri = g_uri_parse("ws://127.0.0.1/ws", G_URI_FLAGS_NONE, nullptr);
-    SoupWebsocketConnection *server = soup_websocket_connection_new(
-        stream, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
-    SoupWebsocketConnection *client = soup_websocket_connection_new(
-        pair.b, uri, SOUP_WEBSOCKET_CONNECTION_CLIENT, nullptr, nullptr, nullptr);
-    g_uri_unref(uri);
+    SoupWebsocketConnection *server = websocket(stream, SOUP_WEBSOCKET_CONNECTION_SERVER);
+    SoupWebsocketConnection *client = websocket(pair.b, SOUP_WEBSOCKET_CONNECTION_CLIENT);
 
     struct Seen {
         std::vector<std::string> texts;
@@ -257,19 +255,12 @@ TEST(BatchedStream, CarriesLibsoupWebSocket)
 
     g_object_unref(server);
     g_object_unref(client);
-    g_object_unref(stream);
 }
 
 // The socket's input: libsoup reads through the watched input (watched-input.hpp).
-TEST(BatchedStream, PeerHangUpClosesTheConnectionAndLeavesThePollQuiet)
+TEST_F(BatchedStream, PeerHangUpClosesTheConnectionAndLeavesThePollQuiet)
 {
-    SocketPair pair;
-    OutputBatch batch([] {});
-    GIOStream *stream = batch.wrap(pair.a);
-    GUri *uri = g_uri_parse("ws://127.0.0.1/ws", G_URI_FLAGS_NONE, nullptr);
-    SoupWebsocketConnection *server = soup_websocket_connection_new(
-        stream, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
-    g_uri_unref(uri);
+    SoupWebsocketConnection *server = websocket(stream, SOUP_WEBSOCKET_CONNECTION_SERVER);
     bool closed = false;
     g_signal_connect(server, "closed",
                      G_CALLBACK(+[](SoupWebsocketConnection *, bool *closed) { *closed = true; }),
@@ -300,7 +291,6 @@ TEST(BatchedStream, PeerHangUpClosesTheConnectionAndLeavesThePollQuiet)
     EXPECT_TRUE(fired);
     EXPECT_LT(iterations, 10);
     g_object_unref(server);
-    g_object_unref(stream);
 }
 
 } // namespace
