@@ -158,10 +158,13 @@ gssize output_write_nonblocking(GPollableOutputStream *stream, const void *buffe
         return -1;
     }
     g_byte_array_append(out->pending, static_cast<const guint8 *>(buffer), count);
-    if (out->batch && !out->wait)
-        out->batch->queue(out);
-    else if (!out->batch && !out->wait)
-        send_pending(out);
+    // (A full socket is written when it can take more: on_base_writable.)
+    if (!out->wait) {
+        if (out->batch)
+            out->batch->queue(out);
+        else
+            send_pending(out);
+    }
     return static_cast<gssize>(count);
 }
 

@@ -14,7 +14,6 @@ gboolean IterationHook::prepare(GSource *source, gint *timeout)
 {
     IterationHook *hook = reinterpret_cast<Source *>(source)->hook;
     *timeout = -1;
-    ++hook->iteration_;
     if (hook->armed_) {
         hook->armed_ = false;
         const int again_ms = hook->callback_();

@@ -24,8 +24,6 @@ public:
 
     // Runs the callback at the end of this iteration (at most once however often armed).
     void arm() { armed_ = true; }
-    // Counts main-loop iterations (incremented at each end of iteration).
-    std::uint64_t iteration() const { return iteration_; }
     // Until `until_us` (monotonic time; 0: no longer) the loop's poll first waits for that
     // time, or for a timer due sooner, and only then looks at its file descriptors; so
     // everything that arrives meanwhile is handled in one iteration. A poll GLib wants not
@@ -40,7 +38,6 @@ private:
     std::function<int()> callback_;
     GSource *source_ = nullptr;
     bool armed_ = false;
-    std::uint64_t iteration_ = 1;
     GMainContext *context_ = nullptr;
     bool poll_installed_ = false;
     static std::int64_t hold_until_us_; // GLib's poll function takes no user data

@@ -218,10 +218,7 @@ int WebSocketHub::end_of_iteration()
         if (now < due) {
             again_ms = static_cast<int>((due - now + 999) / 1000);
         } else {
-            last_flush_us_ = now;
-            if (tick_us_ > 0)
-                ++batches_;
-            flush_held();
+            flush_batch(now);
         }
     }
     output_.flush();
@@ -235,6 +232,14 @@ int WebSocketHub::end_of_iteration()
         iteration_end_.hold_poll_until(0);
     }
     return again_ms;
+}
+
+void WebSocketHub::flush_batch(std::int64_t now)
+{
+    last_flush_us_ = now;
+    if (tick_us_ > 0)
+        ++batches_;
+    flush_held();
 }
 
 void WebSocketHub::measure_load(std::int64_t now)
@@ -326,8 +331,7 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     else if (result.ok()) {
         handle(s, result.message());
         if (held_chats_.size() >= kMaxBatchMessages) {
-            last_flush_us_ = now;
-            flush_held();
+            flush_batch(now);
             output_.flush();
         }
     } else

@@ -73,6 +73,8 @@ private:
     void close_now(rooms::PeerId id, gushort code, const std::string &reason);
     int end_of_iteration();
     void measure_load(std::int64_t now);
+    // Commits and sends what is held: a batch, when busy.
+    void flush_batch(std::int64_t now);
     void flush_held();
 
     // A frame (or close) held back while chat messages of this iteration are uncommitted.
