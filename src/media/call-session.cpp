@@ -25,11 +25,11 @@ namespace callbox::media {
 struct CallSession::Shared {
     MediaEngine *engine;
     std::uint64_t serial;
-    GstElement *bin;
+    GstElement *bin; // the call's, which outlives every streaming thread that sees this
     PlaybackMixer *playback;
     std::mutex mutex;
     bool closing = false;
-    std::vector<GstPad *> mixer_pads; // requested from the playback mixer
+    std::vector<PlaybackMixer::Input> mixer_inputs; // given back when the call ends
     Counters counters;
     // The browser's clock pattern, read from decoded frames (newest last, at most 512).
     std::mutex clock_mutex;
@@ -123,40 +123,43 @@ void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
     std::lock_guard lock(s.mutex);
     if (s.closing)
         return;
-    GstElement *queue = gst_element_factory_make("queue", nullptr);
-    g_object_set(queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+    std::string error;
+    ElementPtr queue = make_element("queue", nullptr, error);
+    if (!queue) {
+        GST_WARNING("call %" G_GUINT64_FORMAT ": %s", s.serial, error.c_str());
+        return;
+    }
+    g_object_set(queue.get(), "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
                  G_GUINT64_CONSTANT(0), "leaky", 2, nullptr);
-    gst_bin_add(GST_BIN(s.bin), queue);
-    gst_element_sync_state_with_parent(queue);
-    GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
-    gst_pad_link(pad, queue_sink);
-    gst_object_unref(queue_sink);
-    GstPad *queue_src = gst_element_get_static_pad(queue, "src");
+    gst_bin_add(GST_BIN(s.bin), queue.get());
+    gst_element_sync_state_with_parent(queue.get());
+    gst_pad_link(pad, static_pad(queue.get(), "sink").get());
+    PadPtr queue_src = static_pad(queue.get(), "src");
     // A decoder can hand out a buffer without a timestamp (after a loss); the compositor
     // fails the whole stream on one, so such a buffer is dropped here instead.
     gst_pad_add_probe(
-        queue_src, GST_PAD_PROBE_TYPE_BUFFER,
+        queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad *, GstPadProbeInfo *info, gpointer) {
             return GST_BUFFER_PTS_IS_VALID(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_OK
                                                                             : GST_PAD_PROBE_DROP;
         },
         nullptr, nullptr);
-    gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
+    gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
                       video ? &s.counters.video_frames_in : &s.counters.audio_buffers_in, nullptr);
     if (video)
-        gst_pad_add_probe(queue_src,
+        gst_pad_add_probe(queue_src.get(),
                           static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
                                                        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                           read_browser_clock, hold(*static_cast<SharedPtr *>(data)),
                           [](gpointer d) { release_hold(d); });
-    GstPad *ghost = gst_ghost_pad_new(nullptr, queue_src);
-    gst_object_unref(queue_src);
-    gst_pad_set_active(ghost, TRUE);
-    gst_element_add_pad(s.bin, ghost);
-    GstPad *mixer_pad = video ? s.playback->request_video_pad() : s.playback->request_audio_pad();
-    if (gst_pad_link(ghost, mixer_pad) != GST_PAD_LINK_OK)
+    PadPtr ghost = sink(gst_ghost_pad_new(nullptr, queue_src.get()));
+    gst_pad_set_active(ghost.get(), TRUE);
+    gst_element_add_pad(s.bin, ghost.get());
+    PlaybackMixer::Input input =
+        video ? s.playback->request_video_pad() : s.playback->request_audio_pad();
+    if (gst_pad_link(ghost.get(), input.pad()) != GST_PAD_LINK_OK)
         GST_WARNING("call %" G_GUINT64_FORMAT ": cannot link %s into playback", s.serial, name);
-    s.mixer_pads.push_back(mixer_pad);
+    s.mixer_inputs.push_back(std::move(input));
     GST_INFO("call %" G_GUINT64_FORMAT ": playing the browser's %s", s.serial, name);
 }
 
@@ -169,13 +172,16 @@ void on_webrtc_pad(GstElement *, GstPad *pad, gpointer data)
     std::lock_guard lock(s.mutex);
     if (s.closing)
         return;
-    GstElement *decode = gst_element_factory_make("decodebin", nullptr);
-    connect(decode, "pad-added", G_CALLBACK(on_decoded_pad), *static_cast<SharedPtr *>(data));
-    gst_bin_add(GST_BIN(s.bin), decode);
-    gst_element_sync_state_with_parent(decode);
-    GstPad *sink = gst_element_get_static_pad(decode, "sink");
-    gst_pad_link(pad, sink);
-    gst_object_unref(sink);
+    std::string error;
+    ElementPtr decode = make_element("decodebin", nullptr, error);
+    if (!decode) {
+        GST_WARNING("call %" G_GUINT64_FORMAT ": %s", s.serial, error.c_str());
+        return;
+    }
+    connect(decode.get(), "pad-added", G_CALLBACK(on_decoded_pad), *static_cast<SharedPtr *>(data));
+    gst_bin_add(GST_BIN(s.bin), decode.get());
+    gst_element_sync_state_with_parent(decode.get());
+    gst_pad_link(pad, static_pad(decode.get(), "sink").get());
 }
 
 } // namespace
@@ -197,11 +203,11 @@ CallSession::LiveStats CallSession::sample_stats()
     Sample now{g_get_monotonic_time(), 0, 0, shared_->counters.video_frames_in,
                shared_->counters.video_frames_out};
     std::uint64_t received = 0, lost = 0;
-    GstPromise *promise = gst_promise_new();
-    g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+    PromisePtr promise(gst_promise_new());
+    g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
     // webrtcbin answers from its own thread within milliseconds; the admin page asks every 2 s.
-    if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
-        const GstStructure *reply = gst_promise_get_reply(promise);
+    if (gst_promise_wait(promise.get()) == GST_PROMISE_RESULT_REPLIED) {
+        const GstStructure *reply = gst_promise_get_reply(promise.get());
         for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
             const GValue *v =
                 gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
@@ -230,7 +236,6 @@ CallSession::LiveStats CallSession::sample_stats()
             }
         }
     }
-    gst_promise_unref(promise);
     if (received + lost > 0)
         out.packet_loss = static_cast<double>(lost) / static_cast<double>(received + lost);
     if (last_sample_.at_us > 0 && now.at_us > last_sample_.at_us) {
@@ -268,7 +273,10 @@ std::string CallSession::video_codec() const
     return "";
 }
 
-bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
+using SessionDescriptionPtr =
+    Owned<GstWebRTCSessionDescription, gst_webrtc_session_description_free>;
+
+bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                         const OfferPlan &plan, const std::string &offer, std::string &error)
 {
     pipeline_ = pipeline;
@@ -276,32 +284,32 @@ bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMi
     plan_ = plan;
     const std::string name =
         "call-" + rooms::RoomRegistry::peer_name(peer_) + "-" + std::to_string(serial_);
-    bin_ = gst_bin_new(name.c_str());
+    bin_ = sink(gst_bin_new(name.c_str()));
     shared_ = std::make_shared<Shared>();
     shared_->engine = &engine_;
     shared_->serial = serial_;
-    shared_->bin = bin_;
+    shared_->bin = bin_.get();
     shared_->playback = &playback;
     webrtc_ = make_element("webrtcbin", nullptr, error);
     if (!webrtc_)
         return false;
+    GstElement *webrtc = webrtc_.get();
 
-    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+    g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  engine_.settings().jitter_ms, nullptr);
-    gst_bin_add(GST_BIN(bin_), webrtc_);
+    gst_bin_add(GST_BIN(bin_.get()), webrtc);
     {
-        GstWebRTCICE *ice = nullptr;
-        g_object_get(webrtc_, "ice-agent", &ice, nullptr);
+        GstWebRTCICE *raw = nullptr;
+        g_object_get(webrtc, "ice-agent", &raw, nullptr);
+        GObjectPtr<GstWebRTCICE> ice = adopt(raw);
         for (const auto &address : engine_.settings().ice_addresses) {
             gboolean ok = FALSE;
-            g_signal_emit_by_name(ice, "add-local-ip-address", address.c_str(), &ok);
+            g_signal_emit_by_name(ice.get(), "add-local-ip-address", address.c_str(), &ok);
             if (!ok)
                 GST_WARNING("cannot gather ICE candidates on %s", address.c_str());
         }
-        if (ice)
-            gst_object_unref(ice);
     }
-    connect(webrtc_, "on-ice-candidate",
+    connect(webrtc, "on-ice-candidate",
             G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
                 Shared &s = held(data);
                 s.engine->post(s.serial, [mline, c = std::string(candidate)](CallSession &call) {
@@ -309,7 +317,7 @@ bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMi
                 });
             }),
             shared_);
-    connect(webrtc_, "notify::connection-state",
+    connect(webrtc, "notify::connection-state",
             G_CALLBACK(+[](GstElement *webrtc, GParamSpec *, gpointer data) {
                 Shared &s = held(data);
                 GstWebRTCPeerConnectionState state;
@@ -318,11 +326,11 @@ bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMi
                                [state](CallSession &call) { call.on_connection_state(state); });
             }),
             shared_);
-    connect(webrtc_, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
+    connect(webrtc, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
 
     // webrtcbin must not be closed (NULL) when the offer is applied.
-    gst_bin_add(GST_BIN(pipeline_), bin_);
-    gst_element_sync_state_with_parent(bin_);
+    gst_bin_add(pipeline_, bin_.get());
+    gst_element_sync_state_with_parent(bin_.get());
 
     // The device's streams go in before the answer is made, or it answers recvonly.
     for (const PlannedLine &line : plan_.lines)
@@ -335,19 +343,42 @@ bool CallSession::start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMi
         error = "the offer is not valid SDP";
         return false;
     }
-    GstWebRTCSessionDescription *desc =
-        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-    GstPromise *promise = gst_promise_new_with_change_func(
+    // The description takes the SDP message.
+    SessionDescriptionPtr desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
+    PromisePtr promise(gst_promise_new_with_change_func(
         [](GstPromise *, gpointer data) {
             Shared &s = held(data);
             s.engine->post(s.serial, [](CallSession &call) { call.on_remote_description_set(); });
         },
-        hold(shared_), [](gpointer data) { release_hold(data); });
-    g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise);
-    gst_webrtc_session_description_free(desc);
-    gst_promise_unref(promise);
+        hold(shared_), [](gpointer data) { release_hold(data); }));
+    g_signal_emit_by_name(webrtc, "set-remote-description", desc.get(), promise.get());
     return true;
 }
+
+namespace {
+
+// The caps webrtcbin gets for what the device sends on `line`, with the browser's payload type.
+CapsPtr send_caps(const PlannedLine &line)
+{
+    if (line.kind == MediaKind::Video)
+        return CapsPtr(gst_caps_new_simple(
+            "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+            std::string(codec_name(line.codec)).c_str(), "payload", G_TYPE_INT, line.payload_type,
+            "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+            "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
+            nullptr));
+    return CapsPtr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                       "encoding-name", G_TYPE_STRING, "OPUS", "payload",
+                                       G_TYPE_INT, line.payload_type, "clock-rate", G_TYPE_INT,
+                                       48000, nullptr));
+}
+
+const char *payloader_for(Codec codec)
+{
+    return codec == Codec::H264 ? "rtph264pay" : codec == Codec::VP8 ? "rtpvp8pay" : "rtpopuspay";
+}
+
+} // namespace
 
 bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture,
                                   std::string &error)
@@ -355,73 +386,52 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
     GstElement *tee = capture.tee_for(line.codec, error);
     if (!tee)
         return false;
-    const char *payloader = line.codec == Codec::H264  ? "rtph264pay"
-                            : line.codec == Codec::VP8 ? "rtpvp8pay"
-                                                       : "rtpopuspay";
-    GstElement *queue = make_element("queue", nullptr, error);
-    GstElement *pay = queue ? make_element(payloader, nullptr, error) : nullptr;
-    GstElement *filter = pay ? make_element("capsfilter", nullptr, error) : nullptr;
+    ElementPtr queue = make_element("queue", nullptr, error);
+    ElementPtr pay = queue ? make_element(payloader_for(line.codec), nullptr, error) : nullptr;
+    ElementPtr filter = pay ? make_element("capsfilter", nullptr, error) : nullptr;
     if (!filter)
         return false;
-    g_object_set(queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+    g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                  static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
-    g_object_set(pay, "pt", static_cast<guint>(line.payload_type), nullptr);
+    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), nullptr);
     if (line.codec == Codec::H264)
-        g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
+        g_object_set(pay.get(), "config-interval", -1, "aggregate-mode", 1 /* zero-latency */,
+                     nullptr);
     else if (line.codec == Codec::VP8)
-        g_object_set(pay, "picture-id-mode", 2 /* 15 bit */, nullptr);
+        g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
 
-    GstCaps *caps;
-    if (line.kind == MediaKind::Video)
-        caps = gst_caps_new_simple(
-            "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
-            std::string(codec_name(line.codec)).c_str(), "payload", G_TYPE_INT, line.payload_type,
-            "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-            "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, nullptr);
-    else
-        caps = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                   "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
-                                   line.payload_type, "clock-rate", G_TYPE_INT, 48000, nullptr);
-    g_object_set(filter, "caps", caps, nullptr);
-    gst_bin_add_many(GST_BIN(bin_), queue, pay, filter, nullptr);
-    gst_element_link_many(queue, pay, filter, nullptr);
+    const CapsPtr caps = send_caps(line);
+    g_object_set(filter.get(), "caps", caps.get(), nullptr);
+    gst_bin_add_many(GST_BIN(bin_.get()), queue.get(), pay.get(), filter.get(), nullptr);
+    gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);
 
     // Named after the m-line it serves, so webrtcbin pairs it with that line of the offer.
-    GstPad *sink =
-        gst_element_request_pad_simple(webrtc_, ("sink_" + std::to_string(line.mline)).c_str());
-    GstPad *filter_src = gst_element_get_static_pad(filter, "src");
-    const bool linked = gst_pad_link(filter_src, sink) == GST_PAD_LINK_OK;
-    gst_object_unref(filter_src);
-    GstWebRTCRTPTransceiver *transceiver = nullptr;
-    g_object_get(sink, "transceiver", &transceiver, nullptr);
-    if (transceiver) {
-        g_object_set(transceiver, "codec-preferences", caps, nullptr);
-        gst_object_unref(transceiver);
-    }
-    gst_object_unref(sink);
-    gst_caps_unref(caps);
-    if (!linked) {
+    // webrtcbin keeps the pad until the call's bin goes.
+    const PadPtr sink_pad = adopt(gst_element_request_pad_simple(
+        webrtc_.get(), ("sink_" + std::to_string(line.mline)).c_str()));
+    if (!sink_pad ||
+        gst_pad_link(static_pad(filter.get(), "src").get(), sink_pad.get()) != GST_PAD_LINK_OK) {
         error = "cannot link the device's stream into webrtcbin";
         return false;
     }
-    if (line.kind == MediaKind::Video) {
-        GstPad *pay_sink = gst_element_get_static_pad(pay, "sink");
-        gst_pad_add_probe(pay_sink, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
-                          &shared_->counters.video_frames_out, nullptr);
-        gst_object_unref(pay_sink);
-    }
+    GstWebRTCRTPTransceiver *transceiver = nullptr;
+    g_object_get(sink_pad.get(), "transceiver", &transceiver, nullptr);
+    if (GObjectPtr<GstWebRTCRTPTransceiver> owned = adopt(transceiver))
+        g_object_set(owned.get(), "codec-preferences", caps.get(), nullptr);
+    if (line.kind == MediaKind::Video)
+        gst_pad_add_probe(static_pad(pay.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                          count_buffer, &shared_->counters.video_frames_out, nullptr);
 
     // The branch plays before it is linked to the running tee, or caps never arrive.
-    for (GstElement *e : {filter, pay, queue})
+    for (GstElement *e : {filter.get(), pay.get(), queue.get()})
         gst_element_sync_state_with_parent(e);
-    GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
-    GstPad *ghost = gst_ghost_pad_new(nullptr, queue_sink);
-    gst_object_unref(queue_sink);
-    gst_pad_set_active(ghost, TRUE);
-    gst_element_add_pad(bin_, ghost);
-    GstPad *tee_pad = gst_element_request_pad_simple(tee, "src_%u");
-    tee_pads_.emplace_back(tee, tee_pad);
-    if (gst_pad_link(tee_pad, ghost) != GST_PAD_LINK_OK) {
+    PadPtr ghost = sink(gst_ghost_pad_new(nullptr, static_pad(queue.get(), "sink").get()));
+    gst_pad_set_active(ghost.get(), TRUE);
+    gst_element_add_pad(bin_.get(), ghost.get());
+    RequestPad tee_pad(tee, "src_%u");
+    const bool linked = tee_pad && gst_pad_link(tee_pad.get(), ghost.get()) == GST_PAD_LINK_OK;
+    tee_pads_.push_back(std::move(tee_pad));
+    if (!linked) {
         error = "cannot link the shared encoder to the call";
         return false;
     }
@@ -432,10 +442,10 @@ void CallSession::on_remote_description_set()
 {
     remote_set_ = true;
     for (const auto &[mline, candidate] : pending_candidates_)
-        g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, candidate.c_str());
+        g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mline, candidate.c_str());
     pending_candidates_.clear();
 
-    GstPromise *promise = gst_promise_new_with_change_func(
+    PromisePtr promise(gst_promise_new_with_change_func(
         [](GstPromise *p, gpointer data) {
             Shared &s = held(data);
             const GstStructure *reply = gst_promise_get_reply(p);
@@ -443,16 +453,11 @@ void CallSession::on_remote_description_set()
             if (reply)
                 gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
                                   nullptr);
-            std::shared_ptr<GstWebRTCSessionDescription> owned(
-                answer, [](GstWebRTCSessionDescription *d) {
-                    if (d)
-                        gst_webrtc_session_description_free(d);
-                });
+            std::shared_ptr<GstWebRTCSessionDescription> owned = SessionDescriptionPtr(answer);
             s.engine->post(s.serial, [owned](CallSession &call) { call.on_answer(owned.get()); });
         },
-        hold(shared_), [](gpointer data) { release_hold(data); });
-    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
-    gst_promise_unref(promise);
+        hold(shared_), [](gpointer data) { release_hold(data); }));
+    g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, promise.get());
 }
 
 void CallSession::on_answer(GstWebRTCSessionDescription *answer)
@@ -463,7 +468,7 @@ void CallSession::on_answer(GstWebRTCSessionDescription *answer)
                                               "the device could not answer this offer", "signal"}));
         return finish("failed");
     }
-    g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+    g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(answer->sdp));
     protocol::JsonWriter w;
     w.begin_object().key("sdp").begin_object().member("type", "answer").member("sdp", text.get());
@@ -485,7 +490,7 @@ void CallSession::add_remote_candidate(int mline, const std::string &mid,
     if (!remote_set_)
         pending_candidates_.emplace_back(static_cast<unsigned>(mline), candidate);
     else
-        g_signal_emit_by_name(webrtc_, "add-ice-candidate", static_cast<guint>(mline),
+        g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mline),
                               candidate.c_str());
 }
 
@@ -507,8 +512,8 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
             send_state("connected");
             engine_.call_connected();
             // Whoever just connected gets a keyframe now, not at the next interval.
-            for (const auto &[tee, pad] : tee_pads_)
-                capture_->force_keyframe(tee);
+            for (const RequestPad &pad : tee_pads_)
+                capture_->force_keyframe(pad.element());
         }
         break;
     case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
@@ -550,24 +555,11 @@ CallSession::~CallSession()
         shared_->closing = true;
     }
     // Stop feeding the call, stop its threads, then give back the mixer inputs.
-    for (auto &[tee, pad] : tee_pads_) {
-        if (GstPad *peer = gst_pad_get_peer(pad)) {
-            gst_pad_unlink(pad, peer);
-            gst_object_unref(peer);
-        }
-        gst_element_release_request_pad(tee, pad);
-        gst_object_unref(pad);
-    }
-    if (bin_) {
-        gst_element_set_state(bin_, GST_STATE_NULL);
-        for (GstPad *pad : shared_->mixer_pads)
-            shared_->playback->release(pad);
-        shared_->mixer_pads.clear();
-        if (GST_OBJECT_PARENT(bin_))
-            gst_bin_remove(GST_BIN(pipeline_), bin_);
-        else
-            gst_object_unref(gst_object_ref_sink(bin_));
-    }
+    tee_pads_.clear();
+    gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    shared_->mixer_inputs.clear();
+    if (GST_OBJECT_PARENT(bin_.get()))
+        gst_bin_remove(pipeline_, bin_.get());
 }
 
 } // namespace callbox::media

@@ -2,6 +2,7 @@
 // offer, send branches tapped off the shared encoders, received streams into playback.
 #pragma once
 
+#include "media/gst-ptr.hpp"
 #include "media/offer-plan.hpp"
 #include "rooms/room-registry.hpp"
 
@@ -30,7 +31,7 @@ public:
     CallSession &operator=(const CallSession &) = delete;
 
     // Builds the call into `pipeline` and starts answering `offer`.
-    bool start(GstPipeline *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
+    bool start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                const OfferPlan &plan, const std::string &offer, std::string &error);
     // A browser candidate; kept until the offer is applied. mline < 0: find it by `mid`.
     void add_remote_candidate(int mline, const std::string &mid, const std::string &candidate);
@@ -42,7 +43,7 @@ public:
     // Marks the call over with a last call-state for the browser.
     void finish(const char *state);
     std::string video_codec() const;
-    GstElement *webrtcbin() const { return webrtc_; }
+    GstElement *webrtcbin() const { return webrtc_.get(); }
 
     struct Counters {
         std::atomic<std::uint64_t> video_frames_in{0};
@@ -86,15 +87,13 @@ private:
     rooms::PeerId peer_;
     std::uint64_t serial_;
     std::shared_ptr<Shared> shared_;
-    GstPipeline *pipeline_ = nullptr;
-    CaptureGraph *capture_ = nullptr;
-    GstElement *bin_ = nullptr;
-    GstElement *webrtc_ = nullptr;
+    GstBin *pipeline_ = nullptr;      // the engine's; outlives the call
+    CaptureGraph *capture_ = nullptr; // the engine's; outlives the call
+    ElementPtr bin_;                  // the call's elements, inside the pipeline while it runs
+    ElementPtr webrtc_;
     OfferPlan plan_;
-    std::vector<std::pair<GstElement *, GstPad *>> tee_pads_; // (tee, its request pad)
+    std::vector<RequestPad> tee_pads_; // the shared encoders' outputs this call taps
     std::vector<std::pair<unsigned, std::string>> pending_candidates_;
-    GstWebRTCSessionDescription *offer_ = nullptr; // until applied
-    int caps_pending_ = 0;                         // send branches still without caps
     bool remote_set_ = false;
     struct Sample {
         std::int64_t at_us = 0;

@@ -53,8 +53,8 @@ void resolve_sources(MediaSettings &s)
         s.audio_source = have_alsa_capture() ? "alsa" : "test";
 }
 
-std::unique_ptr<CaptureGraph>
-CaptureGraph::create(GstPipeline *pipeline, const MediaSettings &settings, std::string &error)
+std::unique_ptr<CaptureGraph> CaptureGraph::create(GstBin *pipeline, const MediaSettings &settings,
+                                                   std::string &error)
 {
     GST_DEBUG_CATEGORY_INIT(capture_debug, "callbox-capture", 0, "callbox capture graph");
     std::unique_ptr<CaptureGraph> graph(new CaptureGraph(pipeline, settings));
@@ -73,69 +73,54 @@ bool CaptureGraph::build(std::string &error)
         s.clock_pattern == "on" || (s.clock_pattern == "auto" && video_source_ == "test");
     video_muted_ = s.video_muted;
 
-    const Variables vars = {
-        {"WIDTH", std::to_string(s.width)},
-        {"HEIGHT", std::to_string(s.height)},
-        {"FRAMERATE", std::to_string(s.framerate)},
-        {"BITRATE", std::to_string(s.video_bitrate)},
-        {"BITRATE_BPS", std::to_string(s.video_bitrate * 1000)},
-        {"KEYINT", std::to_string(s.framerate * 2)},
-        {"VIDEO_DEVICE", s.video_device},
-        {"AUDIO_DEVICE", s.audio_device},
-    };
-    GstBin *bin = GST_BIN(pipeline_);
-    GstElement *vsrc =
+    const Variables vars = pipeline_variables(s);
+    ElementPtr vsrc =
         load_pipeline_file(s.pipelines_dir, "video-source-" + video_source_, vars, error);
-    if (!vsrc)
-        return false;
-    gst_bin_add(bin, vsrc);
-    GstElement *convert = make_element("videoconvert", "capture-convert", error);
-    GstElement *scale = convert ? make_element("videoscale", "capture-scale", error) : nullptr;
-    GstElement *caps = scale ? make_element("capsfilter", "capture-caps", error) : nullptr;
-    GstElement *tee = caps ? make_element("tee", "raw-video-tee", error) : nullptr;
+    ElementPtr convert = vsrc ? make_element("videoconvert", "capture-convert", error) : nullptr;
+    ElementPtr scale = convert ? make_element("videoscale", "capture-scale", error) : nullptr;
+    ElementPtr caps = scale ? make_element("capsfilter", "capture-caps", error) : nullptr;
+    ElementPtr tee = caps ? make_element("tee", "raw-video-tee", error) : nullptr;
     if (!tee)
         return false;
     gst_video_info_set_format(&video_info_, GST_VIDEO_FORMAT_I420, s.width, s.height);
-    g_autoptr(GstCaps) raw = gst_caps_new_simple(
-        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, s.width, "height",
-        G_TYPE_INT, s.height, "framerate", GST_TYPE_FRACTION, s.framerate, 1, nullptr);
-    g_object_set(caps, "caps", raw, nullptr);
-    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add_many(bin, convert, scale, caps, tee, nullptr);
-    if (!link_chain({vsrc, convert, scale, caps, tee}, error))
+    CapsPtr raw(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                    G_TYPE_INT, s.width, "height", G_TYPE_INT, s.height,
+                                    "framerate", GST_TYPE_FRACTION, s.framerate, 1, nullptr));
+    g_object_set(caps.get(), "caps", raw.get(), nullptr);
+    g_object_set(tee.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(pipeline_, vsrc.get(), convert.get(), scale.get(), caps.get(), tee.get(),
+                     nullptr);
+    if (!link_chain({vsrc.get(), convert.get(), scale.get(), caps.get(), tee.get()}, error))
         return false;
-    raw_tee_ = tee;
-    video_src_ = vsrc;
-    video_entry_ = convert;
-    GstPad *stamp_pad = gst_element_get_static_pad(caps, "src");
-    gst_pad_add_probe(stamp_pad, GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame, this, nullptr);
-    gst_object_unref(stamp_pad);
+    gst_pad_add_probe(static_pad(caps.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame,
+                      this, nullptr);
+    raw_tee_ = std::move(tee);
+    video_src_ = std::move(vsrc);
+    video_entry_ = std::move(convert);
 
-    if (s.encoders == "shared" && !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_, error)))
+    if (s.encoders == "shared" &&
+        !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_.get(), error)))
         return false;
 
-    GstElement *asrc =
+    ElementPtr asrc =
         load_pipeline_file(s.pipelines_dir, "audio-source-" + audio_source_, vars, error);
-    if (!asrc)
+    ElementPtr aconvert =
+        asrc ? make_element("audioconvert", "capture-audioconvert", error) : nullptr;
+    ElementPtr volume = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
+    ElementPtr atee = volume ? make_element("tee", "audio-source-tee", error) : nullptr;
+    if (!atee)
         return false;
-    gst_bin_add(bin, asrc);
-    GstElement *aconvert = make_element("audioconvert", "capture-audioconvert", error);
-    volume_ = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
-    if (!volume_)
+    g_object_set(volume.get(), "mute", s.audio_muted, nullptr);
+    g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(pipeline_, asrc.get(), aconvert.get(), volume.get(), atee.get(), nullptr);
+    if (!link_chain({asrc.get(), aconvert.get(), volume.get(), atee.get()}, error))
         return false;
-    g_object_set(volume_, "mute", s.audio_muted, nullptr);
-    gst_bin_add_many(bin, aconvert, volume_, nullptr);
-    audio_tee_ = make_element("tee", "audio-source-tee", error);
-    if (!audio_tee_)
-        return false;
-    g_object_set(audio_tee_, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add(bin, audio_tee_);
-    if (!link_chain({asrc, aconvert, volume_, audio_tee_}, error))
-        return false;
-    audio_src_ = asrc;
-    audio_entry_ = aconvert;
+    audio_src_ = std::move(asrc);
+    audio_entry_ = std::move(aconvert);
+    volume_ = std::move(volume);
+    audio_tee_ = std::move(atee);
     return s.encoders != "shared" ||
-           (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_, error)) != nullptr;
+           (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
 }
 
 const char *CaptureGraph::h264_encoder_file() const
@@ -146,40 +131,29 @@ const char *CaptureGraph::h264_encoder_file() const
     return hardware ? "video-encoder-v4l2h264" : "video-encoder-x264";
 }
 
-GstElement *CaptureGraph::add_encoder(const std::string &file, GstElement *upstream_tee,
-                                      std::string &error)
+ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstream_tee,
+                                     std::string &error)
 {
     const MediaSettings &s = settings_;
-    const Variables vars = {
-        {"BITRATE", std::to_string(s.video_bitrate)},
-        {"BITRATE_BPS", std::to_string(s.video_bitrate * 1000)},
-        {"KEYINT", std::to_string(s.framerate * 2)},
-    };
-    GstElement *encoder = load_pipeline_file(s.pipelines_dir, file, vars, error);
+    ElementPtr encoder = load_pipeline_file(s.pipelines_dir, file, pipeline_variables(s), error);
     if (!encoder)
         return nullptr;
     const std::string name = file + "-" + std::to_string(encoders_);
-    gst_element_set_name(encoder, name.c_str());
-    GstElement *queue = make_element("queue", (name + "-queue").c_str(), error);
-    GstElement *tee = queue ? make_element("tee", (name + "-tee").c_str(), error) : nullptr;
-    if (!tee) {
-        gst_object_unref(gst_object_ref_sink(encoder));
-        if (queue)
-            gst_object_unref(gst_object_ref_sink(queue));
+    gst_element_set_name(encoder.get(), name.c_str());
+    ElementPtr queue = make_element("queue", (name + "-queue").c_str(), error);
+    ElementPtr tee = queue ? make_element("tee", (name + "-tee").c_str(), error) : nullptr;
+    if (!tee)
         return nullptr;
-    }
     // A small leaky queue: an encoder that falls behind drops raw frames, never adds delay.
-    g_object_set(queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
+    g_object_set(queue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
                  G_GUINT64_CONSTANT(0), "leaky", 2, nullptr);
-    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add_many(GST_BIN(pipeline_), queue, encoder, tee, nullptr);
-    if (!link_chain({upstream_tee, queue, encoder, tee}, error))
+    g_object_set(tee.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(pipeline_, queue.get(), encoder.get(), tee.get(), nullptr);
+    if (!link_chain({upstream_tee, queue.get(), encoder.get(), tee.get()}, error))
         return nullptr;
-    for (GstElement *e : {tee, encoder, queue})
+    for (GstElement *e : {tee.get(), encoder.get(), queue.get()})
         gst_element_sync_state_with_parent(e);
-    GstPad *src = gst_element_get_static_pad(encoder, "src");
-    encoder_src_[tee] = src;
-    gst_object_unref(src); // the encoder bin keeps it
+    encoder_src_[tee.get()] = static_pad(encoder.get(), "src");
     ++encoders_;
     GST_INFO("encoder %s added", name.c_str());
     return tee;
@@ -188,19 +162,22 @@ GstElement *CaptureGraph::add_encoder(const std::string &file, GstElement *upstr
 GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
 {
     // Shared: one encoder per codec, made once. Per call (the naive baseline for the
-    // benchmark): a new encoder every time, kept until capture stops.
+    // benchmark): a new encoder every time, kept (by the pipeline) until capture stops.
     const bool shared = settings_.encoders == "shared";
+    auto per_call = [&](const char *file, const ElementPtr &upstream) {
+        return add_encoder(file, upstream.get(), error).get();
+    };
     switch (codec) {
     case Codec::H264:
-        return shared ? h264_tee_ : add_encoder(h264_encoder_file(), raw_tee_, error);
+        return shared ? h264_tee_.get() : per_call(h264_encoder_file(), raw_tee_);
     case Codec::Opus:
-        return shared ? opus_tee_ : add_encoder("audio-encoder-opus", audio_tee_, error);
+        return shared ? opus_tee_.get() : per_call("audio-encoder-opus", audio_tee_);
     case Codec::VP8:
         if (!shared)
-            return add_encoder("video-encoder-vp8", raw_tee_, error);
+            return per_call("video-encoder-vp8", raw_tee_);
         if (!vp8_tee_)
-            vp8_tee_ = add_encoder("video-encoder-vp8", raw_tee_, error);
-        return vp8_tee_;
+            vp8_tee_ = add_encoder("video-encoder-vp8", raw_tee_.get(), error);
+        return vp8_tee_.get();
     case Codec::None:
         break;
     }
@@ -217,37 +194,34 @@ void CaptureGraph::force_keyframe(GstElement *tee)
 {
     auto it = encoder_src_.find(tee);
     if (it != encoder_src_.end())
-        gst_pad_send_event(
-            it->second, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+        gst_pad_send_event(it->second.get(), gst_video_event_new_upstream_force_key_unit(
+                                                 GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)
 {
     const std::string kind = camera ? settings.video_source : settings.audio_source;
-    const Variables vars = {
-        {"WIDTH", std::to_string(settings_.width)},
-        {"HEIGHT", std::to_string(settings_.height)},
-        {"FRAMERATE", std::to_string(settings_.framerate)},
-        {"VIDEO_DEVICE", settings.video_device},
-        {"AUDIO_DEVICE", settings.audio_device},
-    };
-    GstElement *fresh = load_pipeline_file(
-        settings_.pipelines_dir, (camera ? "video-source-" : "audio-source-") + kind, vars, error);
+    MediaSettings next = settings_;
+    next.video_device = settings.video_device;
+    next.audio_device = settings.audio_device;
+    ElementPtr fresh = load_pipeline_file(settings_.pipelines_dir,
+                                          (camera ? "video-source-" : "audio-source-") + kind,
+                                          pipeline_variables(next), error);
     if (!fresh)
         return false;
-    GstElement *&old = camera ? video_src_ : audio_src_;
-    GstElement *entry = camera ? video_entry_ : audio_entry_;
+    ElementPtr &old = camera ? video_src_ : audio_src_;
+    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
     // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
-    gst_element_set_state(old, GST_STATE_NULL);
-    gst_element_unlink(old, entry);
-    gst_bin_remove(GST_BIN(pipeline_), old);
-    gst_bin_add(GST_BIN(pipeline_), fresh);
-    if (!gst_element_link(fresh, entry)) {
+    gst_element_set_state(old.get(), GST_STATE_NULL);
+    gst_element_unlink(old.get(), entry);
+    gst_bin_remove(pipeline_, old.get());
+    gst_bin_add(pipeline_, fresh.get());
+    if (!gst_element_link(fresh.get(), entry)) {
         error = "the new source does not fit the capture graph";
         return false;
     }
-    gst_element_sync_state_with_parent(fresh);
-    old = fresh;
+    gst_element_sync_state_with_parent(fresh.get());
+    old = std::move(fresh);
     (camera ? video_source_ : audio_source_) = kind;
     return true;
 }
@@ -255,7 +229,7 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
 void CaptureGraph::set_muted(bool audio, bool video)
 {
     if (volume_)
-        g_object_set(volume_, "mute", audio, nullptr);
+        g_object_set(volume_.get(), "mute", audio, nullptr);
     video_muted_ = video;
 }
 

@@ -1,6 +1,7 @@
 // CaptureGraph: camera and microphone → one encoder per codec → tees that every call taps.
 #pragma once
 
+#include "media/gst-ptr.hpp"
 #include "media/media-settings.hpp"
 #include "media/offer-plan.hpp"
 
@@ -21,9 +22,10 @@ void resolve_sources(MediaSettings &settings);
 class CaptureGraph
 {
 public:
-    // Builds the sources and the H.264 and Opus encoders into `pipeline` (not yet playing).
-    static std::unique_ptr<CaptureGraph> create(GstPipeline *pipeline,
-                                                const MediaSettings &settings, std::string &error);
+    // Builds the sources and the H.264 and Opus encoders into `pipeline` (not yet playing);
+    // the graph must go before the pipeline does.
+    static std::unique_ptr<CaptureGraph> create(GstBin *pipeline, const MediaSettings &settings,
+                                                std::string &error);
 
     // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
     GstElement *tee_for(Codec codec, std::string &error);
@@ -42,31 +44,31 @@ public:
     int encoder_count() const;
 
 private:
-    explicit CaptureGraph(GstPipeline *pipeline, const MediaSettings &settings)
+    explicit CaptureGraph(GstBin *pipeline, const MediaSettings &settings)
         : pipeline_(pipeline), settings_(settings)
     {
     }
     bool build(std::string &error);
-    GstElement *add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
+    ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
     const char *h264_encoder_file() const;
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
-    GstPipeline *pipeline_;
+    GstBin *pipeline_; // the engine's, which outlives the graph
     MediaSettings settings_;
     std::string video_source_;
     std::string audio_source_;
-    GstElement *video_src_ = nullptr; // the source bins, and what they feed
-    GstElement *audio_src_ = nullptr;
-    GstElement *video_entry_ = nullptr;
-    GstElement *audio_entry_ = nullptr;
-    GstElement *raw_tee_ = nullptr;
-    GstElement *audio_tee_ = nullptr;
-    GstElement *h264_tee_ = nullptr;
-    GstElement *vp8_tee_ = nullptr;
-    GstElement *opus_tee_ = nullptr;
+    ElementPtr video_src_; // the source bins, and what they feed
+    ElementPtr audio_src_;
+    ElementPtr video_entry_;
+    ElementPtr audio_entry_;
+    ElementPtr raw_tee_;
+    ElementPtr audio_tee_;
+    ElementPtr h264_tee_;
+    ElementPtr vp8_tee_;
+    ElementPtr opus_tee_;
     int encoders_ = 0;
-    std::map<GstElement *, GstPad *> encoder_src_; // tee → its encoder's output (keyframes)
-    GstElement *volume_ = nullptr;
+    std::map<GstElement *, PadPtr> encoder_src_; // tee → its encoder's output (keyframes)
+    ElementPtr volume_;
     GstVideoInfo video_info_;
     bool stamp_clock_ = false;
     std::atomic<bool> video_muted_{false};

@@ -42,17 +42,32 @@ std::string package_for(std::string_view factory)
     return it != packages.end() ? it->second : "gstreamer1.0-plugins-base";
 }
 
-GstElement *make_element(const char *factory, const char *name, std::string &error)
+ElementPtr make_element(const char *factory, const char *name, std::string &error)
 {
-    GstElement *e = gst_element_factory_make(factory, name);
+    ElementPtr e = sink(gst_element_factory_make(factory, name));
     if (!e)
         error = std::string("GStreamer element '") + factory +
                 "' is missing: install the Debian package " + package_for(factory);
     return e;
 }
 
-GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
-                               const Variables &vars, std::string &error)
+Variables pipeline_variables(const MediaSettings &s)
+{
+    return {
+        {"WIDTH", std::to_string(s.width)},
+        {"HEIGHT", std::to_string(s.height)},
+        {"FRAMERATE", std::to_string(s.framerate)},
+        {"BITRATE", std::to_string(s.video_bitrate)},
+        {"BITRATE_BPS", std::to_string(s.video_bitrate * 1000)},
+        {"KEYINT", std::to_string(s.framerate * 2)},
+        {"VIDEO_DEVICE", s.video_device},
+        {"AUDIO_DEVICE", s.audio_device},
+        {"AUDIO_SINK_DEVICE", s.audio_sink_device},
+    };
+}
+
+ElementPtr load_pipeline_file(const std::string &dir, const std::string &name,
+                              const Variables &vars, std::string &error)
 {
     const std::string path = dir + "/" + name + ".pipeline";
     GCharPtr contents;
@@ -87,8 +102,8 @@ GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
 
     g_autoptr(GError) err = nullptr;
     g_autoptr(GstParseContext) ctx = gst_parse_context_new();
-    GstElement *bin = gst_parse_bin_from_description_full(description.c_str(), TRUE, ctx,
-                                                          GST_PARSE_FLAG_FATAL_ERRORS, &err);
+    ElementPtr bin = sink(gst_parse_bin_from_description_full(description.c_str(), TRUE, ctx,
+                                                              GST_PARSE_FLAG_FATAL_ERRORS, &err));
     if (!bin) {
         g_auto(GStrv) missing = gst_parse_context_get_missing_elements(ctx);
         if (missing && missing[0])
@@ -98,7 +113,7 @@ GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
             error = path + ": " + (err ? err->message : "cannot be parsed");
         return nullptr;
     }
-    gst_element_set_name(bin, name.c_str());
+    gst_element_set_name(bin.get(), name.c_str());
     return bin;
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "media/clock-pattern.hpp"
+#include "media/gst-ptr.hpp"
+#include "media/media-settings.hpp"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -17,13 +19,18 @@ using Variables = std::map<std::string, std::string>;
 // The Debian package that ships GStreamer element `factory`.
 std::string package_for(std::string_view factory);
 
-// A new element, or nullptr with `error` naming the package to install.
-GstElement *make_element(const char *factory, const char *name, std::string &error);
+// A new element (its floating reference sunk), or null with `error` naming the package to
+// install.
+ElementPtr make_element(const char *factory, const char *name, std::string &error);
+
+// The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
+// FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE.
+Variables pipeline_variables(const MediaSettings &settings);
 
 // Reads `dir/name.pipeline` (gst-launch syntax, # comments, @VARIABLE@s) into a bin with
-// ghost pads; nullptr with a message naming the file (and the package, for a missing element).
-GstElement *load_pipeline_file(const std::string &dir, const std::string &name,
-                               const Variables &vars, std::string &error);
+// ghost pads; null with a message naming the file (and the package, for a missing element).
+ElementPtr load_pipeline_file(const std::string &dir, const std::string &name,
+                              const Variables &vars, std::string &error);
 
 // The planes of a mapped I420 frame, for the drawing code (clock pattern, QR code).
 I420View i420_view(GstVideoFrame &frame);

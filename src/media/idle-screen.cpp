@@ -14,16 +14,16 @@ namespace callbox::media {
 
 int draw_qr_code(const I420View &f, const std::string &text, int x, int y, int module)
 {
-    QRcode *code = QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    const Owned<QRcode, QRcode_free> owner(
+        QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
+    const QRcode *code = owner.get();
     if (!code)
         return 0;
     const int n = code->width;
     const int quiet = 4; // modules of white around the code, as scanners expect
     const int side = (n + 2 * quiet) * module;
-    if (x < 0 || y < 0 || x + side > f.width || y + side > f.height) {
-        QRcode_free(code);
+    if (x < 0 || y < 0 || x + side > f.width || y + side > f.height)
         return 0;
-    }
     for (int row = 0; row < side; ++row) {
         std::uint8_t *line = f.y + (y + row) * f.y_stride + x;
         const int my = row / module - quiet;
@@ -38,7 +38,6 @@ int draw_qr_code(const I420View &f, const std::string &text, int x, int y, int m
         std::memset(f.u + row * f.u_stride + x / 2, 128, static_cast<std::size_t>(side / 2));
         std::memset(f.v + row * f.v_stride + x / 2, 128, static_cast<std::size_t>(side / 2));
     }
-    QRcode_free(code);
     return n;
 }
 
@@ -52,41 +51,28 @@ std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
     screen->height_ = static_cast<int>(s.height);
     std::string text = device_name + "\n\nOpen " + link + "\nor scan the code with your phone.";
     std::replace(text.begin(), text.end(), '"', '\'');
-    const Variables vars = {{"WIDTH", std::to_string(s.width)},
-                            {"HEIGHT", std::to_string(s.height)},
-                            {"TEXT", text},
-                            {"AUDIO_SINK_DEVICE", s.audio_sink_device}};
-    GstElement *picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
-    if (!picture)
+    Variables vars = pipeline_variables(s);
+    vars["TEXT"] = text;
+    ElementPtr picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
+    ElementPtr sink =
+        picture ? load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error)
+                : nullptr;
+    if (!sink)
         return nullptr;
-    GstElement *sink =
-        load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error);
-    if (!sink) {
-        gst_object_unref(gst_object_ref_sink(picture));
-        return nullptr;
-    }
-    screen->pipeline_ = gst_pipeline_new("callbox-idle-screen");
-    gst_bin_add_many(GST_BIN(screen->pipeline_), picture, sink, nullptr);
-    if (!gst_element_link(picture, sink)) {
+    screen->pipeline_ = new_pipeline("callbox-idle-screen");
+    gst_bin_add_many(GST_BIN(screen->pipeline_.get()), picture.get(), sink.get(), nullptr);
+    if (!gst_element_link(picture.get(), sink.get())) {
         error = "the idle screen does not fit the video sink";
         return nullptr;
     }
-    GstPad *pad = gst_element_get_static_pad(picture, "src");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_frame, screen.get(), nullptr);
-    gst_object_unref(pad);
-    if (gst_element_set_state(screen->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_pad_add_probe(static_pad(picture.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame,
+                      screen.get(), nullptr);
+    if (gst_element_set_state(screen->pipeline_.get(), GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE) {
         error = "the idle screen does not start (is the display busy?)";
         return nullptr;
     }
     return screen;
-}
-
-IdleScreen::~IdleScreen()
-{
-    if (pipeline_) {
-        gst_element_set_state(pipeline_, GST_STATE_NULL);
-        gst_object_unref(pipeline_);
-    }
 }
 
 GstPadProbeReturn IdleScreen::on_frame(GstPad *, GstPadProbeInfo *info, gpointer data)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "media/clock-pattern.hpp"
+#include "media/gst-ptr.hpp"
 #include "media/media-settings.hpp"
 
 #include <gst/gst.h>
@@ -23,7 +24,6 @@ public:
     static std::unique_ptr<IdleScreen> start(const MediaSettings &settings,
                                              const std::string &device_name,
                                              const std::string &link, std::string &error);
-    ~IdleScreen();
 
     std::uint64_t frames() const { return frames_; }
     const std::string &link() const { return link_; }
@@ -32,7 +32,7 @@ private:
     IdleScreen() = default;
     static GstPadProbeReturn on_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
-    GstElement *pipeline_ = nullptr;
+    PipelinePtr pipeline_;
     std::string link_;
     int width_ = 0;
     int height_ = 0;

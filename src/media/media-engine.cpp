@@ -29,17 +29,19 @@ MediaEngine::~MediaEngine()
 {
     idle_link_.clear(); // no idle screen after the last call while shutting down
     // Exiting while the warm-up thread is inside OpenSSL would crash the process.
-    if (warmup_)
-        g_thread_join(warmup_);
-    if (monitor_) {
-        gst_device_monitor_stop(monitor_);
-        gst_object_unref(monitor_);
-    }
+    if (warmup_.joinable())
+        warmup_.join();
+    monitor_.reset();
     for (auto &[peer, call] : calls_)
         call->finish("ended"); // the device is going away: every caller hears it
     calls_.clear();
     stop_pipeline();
-    g_main_context_unref(context_);
+}
+
+void MediaEngine::stop_monitor(GstDeviceMonitor *monitor)
+{
+    gst_device_monitor_stop(monitor);
+    gst_object_unref(monitor);
 }
 
 bool MediaEngine::init(std::string &error)
@@ -54,19 +56,12 @@ bool MediaEngine::init(std::string &error)
     }
     // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
     // the main thread, so the first call does not wait for it.
-    monitor_ = gst_device_monitor_new();
-    gst_device_monitor_add_filter(monitor_, "Video/Source", nullptr);
-    gst_device_monitor_add_filter(monitor_, "Audio/Source", nullptr);
-    if (!gst_device_monitor_start(monitor_))
+    monitor_.reset(gst_device_monitor_new());
+    gst_device_monitor_add_filter(monitor_.get(), "Video/Source", nullptr);
+    gst_device_monitor_add_filter(monitor_.get(), "Audio/Source", nullptr);
+    if (!gst_device_monitor_start(monitor_.get()))
         GST_INFO("no device providers: only the built-in test sources are listed");
-    warmup_ = g_thread_new(
-        "dtls-warmup",
-        [](gpointer) -> gpointer {
-            if (GstElement *e = gst_element_factory_make("dtlsdec", nullptr))
-                gst_object_unref(gst_object_ref_sink(e));
-            return nullptr;
-        },
-        nullptr);
+    warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
     return true;
 }
 
@@ -77,10 +72,10 @@ void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> 
         std::uint64_t serial;
         std::function<void(CallSession &)> fn;
     };
-    GSource *source = delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new();
-    g_source_set_priority(source, G_PRIORITY_HIGH);
+    GSourcePtr source(delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new());
+    g_source_set_priority(source.get(), G_PRIORITY_HIGH);
     g_source_set_callback(
-        source,
+        source.get(),
         [](gpointer data) -> gboolean {
             auto *job = static_cast<Job *>(data);
             if (CallSession *call = job->engine->find(job->serial)) {
@@ -91,8 +86,7 @@ void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> 
         },
         new Job{this, serial, std::move(job)},
         [](gpointer data) { delete static_cast<Job *>(data); });
-    g_source_attach(source, context_);
-    g_source_unref(source);
+    g_source_attach(source.get(), context_.get());
 }
 
 CallSession *MediaEngine::find(std::uint64_t serial)
@@ -154,7 +148,7 @@ void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
     }
     auto call = std::make_unique<CallSession>(*this, from, next_serial_++);
     outbox_.send(from, protocol::encode::call_state(protocol::kDevicePeerId, "connecting"));
-    if (!call->start(pipeline_, *capture_, *playback_, plan, offer, why)) {
+    if (!call->start(GST_BIN(pipeline_.get()), *capture_, *playback_, plan, offer, why)) {
         g_warning("media: call with %s: %s", rooms::RoomRegistry::peer_name(from).c_str(),
                   why.c_str());
         refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
@@ -212,25 +206,24 @@ void MediaEngine::start_idle_screen()
 bool MediaEngine::start_pipeline(std::string &error)
 {
     idle_.reset(); // a call takes the screen
-    pipeline_ = GST_PIPELINE(gst_pipeline_new("callbox-media"));
-    capture_ = CaptureGraph::create(pipeline_, settings_, error);
+    pipeline_ = new_pipeline("callbox-media");
+    GstBin *bin = GST_BIN(pipeline_.get());
+    capture_ = CaptureGraph::create(bin, settings_, error);
     if (capture_)
-        playback_ = PlaybackMixer::create(pipeline_, settings_, error);
+        playback_ = PlaybackMixer::create(bin, settings_, error);
     if (!playback_) {
         stop_pipeline();
         return false;
     }
-    GstBus *bus = gst_pipeline_get_bus(pipeline_);
-    bus_watch_ = gst_bus_add_watch(
-        bus,
+    BusPtr bus = adopt(gst_element_get_bus(pipeline_.get()));
+    bus_watch_.reset(gst_bus_add_watch(
+        bus.get(),
         [](GstBus *, GstMessage *message, gpointer self) -> gboolean {
             static_cast<MediaEngine *>(self)->on_bus_message(message);
             return G_SOURCE_CONTINUE;
         },
-        this);
-    gst_object_unref(bus);
-    if (gst_element_set_state(GST_ELEMENT(pipeline_), GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE) {
+        this));
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
         error = "the capture pipeline does not start (is the camera or microphone busy?)";
         stop_pipeline();
         return false;
@@ -245,14 +238,11 @@ void MediaEngine::stop_pipeline()
 {
     if (!pipeline_)
         return;
-    gst_element_set_state(GST_ELEMENT(pipeline_), GST_STATE_NULL);
-    if (bus_watch_)
-        g_source_remove(bus_watch_);
-    bus_watch_ = 0;
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    bus_watch_.reset();
     capture_.reset();
     playback_.reset();
-    gst_object_unref(pipeline_);
-    pipeline_ = nullptr;
+    pipeline_.reset();
     g_message("media: no call, capture stopped");
     start_idle_screen();
 }
@@ -272,11 +262,11 @@ void MediaEngine::on_bus_message(GstMessage *message)
     gst_message_parse_error(message, &err, &debug);
     g_warning("media: %s failed: %s (%s)", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), err->message,
               debug ? debug : "");
-    GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_), GST_DEBUG_GRAPH_SHOW_ALL,
+    GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL,
                                       "callbox-error");
     // Which call does the failing element belong to? Its ancestor right under the pipeline.
     GstObject *top = GST_MESSAGE_SRC(message);
-    while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_))
+    while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_.get()))
         top = GST_OBJECT_PARENT(top);
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
@@ -319,28 +309,38 @@ std::string device_path(GstDevice *device)
 // The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
 std::optional<std::string> alsa_device(GstDevice *device)
 {
-    GstElement *element = gst_device_create_element(device, nullptr);
-    if (!element)
+    ElementPtr element = sink(gst_device_create_element(device, nullptr));
+    if (!element || !g_object_class_find_property(G_OBJECT_GET_CLASS(element.get()), "device"))
         return std::nullopt;
-    gst_object_ref_sink(element);
-    std::optional<std::string> out;
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "device")) {
-        GCharPtr name;
-        char *raw = nullptr;
-        g_object_get(element, "device", &raw, nullptr);
-        name.reset(raw);
-        if (name)
-            out = name.get();
-    }
-    gst_object_unref(element);
-    return out;
+    char *raw = nullptr;
+    g_object_get(element.get(), "device", &raw, nullptr);
+    GCharPtr name(raw);
+    return name ? std::optional<std::string>(name.get()) : std::nullopt;
+}
+
+std::string display_name(GstDevice *device)
+{
+    GCharPtr name(gst_device_get_display_name(device));
+    return name ? name.get() : "";
 }
 
 } // namespace
 
+std::vector<GObjectPtr<GstDevice>> MediaEngine::devices(bool cameras) const
+{
+    std::vector<GObjectPtr<GstDevice>> out;
+    GList *list = monitor_ ? gst_device_monitor_get_devices(monitor_.get()) : nullptr;
+    for (GList *l = list; l; l = l->next) {
+        GObjectPtr<GstDevice> device = adopt(GST_DEVICE(l->data)); // the list's reference
+        if (gst_device_has_classes(device.get(), cameras ? "Video/Source" : "Audio/Source"))
+            out.push_back(std::move(device));
+    }
+    g_list_free(list);
+    return out;
+}
+
 void MediaEngine::write_devices(protocol::JsonWriter &w) const
 {
-    GList *devices = monitor_ ? gst_device_monitor_get_devices(monitor_) : nullptr;
     w.begin_object();
     for (const char *kind : {"cameras", "microphones"}) {
         const bool camera = kind[0] == 'c';
@@ -352,25 +352,20 @@ void MediaEngine::write_devices(protocol::JsonWriter &w) const
             .member("name", camera ? "Test pattern (built in)" : "Test tone (built in)")
             .member("current", test_current)
             .end_object();
-        for (GList *l = devices; l; l = l->next) {
-            auto *device = GST_DEVICE(l->data);
-            if (!gst_device_has_classes(device, camera ? "Video/Source" : "Audio/Source"))
-                continue;
-            GCharPtr name(gst_device_get_display_name(device));
-            const std::string path = device_path(device);
+        for (const auto &device : devices(camera)) {
+            const std::string name = display_name(device.get());
             const bool current =
-                camera ? (!test_current && path == settings_.video_device)
-                       : (!test_current && std::string(name.get()) == settings_.audio_device);
+                !test_current && (camera ? device_path(device.get()) == settings_.video_device
+                                         : name == settings_.audio_device);
             w.begin_object()
-                .member("id", std::string_view(name.get()))
-                .member("name", std::string_view(name.get()))
+                .member("id", std::string_view(name))
+                .member("name", std::string_view(name))
                 .member("current", current)
                 .end_object();
         }
         w.end_array();
     }
     w.end_object();
-    g_list_free_full(devices, gst_object_unref);
 }
 
 bool MediaEngine::select_device(std::string_view kind, const std::string &id, std::string &error)
@@ -380,24 +375,19 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
     if (id == "test") {
         (camera ? next.video_source : next.audio_source) = "test";
     } else {
-        GList *devices = monitor_ ? gst_device_monitor_get_devices(monitor_) : nullptr;
         bool found = false;
-        for (GList *l = devices; l && !found; l = l->next) {
-            auto *device = GST_DEVICE(l->data);
-            GCharPtr name(gst_device_get_display_name(device));
-            if (id != name.get() ||
-                !gst_device_has_classes(device, camera ? "Video/Source" : "Audio/Source"))
+        for (const auto &device : devices(camera)) {
+            if (found || id != display_name(device.get()))
                 continue;
             found = true;
             if (camera) {
                 next.video_source = "v4l2";
-                next.video_device = device_path(device);
+                next.video_device = device_path(device.get());
             } else {
                 next.audio_source = "alsa";
-                next.audio_device = alsa_device(device).value_or(id);
+                next.audio_device = alsa_device(device.get()).value_or(id);
             }
         }
-        g_list_free_full(devices, gst_object_unref);
         if (!found) {
             error = "no " + std::string(kind) + " called '" + id + "' is connected";
             return false;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "media/capture-graph.hpp"
+#include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
 #include "media/media-settings.hpp"
 #include "media/playback-mixer.hpp"
@@ -15,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace callbox::media {
@@ -89,6 +91,8 @@ public:
 
 private:
     CallSession *find(std::uint64_t serial);
+    // The cameras (or microphones) the device monitor sees now.
+    std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);
@@ -100,11 +104,12 @@ private:
     MediaSettings settings_;
     rooms::Outbox &outbox_;
     rooms::RoomRegistry &registry_;
-    GMainContext *context_;
-    GstPipeline *pipeline_ = nullptr;
-    guint bus_watch_ = 0;
-    GThread *warmup_ = nullptr; // makes the DTLS certificate at start-up
-    GstDeviceMonitor *monitor_ = nullptr;
+    MainContextPtr context_;
+    PipelinePtr pipeline_;
+    SourceId bus_watch_;
+    std::jthread warmup_; // makes the DTLS certificate at start-up
+    static void stop_monitor(GstDeviceMonitor *monitor);
+    Owned<GstDeviceMonitor, stop_monitor> monitor_; // stopped, then unreffed
     std::int64_t capture_started_us_ = 0;
     std::string current_video_; // "test" or the camera's device path
     std::string current_audio_; // "test" or the ALSA device

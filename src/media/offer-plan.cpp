@@ -2,6 +2,8 @@
 // first, then VP8; Opus for audio) and directions, from the browser's offer.
 #include "media/offer-plan.hpp"
 
+#include "util/glib-ptr.hpp"
+
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
@@ -131,8 +133,7 @@ OfferPlan plan_offer(std::string_view sdp, std::string &error)
     OfferPlan plan;
     GstSDPMessage *msg = nullptr;
     gst_sdp_message_new(&msg);
-    std::unique_ptr<GstSDPMessage, decltype(&gst_sdp_message_free)> owner(msg,
-                                                                          gst_sdp_message_free);
+    const Owned<GstSDPMessage, gst_sdp_message_free> owner(msg);
     if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8 *>(sdp.data()),
                                      static_cast<guint>(sdp.size()), msg) != GST_SDP_OK ||
         gst_sdp_message_medias_len(msg) == 0) {

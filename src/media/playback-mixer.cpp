@@ -8,75 +8,61 @@
 
 namespace callbox::media {
 
-std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstPipeline *pipeline, const MediaSettings &s,
+std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const MediaSettings &s,
                                                      std::string &error)
 {
     std::unique_ptr<PlaybackMixer> mixer(new PlaybackMixer(s.width, s.height));
-    const Variables vars = {{"AUDIO_SINK_DEVICE", s.audio_sink_device}};
-    GstElement *vsink =
+    const Variables vars = pipeline_variables(s);
+    ElementPtr vsink =
         load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error);
-    if (!vsink)
-        return nullptr;
-    GstElement *asink =
-        load_pipeline_file(s.pipelines_dir, "audio-sink-" + s.audio_sink, vars, error);
-    if (!asink) {
-        gst_object_unref(gst_object_ref_sink(vsink));
-        return nullptr;
-    }
-    gst_bin_add_many(GST_BIN(pipeline), vsink, asink, nullptr);
-
-    GstElement *comp = make_element("compositor", "playback-compositor", error);
-    GstElement *vcaps = comp ? make_element("capsfilter", "playback-video-caps", error) : nullptr;
-    GstElement *amix = vcaps ? make_element("audiomixer", "playback-audiomixer", error) : nullptr;
-    GstElement *acaps = amix ? make_element("capsfilter", "playback-audio-caps", error) : nullptr;
+    ElementPtr asink =
+        vsink ? load_pipeline_file(s.pipelines_dir, "audio-sink-" + s.audio_sink, vars, error)
+              : nullptr;
+    ElementPtr comp = asink ? make_element("compositor", "playback-compositor", error) : nullptr;
+    ElementPtr vcaps = comp ? make_element("capsfilter", "playback-video-caps", error) : nullptr;
+    ElementPtr amix = vcaps ? make_element("audiomixer", "playback-audiomixer", error) : nullptr;
+    ElementPtr acaps = amix ? make_element("capsfilter", "playback-audio-caps", error) : nullptr;
     if (!acaps)
         return nullptr;
-    g_object_set(comp, "background", 1 /* black */, nullptr);
-    g_autoptr(GstCaps) video =
-        gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, s.width, "height", G_TYPE_INT,
-                            s.height, "framerate", GST_TYPE_FRACTION, s.framerate, 1, nullptr);
-    g_object_set(vcaps, "caps", video, nullptr);
-    g_autoptr(GstCaps) audio = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000,
-                                                   "channels", G_TYPE_INT, 2, nullptr);
-    g_object_set(acaps, "caps", audio, nullptr);
-    gst_bin_add_many(GST_BIN(pipeline), comp, vcaps, amix, acaps, nullptr);
-    if (!gst_element_link_many(comp, vcaps, vsink, nullptr) ||
-        !gst_element_link_many(amix, acaps, asink, nullptr)) {
+    g_object_set(comp.get(), "background", 1 /* black */, nullptr);
+    CapsPtr video(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, s.width, "height",
+                                      G_TYPE_INT, s.height, "framerate", GST_TYPE_FRACTION,
+                                      s.framerate, 1, nullptr));
+    g_object_set(vcaps.get(), "caps", video.get(), nullptr);
+    CapsPtr audio(gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000, "channels",
+                                      G_TYPE_INT, 2, nullptr));
+    g_object_set(acaps.get(), "caps", audio.get(), nullptr);
+    gst_bin_add_many(pipeline, vsink.get(), asink.get(), comp.get(), vcaps.get(), amix.get(),
+                     acaps.get(), nullptr);
+    if (!gst_element_link_many(comp.get(), vcaps.get(), vsink.get(), nullptr) ||
+        !gst_element_link_many(amix.get(), acaps.get(), asink.get(), nullptr)) {
         error = "cannot link the playback mixers to their sinks";
         return nullptr;
     }
-    mixer->compositor_ = comp;
-    mixer->audiomixer_ = amix;
+    mixer->compositor_ = std::move(comp);
+    mixer->audiomixer_ = std::move(amix);
     return mixer;
 }
 
-GstPad *PlaybackMixer::request_video_pad()
+PlaybackMixer::Input PlaybackMixer::request_video_pad()
 {
-    GstPad *pad = gst_element_request_pad_simple(compositor_, "sink_%u");
+    RequestPad pad(compositor_.get(), "sink_%u");
     std::lock_guard lock(mutex_);
-    video_pads_.push_back(pad);
+    video_pads_.push_back(pad.get());
     relayout();
-    return pad;
+    return Input(this, std::move(pad));
 }
 
-GstPad *PlaybackMixer::request_audio_pad()
+PlaybackMixer::Input PlaybackMixer::request_audio_pad()
 {
-    return gst_element_request_pad_simple(audiomixer_, "sink_%u");
+    return Input(this, RequestPad(audiomixer_.get(), "sink_%u"));
 }
 
 void PlaybackMixer::release(GstPad *pad)
 {
-    GstElement *owner = gst_pad_get_parent_element(pad);
-    if (owner == compositor_) {
-        std::lock_guard lock(mutex_);
-        std::erase(video_pads_, pad);
+    std::lock_guard lock(mutex_);
+    if (std::erase(video_pads_, pad))
         relayout();
-    }
-    if (owner) {
-        gst_element_release_request_pad(owner, pad);
-        gst_object_unref(owner);
-    }
-    gst_object_unref(pad);
 }
 
 std::size_t PlaybackMixer::video_inputs() const

@@ -2,6 +2,7 @@
 // caller's audio mixed to its speaker (sinks chosen by pipelines/ files).
 #pragma once
 
+#include "media/gst-ptr.hpp"
 #include "media/media-settings.hpp"
 
 #include <gst/gst.h>
@@ -16,27 +17,50 @@ namespace callbox::media {
 class PlaybackMixer
 {
 public:
-    static std::unique_ptr<PlaybackMixer> create(GstPipeline *pipeline,
-                                                 const MediaSettings &settings, std::string &error);
+    // Builds the mixers and sinks into `pipeline`; the mixer must go before the pipeline does.
+    static std::unique_ptr<PlaybackMixer> create(GstBin *pipeline, const MediaSettings &settings,
+                                                 std::string &error);
 
-    // New inputs for one caller's stream; safe from streaming threads.
-    GstPad *request_video_pad();
-    GstPad *request_audio_pad();
-    // Gives a pad from request_*_pad back (the caller's branch is already stopped).
-    void release(GstPad *pad);
+    // A new input for one caller's stream; safe from streaming threads. The pad goes back
+    // to its mixer (and the grid closes the gap) when the returned owner goes away, which
+    // must be after the caller's branch stopped.
+    class Input;
+    Input request_video_pad();
+    Input request_audio_pad();
 
     std::size_t video_inputs() const;
 
 private:
     PlaybackMixer(unsigned width, unsigned height) : width_(width), height_(height) {}
+    void release(GstPad *pad);
     void relayout(); // with mutex_ held
 
-    GstElement *compositor_ = nullptr;
-    GstElement *audiomixer_ = nullptr;
+    ElementPtr compositor_;
+    ElementPtr audiomixer_;
     unsigned width_;
     unsigned height_;
     mutable std::mutex mutex_;
-    std::vector<GstPad *> video_pads_;
+    std::vector<GstPad *> video_pads_; // in grid order; each owned by an Input
+};
+
+class PlaybackMixer::Input
+{
+public:
+    Input() = default;
+    Input(PlaybackMixer *mixer, RequestPad pad) : mixer_(mixer), pad_(std::move(pad)) {}
+    Input(Input &&) noexcept = default;
+    Input &operator=(Input &&) = delete;
+    ~Input()
+    {
+        if (mixer_ && pad_)
+            mixer_->release(pad_.get());
+    }
+
+    GstPad *pad() const { return pad_.get(); }
+
+private:
+    PlaybackMixer *mixer_ = nullptr;
+    RequestPad pad_;
 };
 
 } // namespace callbox::media

@@ -401,7 +401,7 @@ void WebSocketHub::sweep()
 void WebSocketHub::schedule_room_list()
 {
     // At most one `rooms` broadcast every 100 ms.
-    if (room_list_timer_.id)
+    if (room_list_timer_)
         return;
     const std::int64_t now = g_get_monotonic_time();
     const std::int64_t due = room_list_sent_us_ + 100 * 1000;
@@ -410,7 +410,7 @@ void WebSocketHub::schedule_room_list()
         delay_ms,
         [](gpointer self) -> gboolean {
             auto *hub = static_cast<WebSocketHub *>(self);
-            hub->room_list_timer_.release();
+            (void)hub->room_list_timer_.release();
             hub->room_list_sent_us_ = g_get_monotonic_time();
             hub->registry_->broadcast_room_list();
             return G_SOURCE_REMOVE;

@@ -92,8 +92,8 @@ private:
     protocol::MessageParser parser_;
     std::unordered_map<rooms::PeerId, std::unique_ptr<Session>> sessions_;
     rooms::PeerId next_id_ = 1;
-    GSourceRemove sweep_timer_;
-    GSourceRemove room_list_timer_;
+    SourceId sweep_timer_;
+    SourceId room_list_timer_;
     std::int64_t room_list_sent_us_ = 0;
     std::uint64_t frames_in_ = 0;
     std::uint64_t frames_out_ = 0;

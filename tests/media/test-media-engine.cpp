@@ -236,7 +236,8 @@ protected:
 
 TEST(CaptureGraph, TestSourcesIntoFakesink)
 {
-    GstPipeline *pipeline = GST_PIPELINE(gst_pipeline_new("capture-test"));
+    media::PipelinePtr owner = media::new_pipeline("capture-test");
+    GstBin *pipeline = GST_BIN(owner.get());
     std::string error;
     auto graph = media::CaptureGraph::create(pipeline, test_settings(), error);
     ASSERT_TRUE(graph) << error;
@@ -244,15 +245,13 @@ TEST(CaptureGraph, TestSourcesIntoFakesink)
     EXPECT_TRUE(graph->stamps_clock());
     std::uint64_t encoded = 0;
     GstElement *sink = gst_element_factory_make("fakesink", nullptr);
-    gst_bin_add(GST_BIN(pipeline), sink);
+    gst_bin_add(pipeline, sink);
     GstElement *tee = graph->tee_for(media::Codec::H264, error);
     ASSERT_TRUE(tee) << error;
     ASSERT_TRUE(gst_element_link(tee, sink));
-    GstPad *pad = gst_element_get_static_pad(sink, "sink");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count, &encoded, nullptr);
-    gst_object_unref(pad);
-    ASSERT_NE(gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_PLAYING),
-              GST_STATE_CHANGE_FAILURE);
+    gst_pad_add_probe(media::static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER, count,
+                      &encoded, nullptr);
+    ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     EXPECT_TRUE(wait_for([&] { return encoded > 15; }, 20)) << "encoded frames: " << encoded;
     EXPECT_GT(graph->frames_captured(), 15u);
     EXPECT_EQ(graph->encoder_count(), 2); // H.264 and Opus, once
@@ -262,30 +261,27 @@ TEST(CaptureGraph, TestSourcesIntoFakesink)
     GstElement *tee8 = graph->tee_for(media::Codec::VP8, error);
     ASSERT_TRUE(tee8) << error;
     GstElement *sink8 = gst_element_factory_make("fakesink", nullptr);
-    gst_bin_add(GST_BIN(pipeline), sink8);
+    gst_bin_add(pipeline, sink8);
     gst_element_sync_state_with_parent(sink8);
     ASSERT_TRUE(gst_element_link(tee8, sink8));
-    GstPad *pad8 = gst_element_get_static_pad(sink8, "sink");
-    gst_pad_add_probe(pad8, GST_PAD_PROBE_TYPE_BUFFER, count, &vp8, nullptr);
-    gst_object_unref(pad8);
+    gst_pad_add_probe(media::static_pad(sink8, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER, count,
+                      &vp8, nullptr);
     EXPECT_TRUE(wait_for([&] { return vp8 > 15; }, 20)) << "VP8 frames: " << vp8;
     EXPECT_EQ(graph->tee_for(media::Codec::VP8, error), tee8);
     EXPECT_EQ(graph->encoder_count(), 3);
-    gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_NULL);
+    gst_element_set_state(owner.get(), GST_STATE_NULL);
     graph.reset();
-    gst_object_unref(pipeline);
 }
 
 TEST(CaptureGraph, MissingPipelineFileNamesIt)
 {
-    GstPipeline *pipeline = GST_PIPELINE(gst_pipeline_new("capture-test"));
+    media::PipelinePtr pipeline = media::new_pipeline("capture-test");
     auto settings = test_settings();
     settings.video_sink = "nowhere";
     settings.video_source = "imaginary";
     std::string error;
-    EXPECT_FALSE(media::CaptureGraph::create(pipeline, settings, error));
+    EXPECT_FALSE(media::CaptureGraph::create(GST_BIN(pipeline.get()), settings, error));
     EXPECT_NE(error.find("video-source-imaginary.pipeline"), std::string::npos) << error;
-    gst_object_unref(pipeline);
 }
 
 TEST_F(MediaEngineTest, SendReceiveCallBackToBack)
