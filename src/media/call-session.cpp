@@ -7,8 +7,6 @@
 #include "media/gst-elements.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
-#include "protocol/encode.hpp"
-#include "protocol/json-writer.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <gst/sdp/sdp.h>
@@ -186,8 +184,9 @@ void on_webrtc_pad(GstElement *, GstPad *pad, gpointer data)
 
 } // namespace
 
-CallSession::CallSession(MediaEngine &engine, rooms::PeerId peer, std::uint64_t serial)
-    : engine_(engine), peer_(peer), serial_(serial)
+CallSession::CallSession(MediaEngine &engine, std::unique_ptr<CallSignalling> signalling,
+                         rooms::PeerId peer, std::uint64_t serial)
+    : engine_(engine), signalling_(std::move(signalling)), peer_(peer), serial_(serial)
 {
     GST_DEBUG_CATEGORY_INIT(call_debug, "callbox-call", 0, "callbox calls");
 }
@@ -279,6 +278,7 @@ using SessionDescriptionPtr =
 bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                         const OfferPlan &plan, const std::string &offer, std::string &error)
 {
+    send_state("connecting");
     pipeline_ = pipeline;
     capture_ = &capture;
     plan_ = plan;
@@ -463,45 +463,41 @@ void CallSession::on_remote_description_set()
 void CallSession::on_answer(GstWebRTCSessionDescription *answer)
 {
     if (!answer) {
-        engine_.send(peer_,
-                     protocol::encode::error({protocol::ErrorCode::MediaError,
-                                              "the device could not answer this offer", "signal"}));
+        signalling_->error(protocol::ErrorCode::MediaError,
+                           "the device could not answer this offer");
         return finish("failed");
     }
     g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(answer->sdp));
-    protocol::JsonWriter w;
-    w.begin_object().key("sdp").begin_object().member("type", "answer").member("sdp", text.get());
-    send_signal(w.end_object().end_object().take());
+    signalling_->signal(
+        protocol::SessionDescription{protocol::SessionDescription::Type::Answer, text.get()});
 }
 
-void CallSession::add_remote_candidate(int mline, const std::string &mid,
-                                       const std::string &candidate)
+void CallSession::add_remote_candidate(const protocol::IceCandidate &ice)
 {
-    if (candidate.empty())
+    if (ice.candidate.empty())
         return; // end of candidates
-    if (mline < 0) {
-        for (const auto &l : plan_.lines)
-            if (l.mid == mid)
-                mline = static_cast<int>(l.mline);
-        if (mline < 0)
-            return;
-    }
+    std::optional<unsigned> mline;
+    if (ice.mline_index && *ice.mline_index >= 0 &&
+        static_cast<std::uint64_t>(*ice.mline_index) < plan_.lines.size())
+        mline = static_cast<unsigned>(*ice.mline_index);
+    for (const auto &l : plan_.lines)
+        if (!mline && ice.mid && l.mid == *ice.mid)
+            mline = l.mline;
+    if (!mline)
+        return; // a line this call does not have
     if (!remote_set_)
-        pending_candidates_.emplace_back(static_cast<unsigned>(mline), candidate);
+        pending_candidates_.emplace_back(*mline, ice.candidate);
     else
-        g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mline),
-                              candidate.c_str());
+        g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", *mline, ice.candidate.c_str());
 }
 
 void CallSession::on_local_candidate(unsigned mline, const std::string &candidate)
 {
-    protocol::JsonWriter w;
-    w.begin_object().key("ice").begin_object().member("candidate", std::string_view(candidate));
+    protocol::IceCandidate ice{candidate, std::nullopt, mline};
     if (mline < plan_.lines.size())
-        w.member("sdpMid", std::string_view(plan_.lines[mline].mid));
-    w.member("sdpMLineIndex", static_cast<std::int64_t>(mline));
-    send_signal(w.end_object().end_object().take());
+        ice.mid = plan_.lines[mline].mid;
+    signalling_->signal(ice);
 }
 
 void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
@@ -538,12 +534,7 @@ void CallSession::finish(const char *state)
 void CallSession::send_state(const char *state)
 {
     state_ = state;
-    engine_.send(peer_, protocol::encode::call_state(protocol::kDevicePeerId, state));
-}
-
-void CallSession::send_signal(const std::string &data_json)
-{
-    engine_.send(peer_, protocol::encode::signal(protocol::kDevicePeerId, data_json));
+    signalling_->state(state);
 }
 
 CallSession::~CallSession()

@@ -4,6 +4,7 @@
 
 #include "media/gst-ptr.hpp"
 #include "media/offer-plan.hpp"
+#include "protocol/messages.hpp"
 #include "rooms/room-registry.hpp"
 
 #define GST_USE_UNSTABLE_API
@@ -22,10 +23,22 @@ class CaptureGraph;
 class MediaEngine;
 class PlaybackMixer;
 
+// Where a call's messages to its browser go: signalling (the answer, the device's ICE
+// candidates), how the call stands ("connecting", "connected", "failed", "ended"), errors.
+class CallSignalling
+{
+public:
+    virtual ~CallSignalling() = default;
+    virtual void signal(const protocol::SignalData &data) = 0;
+    virtual void state(std::string_view state) = 0;
+    virtual void error(protocol::ErrorCode code, std::string message) = 0;
+};
+
 class CallSession
 {
 public:
-    CallSession(MediaEngine &engine, rooms::PeerId peer, std::uint64_t serial);
+    CallSession(MediaEngine &engine, std::unique_ptr<CallSignalling> signalling, rooms::PeerId peer,
+                std::uint64_t serial);
     ~CallSession();
     CallSession(const CallSession &) = delete;
     CallSession &operator=(const CallSession &) = delete;
@@ -33,8 +46,9 @@ public:
     // Builds the call into `pipeline` and starts answering `offer`.
     bool start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                const OfferPlan &plan, const std::string &offer, std::string &error);
-    // A browser candidate; kept until the offer is applied. mline < 0: find it by `mid`.
-    void add_remote_candidate(int mline, const std::string &mid, const std::string &candidate);
+    // A browser candidate; kept until the offer is applied. Without an m-line index (or with
+    // one out of range) its line is found by `mid`.
+    void add_remote_candidate(const protocol::IceCandidate &candidate);
 
     rooms::PeerId peer() const { return peer_; }
     std::uint64_t serial() const { return serial_; }
@@ -81,9 +95,9 @@ private:
     void on_local_candidate(unsigned mline, const std::string &candidate);
     void on_connection_state(GstWebRTCPeerConnectionState state);
     void send_state(const char *state);
-    void send_signal(const std::string &data_json);
 
     MediaEngine &engine_;
+    std::unique_ptr<CallSignalling> signalling_;
     rooms::PeerId peer_;
     std::uint64_t serial_;
     std::shared_ptr<Shared> shared_;

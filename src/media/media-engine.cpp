@@ -5,7 +5,6 @@
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
 #include "protocol/encode.hpp"
-#include "protocol/json-reader.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <optional>
@@ -14,8 +13,6 @@ GST_DEBUG_CATEGORY_STATIC(engine_debug);
 #define GST_CAT_DEFAULT engine_debug
 
 namespace callbox::media {
-
-using protocol::JsonValue;
 
 MediaEngine::MediaEngine(MediaSettings settings, rooms::Outbox &outbox,
                          rooms::RoomRegistry &registry)
@@ -97,38 +94,62 @@ CallSession *MediaEngine::find(std::uint64_t serial)
     return nullptr;
 }
 
-void MediaEngine::refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message)
-{
-    outbox_.send(to, protocol::encode::error({code, std::move(message), "signal"}));
-}
+namespace {
 
-void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
+// A call's messages to its browser, through the rooms' outbox.
+class OutboxSignalling final : public CallSignalling
 {
-    std::string why;
-    auto data = protocol::read_json(data_json, why);
-    if (!data)
-        return; // the protocol layer checked it already
-    if (data->get("bye"))
-        return end_call(from, "ended");
+public:
+    OutboxSignalling(rooms::Outbox &outbox, rooms::PeerId peer) : outbox_(outbox), peer_(peer) {}
 
-    if (const JsonValue *ice = data->get("ice")) {
-        auto it = calls_.find(from);
-        if (it == calls_.end())
-            return;
-        const JsonValue *index = ice->get("sdpMLineIndex");
-        const JsonValue *mid = ice->get("sdpMid");
-        it->second->add_remote_candidate(
-            index && index->is_integer ? static_cast<int>(index->integer) : -1,
-            mid && mid->is(JsonValue::Type::String) ? mid->string : "",
-            ice->get("candidate")->string);
-        return;
+    void signal(const protocol::SignalData &data) override
+    {
+        outbox_.send(peer_, protocol::encode::signal(protocol::kDevicePeerId, data));
+    }
+    void state(std::string_view state) override
+    {
+        outbox_.send(peer_, protocol::encode::call_state(protocol::kDevicePeerId, state));
+    }
+    void error(protocol::ErrorCode code, std::string message) override
+    {
+        outbox_.send(peer_, protocol::encode::error({code, std::move(message), "signal"}));
     }
 
-    const JsonValue *sdp = data->get("sdp");
+private:
+    rooms::Outbox &outbox_;
+    rooms::PeerId peer_;
+};
+
+template <typename... F> struct Overloaded : F... {
+    using F::operator()...;
+};
+
+} // namespace
+
+void MediaEngine::refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message)
+{
+    OutboxSignalling(outbox_, to).error(code, std::move(message));
+}
+
+void MediaEngine::signal(rooms::PeerId from, const protocol::SignalData &data)
+{
+    std::visit(Overloaded{
+                   [&](const protocol::Bye &) { end_call(from, "ended"); },
+                   [&](const protocol::IceCandidate &ice) {
+                       if (auto it = calls_.find(from); it != calls_.end())
+                           it->second->add_remote_candidate(ice);
+                   },
+                   [&](const protocol::SessionDescription &sdp) { offer(from, sdp); },
+               },
+               data);
+}
+
+void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &sdp)
+{
     if (!init_error_.empty())
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device cannot call: " + init_error_);
-    if (sdp->get("type")->string != "offer")
+    if (sdp.type != protocol::SessionDescription::Type::Offer)
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device answers calls; send it an offer, not an answer");
     // A new offer from a caller replaces its call (a renegotiation or a retry), quietly: the
@@ -137,8 +158,8 @@ void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
         return refuse(from, protocol::ErrorCode::Busy,
                       "the device is already in " + std::to_string(calls_.size()) +
                           " calls; try again later");
-    const std::string &offer = sdp->get("sdp")->string;
-    OfferPlan plan = plan_offer(offer, why);
+    std::string why;
+    OfferPlan plan = plan_offer(sdp.sdp, why);
     if (!why.empty())
         return refuse(from, protocol::ErrorCode::MediaError, why);
     if (!pipeline_ && !start_pipeline(why)) {
@@ -146,9 +167,9 @@ void MediaEngine::signal(rooms::PeerId from, std::string_view data_json)
         degraded_ = true;
         return refuse(from, protocol::ErrorCode::MediaError, "the device cannot call: " + why);
     }
-    auto call = std::make_unique<CallSession>(*this, from, next_serial_++);
-    outbox_.send(from, protocol::encode::call_state(protocol::kDevicePeerId, "connecting"));
-    if (!call->start(GST_BIN(pipeline_.get()), *capture_, *playback_, plan, offer, why)) {
+    auto call = std::make_unique<CallSession>(
+        *this, std::make_unique<OutboxSignalling>(outbox_, from), from, next_serial_++);
+    if (!call->start(GST_BIN(pipeline_.get()), *capture_, *playback_, plan, sdp.sdp, why)) {
         g_warning("media: call with %s: %s", rooms::RoomRegistry::peer_name(from).c_str(),
                   why.c_str());
         refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);

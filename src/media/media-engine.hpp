@@ -47,7 +47,7 @@ public:
     // Checks plugins and warms up DTLS; false with a message naming what to install.
     bool init(std::string &error);
 
-    void signal(rooms::PeerId from, std::string_view data_json) override;
+    void signal(rooms::PeerId from, const protocol::SignalData &data) override;
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
@@ -86,13 +86,13 @@ public:
     // For CallSession: runs `job` on the main loop (after `delay_ms`) if the call `serial`
     // still exists then.
     void post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms = 0);
-    void send(rooms::PeerId to, const std::string &json) { outbox_.send(to, json); }
     const MediaSettings &settings() const { return settings_; }
 
 private:
     CallSession *find(std::uint64_t serial);
     // The cameras (or microphones) the device monitor sees now.
     std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
+    void offer(rooms::PeerId from, const protocol::SessionDescription &offer);
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);

@@ -148,6 +148,41 @@ std::string signal(std::string_view from, std::string_view data_json)
     return start("signal").member("from", from).key("data").raw(data_json).end_object().take();
 }
 
+namespace {
+
+struct SignalDataWriter {
+    JsonWriter &w;
+
+    void operator()(const SessionDescription &d) const
+    {
+        w.key("sdp")
+            .begin_object()
+            .member("type", d.type == SessionDescription::Type::Offer ? "offer" : "answer")
+            .member("sdp", std::string_view(d.sdp))
+            .end_object();
+    }
+    void operator()(const IceCandidate &c) const
+    {
+        w.key("ice").begin_object().member("candidate", std::string_view(c.candidate));
+        if (c.mid)
+            w.member("sdpMid", std::string_view(*c.mid));
+        if (c.mline_index)
+            w.member("sdpMLineIndex", *c.mline_index);
+        w.end_object();
+    }
+    void operator()(const Bye &) const { w.member("bye", true); }
+};
+
+} // namespace
+
+std::string signal(std::string_view from, const SignalData &data)
+{
+    JsonWriter w = start("signal");
+    w.member("from", from).key("data").begin_object();
+    std::visit(SignalDataWriter{w}, data);
+    return w.end_object().end_object().take();
+}
+
 std::string media(std::string_view id, bool audio, bool video)
 {
     return start("media")

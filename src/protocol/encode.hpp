@@ -23,7 +23,10 @@ std::string whisper(const PeerInfo &from, const PeerInfo &to, std::string_view t
 std::string rooms(std::span<const RoomCount> rooms);
 // {"rooms":[...]} as served by GET /api/rooms.
 std::string rooms_document(std::span<const RoomCount> rooms);
+// A signal relayed between browsers: `data_json` as the sender wrote it.
 std::string signal(std::string_view from, std::string_view data_json);
+// A signal the server writes itself (the device's answer and candidates).
+std::string signal(std::string_view from, const SignalData &data);
 std::string media(std::string_view id, bool audio, bool video);
 std::string call_state(std::string_view peer, std::string_view state);
 std::string error(const ProtocolError &error);

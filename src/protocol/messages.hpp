@@ -61,9 +61,27 @@ struct Whisper {
 };
 struct ListRooms {
 };
-// Signalling between two peers; `data` stays serialised and is relayed as it came.
+// The payload of a signal (`data`), parsed once: an offer or answer, an ICE candidate, or
+// the end of a call.
+struct SessionDescription {
+    enum class Type { Offer, Answer };
+    Type type = Type::Offer;
+    std::string sdp;
+};
+struct IceCandidate {
+    std::string candidate; // empty: the end of the sender's candidates
+    std::optional<std::string> mid;
+    std::optional<std::int64_t> mline_index;
+};
+struct Bye {
+};
+using SignalData = std::variant<SessionDescription, IceCandidate, Bye>;
+
+// Signalling between two peers: typed for the device; between browsers `data_json` (the
+// `data` member exactly as it came, extra members and all) is relayed unchanged.
 struct Signal {
     std::string to;
+    SignalData data;
     std::string data_json;
 };
 struct Media {

@@ -67,8 +67,9 @@ bool is_string(const JsonValue *v)
     return v && v->is(Type::String);
 }
 
-// `data` of a signal: exactly one of sdp, ice, bye, each of the right shape.
-std::optional<std::string> check_signal_data(const JsonValue *data)
+// `data` of a signal: exactly one of sdp, ice, bye, each of the right shape, as a typed value;
+// or why it is not one.
+std::variant<SignalData, std::string> read_signal_data(const JsonValue *data)
 {
     if (!data || !data->is(Type::Object))
         return "'data' must be an object";
@@ -83,23 +84,36 @@ std::optional<std::string> check_signal_data(const JsonValue *data)
         const JsonValue *type = sdp->get("type");
         if (!is_string(type) || (type->string != "offer" && type->string != "answer"))
             return "'sdp.type' must be \"offer\" or \"answer\"";
-        if (!is_string(sdp->get("sdp")))
+        const JsonValue *text = sdp->get("sdp");
+        if (!is_string(text))
             return "'sdp.sdp' must be a string";
-    } else if (ice) {
+        return SignalData(SessionDescription{type->string == "offer"
+                                                 ? SessionDescription::Type::Offer
+                                                 : SessionDescription::Type::Answer,
+                                             text->string});
+    }
+    if (ice) {
         if (!ice->is(Type::Object))
             return "'ice' must be an object";
-        if (!is_string(ice->get("candidate")))
+        const JsonValue *candidate = ice->get("candidate");
+        if (!is_string(candidate))
             return "'ice.candidate' must be a string";
+        IceCandidate out{candidate->string, std::nullopt, std::nullopt};
         const JsonValue *mid = ice->get("sdpMid");
         if (mid && !mid->is(Type::Null) && !mid->is(Type::String))
             return "'ice.sdpMid' must be a string or null";
+        if (mid && mid->is(Type::String))
+            out.mid = mid->string;
         const JsonValue *index = ice->get("sdpMLineIndex");
         if (index && !index->is(Type::Null) && !(index->is(Type::Number) && index->is_integer))
             return "'ice.sdpMLineIndex' must be an integer or null";
-    } else if (!bye->is(Type::Bool) || !bye->boolean) {
-        return "'bye' must be true";
+        if (index && index->is(Type::Number))
+            out.mline_index = index->integer;
+        return SignalData(std::move(out));
     }
-    return std::nullopt;
+    if (!bye->is(Type::Bool) || !bye->boolean)
+        return "'bye' must be true";
+    return SignalData(Bye{});
 }
 
 ParseResult parse_object(const JsonValue &obj, std::string_view type)
@@ -138,8 +152,10 @@ ParseResult parse_object(const JsonValue &obj, std::string_view type)
         if (f.error)
             return *f.error;
         const JsonValue *data = obj.get("data");
-        if (auto why = check_signal_data(data))
+        auto typed = read_signal_data(data);
+        if (const std::string *why = std::get_if<std::string>(&typed))
             return bad_message(*why, type);
+        m.data = std::move(std::get<SignalData>(typed));
         m.data_json = std::string(data->source);
         return m;
     }

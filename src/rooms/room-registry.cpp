@@ -318,7 +318,7 @@ void RoomRegistry::on(PeerId from, const protocol::Signal &m)
         if (!device_) // media is off: the device is in no room
             return refuse(from, ErrorCode::UnknownPeer,
                           "the device takes no calls: media is off on this device", re);
-        device_->signal(from, m.data_json);
+        device_->signal(from, m.data);
         return;
     }
     Member *target = room_member(*self.room, m.to);

@@ -40,7 +40,7 @@ class DevicePeer
 {
 public:
     virtual ~DevicePeer() = default;
-    virtual void signal(PeerId from, std::string_view data_json) = 0;
+    virtual void signal(PeerId from, const protocol::SignalData &data) = 0;
     // `peer` left its room or disconnected: end any call with it.
     virtual void peer_gone(PeerId peer) = 0;
 };

@@ -51,6 +51,11 @@ GstPadProbeReturn count(GstPad *, GstPadProbeInfo *, gpointer counter)
     return GST_PAD_PROBE_OK;
 }
 
+protocol::SignalData offer(std::string sdp)
+{
+    return protocol::SessionDescription{protocol::SessionDescription::Type::Offer, std::move(sdp)};
+}
+
 struct NoLog : rooms::ChatLog {
     bool append(protocol::ChatRecord &, std::string &) override { return true; }
     std::vector<protocol::ChatRecord> latest(std::string_view, std::size_t) override { return {}; }
@@ -71,32 +76,26 @@ public:
         gboolean ok = FALSE;
         g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
         gst_object_unref(ice);
-        g_signal_connect(webrtc, "on-ice-candidate",
-                         G_CALLBACK(+[](GstElement *, guint mline, char *c, FakeBrowser *self) {
-                             std::string candidate = c;
-                             g_idle_add_once(
-                                 [](gpointer p) {
-                                     auto *job = static_cast<std::function<void()> *>(p);
-                                     (*job)();
-                                     delete job;
-                                 },
-                                 new std::function<void()>([alive = std::weak_ptr<int>(self->alive),
-                                                            self, mline, candidate] {
-                                     if (alive.expired())
-                                         return; // the test that made it is over
-                                     protocol::JsonWriter w;
-                                     w.begin_object()
-                                         .key("ice")
-                                         .begin_object()
-                                         .member("candidate", std::string_view(candidate))
-                                         .member("sdpMLineIndex", static_cast<std::int64_t>(mline))
-                                         .end_object()
-                                         .end_object();
-                                     if (self->engine)
-                                         self->engine->signal(1, w.take());
-                                 }));
-                         }),
-                         this);
+        g_signal_connect(
+            webrtc, "on-ice-candidate",
+            G_CALLBACK(+[](GstElement *, guint mline, char *c, FakeBrowser *self) {
+                std::string candidate = c;
+                g_idle_add_once(
+                    [](gpointer p) {
+                        auto *job = static_cast<std::function<void()> *>(p);
+                        (*job)();
+                        delete job;
+                    },
+                    new std::function<void()>(
+                        [alive = std::weak_ptr<int>(self->alive), self, mline, candidate] {
+                            if (alive.expired())
+                                return; // the test that made it is over
+                            if (self->engine)
+                                self->engine->signal(
+                                    1, protocol::IceCandidate{candidate, std::nullopt, mline});
+                        }));
+            }),
+            this);
         g_signal_connect(webrtc, "pad-added",
                          G_CALLBACK(+[](GstElement *, GstPad *pad, FakeBrowser *self) {
                              if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
@@ -140,15 +139,7 @@ public:
         g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
         gst_promise_unref(promise);
         ASSERT_TRUE(wait_for([this] { return !offer_sdp.empty(); }, 10));
-        protocol::JsonWriter w;
-        w.begin_object()
-            .key("sdp")
-            .begin_object()
-            .member("type", "offer")
-            .member("sdp", std::string_view(offer_sdp))
-            .end_object()
-            .end_object();
-        engine->signal(1, w.take());
+        engine->signal(1, offer(offer_sdp));
     }
 
     // What the device sends to peer 1.
@@ -224,7 +215,7 @@ protected:
         // The device decodes what the browser sends, into its playback grid.
         ASSERT_TRUE(wait_for([&] { return engine.calls().at(0).video_frames_in > 10; }, 20))
             << "frames from the browser: " << engine.calls().at(0).video_frames_in;
-        engine.signal(1, R"({"bye":true})");
+        engine.signal(1, protocol::Bye{});
         EXPECT_EQ(engine.call_count(), 0u);
         EXPECT_FALSE(engine.capturing()); // no call, no camera
         EXPECT_EQ(browser.states.back(), "ended");
@@ -303,10 +294,11 @@ TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
     media::MediaEngine engine(test_settings(), browser, registry);
     std::string error;
     ASSERT_TRUE(engine.init(error)) << error;
-    engine.signal(1, R"({"sdp":{"type":"offer","sdp":"v=0\r\n"}})");
+    engine.signal(1, offer("v=0\r\n"));
     ASSERT_FALSE(browser.errors.empty());
     EXPECT_EQ(browser.errors[0].rfind("media-error", 0), 0u) << browser.errors[0];
-    engine.signal(1, R"({"sdp":{"type":"answer","sdp":"v=0\r\n"}})");
+    engine.signal(
+        1, protocol::SessionDescription{protocol::SessionDescription::Type::Answer, "v=0\r\n"});
     EXPECT_EQ(browser.errors.size(), 2u);
     EXPECT_EQ(engine.call_count(), 0u);
     EXPECT_FALSE(engine.capturing());

@@ -63,10 +63,37 @@ TEST(Parser, SignalKeepsData)
     EXPECT_EQ(s.to, "p2");
     EXPECT_NE(s.data_json.find("\"usernameFragment\":\"abc\""), std::string::npos);
     EXPECT_NE(s.data_json.find("\"sdpMid\":null"), std::string::npos);
-    parse_as<Signal>(
-        R"({"type":"signal","to":"device","data":{"sdp":{"type":"offer","sdp":"v=0"}}})");
-    parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"bye":true}})");
-    parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"ice":{"candidate":""}}})");
+    const auto &ice = std::get<IceCandidate>(s.data);
+    EXPECT_EQ(ice.candidate, "candidate:1 1 udp 1 127.0.0.1 5000 typ host");
+    EXPECT_FALSE(ice.mid); // null
+    EXPECT_EQ(ice.mline_index, 0);
+}
+
+TEST(Parser, SignalDataIsTyped)
+{
+    auto offer = std::get<SessionDescription>(
+        parse_as<Signal>(
+            R"({"type":"signal","to":"device","data":{"sdp":{"type":"offer","sdp":"v=0"}}})")
+            .data);
+    EXPECT_EQ(offer.type, SessionDescription::Type::Offer);
+    EXPECT_EQ(offer.sdp, "v=0");
+    auto answer = std::get<SessionDescription>(
+        parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"sdp":{"type":"answer","sdp":""}}})")
+            .data);
+    EXPECT_EQ(answer.type, SessionDescription::Type::Answer);
+    EXPECT_TRUE(std::holds_alternative<Bye>(
+        parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"bye":true}})").data));
+    auto end = std::get<IceCandidate>(
+        parse_as<Signal>(R"({"type":"signal","to":"p2","data":{"ice":{"candidate":""}}})").data);
+    EXPECT_EQ(end.candidate, "");
+    EXPECT_FALSE(end.mid);
+    EXPECT_FALSE(end.mline_index);
+    auto by_mid = std::get<IceCandidate>(
+        parse_as<Signal>(
+            R"({"type":"signal","to":"p2","data":{"ice":{"candidate":"c","sdpMid":"1","sdpMLineIndex":null}}})")
+            .data);
+    EXPECT_EQ(by_mid.mid, "1");
+    EXPECT_FALSE(by_mid.mline_index);
 }
 
 TEST(Parser, BadJson)
@@ -149,6 +176,17 @@ TEST(Encode, ExactShapes)
     EXPECT_EQ(encode::rooms_document(rooms), R"({"rooms":[{"name":"kitchen","count":2}]})");
     EXPECT_EQ(encode::signal("p7", R"({"bye":true})"),
               R"({"type":"signal","from":"p7","data":{"bye":true}})");
+    EXPECT_EQ(encode::signal("device", SignalData(Bye{})),
+              R"({"type":"signal","from":"device","data":{"bye":true}})");
+    EXPECT_EQ(
+        encode::signal("device", SessionDescription{SessionDescription::Type::Answer, "v=0\r\n"}),
+        R"({"type":"signal","from":"device","data":{"sdp":{"type":"answer","sdp":"v=0\r\n"}}})");
+    EXPECT_EQ(
+        encode::signal("device", IceCandidate{"candidate:1", "0", 0}),
+        R"({"type":"signal","from":"device","data":{"ice":{"candidate":"candidate:1","sdpMid":"0","sdpMLineIndex":0}}})");
+    EXPECT_EQ(
+        encode::signal("device", IceCandidate{"candidate:1", std::nullopt, 3}),
+        R"({"type":"signal","from":"device","data":{"ice":{"candidate":"candidate:1","sdpMLineIndex":3}}})");
     EXPECT_EQ(encode::media("device", true, false),
               R"({"type":"media","id":"device","audio":true,"video":false})");
     EXPECT_EQ(encode::call_state("device", "connected"),

@@ -43,14 +43,20 @@ struct MemoryLog : ChatLog {
 };
 
 struct RecordingDevice : DevicePeer {
-    std::vector<std::pair<PeerId, std::string>> signals;
+    std::vector<std::pair<PeerId, protocol::SignalData>> signals;
     std::vector<PeerId> gone;
-    void signal(PeerId from, std::string_view data) override
+    void signal(PeerId from, const protocol::SignalData &data) override
     {
-        signals.emplace_back(from, std::string(data));
+        signals.emplace_back(from, data);
     }
     void peer_gone(PeerId peer) override { gone.push_back(peer); }
 };
+
+// A `bye` signal to `to`, as the parser makes it.
+protocol::Signal bye(std::string to)
+{
+    return protocol::Signal{std::move(to), protocol::Bye{}, R"({"bye":true})"};
+}
 
 class Rooms : public ::testing::Test
 {
@@ -362,15 +368,15 @@ TEST_F(Rooms, SignalRelay)
     joined(2, "kitchen", "bob");
     joined(3, "garden", "carol");
     out.take(1);
-    reg.handle(1, protocol::Signal{"p2", R"({"bye":true})"});
+    reg.handle(1, bye("p2"));
     EXPECT_TRUE(out.take(1).empty()); // no echo
     EXPECT_EQ(out.take(2).at(0), R"({"type":"signal","from":"p1","data":{"bye":true}})");
-    expect_error(1, protocol::Signal{"p3", R"({"bye":true})"}, "unknown-peer", "signal");
-    expect_error(1, protocol::Signal{"p1", R"({"bye":true})"}, "unknown-peer", "signal");
+    expect_error(1, bye("p3"), "unknown-peer", "signal");
+    expect_error(1, bye("p1"), "unknown-peer", "signal");
     // Without media the device is in no room.
-    expect_error(1, protocol::Signal{"device", R"({"bye":true})"}, "unknown-peer", "signal");
+    expect_error(1, bye("device"), "unknown-peer", "signal");
     connect(4);
-    expect_error(4, protocol::Signal{"p1", R"({"bye":true})"}, "not-in-room", "signal");
+    expect_error(4, bye("p1"), "not-in-room", "signal");
 }
 
 TEST_F(Rooms, SignalToDeviceAndCleanup)
@@ -388,9 +394,15 @@ TEST_F(Rooms, SignalToDeviceAndCleanup)
     EXPECT_EQ(frames[1], R"({"type":"media","id":"device","audio":true,"video":false})");
     reg.set_device_media(false, false);
     EXPECT_EQ(out.take(1).at(0), R"({"type":"media","id":"device","audio":false,"video":false})");
-    reg.handle(1, protocol::Signal{"device", R"({"sdp":{"type":"offer","sdp":"v=0"}})"});
+    reg.handle(1, protocol::Signal{"device",
+                                   protocol::SessionDescription{
+                                       protocol::SessionDescription::Type::Offer, "v=0"},
+                                   R"({"sdp":{"type":"offer","sdp":"v=0"}})"});
     ASSERT_EQ(device.signals.size(), 1u);
     EXPECT_EQ(device.signals[0].first, 1u);
+    const auto *offer = std::get_if<protocol::SessionDescription>(&device.signals[0].second);
+    ASSERT_TRUE(offer);
+    EXPECT_EQ(offer->sdp, "v=0");
     reg.disconnect(1);
     ASSERT_EQ(device.gone.size(), 1u);
     EXPECT_EQ(device.gone[0], 1u);
