@@ -1,37 +1,22 @@
-// callboxd: options and config, wiring of store, rooms and server, signals, sd_notify.
+// callboxd: options, config, wiring of store, rooms, server and media, signals, sd_notify.
 #include "callbox-build.h"
 #include "config/config.hpp"
-#include "protocol/json-writer.hpp"
+#include "media/device-media.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/admin-auth.hpp"
-#include "server/http-headers.hpp"
 #include "server/http-server.hpp"
 #include "server/websocket-hub.hpp"
 #include "store/chat-store.hpp"
+#include "store/data-dir.hpp"
 
 #include <glib-unix.h>
 #include <glib.h>
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <unistd.h>
-#include <vector>
 #if CALLBOX_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
-#endif
-#if CALLBOX_HAVE_MEDIA
-#include "media/media-engine.hpp"
-#include <gst/gst.h>
-#else
-namespace callbox::media {
-class MediaEngine; // built without GStreamer: the device takes no calls
-}
 #endif
 
 using namespace callbox;
@@ -76,26 +61,19 @@ server::HubSettings hub_settings(const config::Config &c)
     return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window, c.batch_delay_ms};
 }
 
-// The config as the daemon runs with it: defaults, then the file, then the command line.
+// The config as the daemon runs with it: defaults, then the file and its fragments, then
+// the command line.
 bool build_config(const Options &o, config::Config &c, std::string &error)
 {
     c = config::defaults();
-    if (const char *web = g_getenv("CALLBOX_WEB_DIR"))
-        c.web_dir = web;
     std::string file = o.config_file ? o.config_file : "";
     if (file.empty() && g_file_test(CALLBOX_CONFIG_FILE, G_FILE_TEST_EXISTS))
         file = CALLBOX_CONFIG_FILE;
-    if (!file.empty()) {
-        // The main file, then its conf.d/*.conf fragments in name order (board settings).
-        std::vector<std::string> files{file};
-        for (std::string &fragment : config::fragments(file))
-            files.push_back(std::move(fragment));
-        for (const std::string &f : files)
-            if (auto err = config::load(f, c)) {
-                error = err->to_string();
-                return false;
-            }
-    }
+    if (!file.empty())
+        if (auto err = config::load_layered(file, c)) {
+            error = err->to_string();
+            return false;
+        }
     if (o.bind)
         c.listen = o.bind;
     if (o.port >= 0)
@@ -119,176 +97,14 @@ bool build_config(const Options &o, config::Config &c, std::string &error)
     return true;
 }
 
-// The address a phone opens: the listening port, on the bound address or else on the
-// machine's first LAN address (its .local name when it has none).
-std::string join_link(const config::Config &c, const std::vector<std::string> &uris)
+// Joins a list of key names for a log line.
+std::string joined(const std::vector<std::string> &names)
 {
-    int port = static_cast<int>(c.port);
-    if (!uris.empty())
-        if (g_autoptr(GUri) uri = g_uri_parse(uris.front().c_str(), G_URI_FLAGS_NONE, nullptr))
-            port = g_uri_get_port(uri);
-    std::string host = c.listen;
-    if (host == "::" || host == "*" || host == "0.0.0.0") {
-        host = std::string(g_get_host_name()) + ".local";
-        ifaddrs *list = nullptr;
-        if (getifaddrs(&list) == 0) {
-            for (ifaddrs *i = list; i; i = i->ifa_next) {
-                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-                    (i->ifa_flags & IFF_LOOPBACK))
-                    continue;
-                char text[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in *>(i->ifa_addr)->sin_addr, text,
-                          sizeof text);
-                host = text;
-                break;
-            }
-            freeifaddrs(list);
-        }
-    } else if (host.find(':') != std::string::npos) {
-        host = "[" + host + "]";
-    }
-    return std::string(c.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port) + "/";
+    std::string out;
+    for (const std::string &n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
-
-bool prepare_data_dir(const std::string &dir, std::string &error)
-{
-    if (g_file_test(dir.c_str(), G_FILE_TEST_EXISTS) &&
-        !g_file_test(dir.c_str(), G_FILE_TEST_IS_DIR)) {
-        error = "data dir " + dir + " is not a folder";
-        return false;
-    }
-    if (g_mkdir_with_parents(dir.c_str(), 0750) != 0) {
-        error = "cannot create data dir " + dir + ": " + g_strerror(errno);
-        return false;
-    }
-    return true;
-}
-
-// The media engine as the HTTP API sees it ("off" when media is disabled or not built).
-class EngineStatus final : public server::MediaStatus
-{
-public:
-    media::MediaEngine *engine = nullptr;
-
-    const char *state() const override
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (engine)
-            return engine->health();
-#endif
-        return "off";
-    }
-
-    std::size_t call_count() const override
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (engine)
-            return engine->call_count();
-#endif
-        return 0;
-    }
-
-    bool set_muted(bool audio, bool video, std::string &error) override
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (engine) {
-            engine->set_muted(audio, video);
-            return true;
-        }
-#endif
-        (void)audio, (void)video;
-        error = "media is off on this device";
-        return false;
-    }
-
-    void write_devices(protocol::JsonWriter &w) const override
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (engine)
-            return engine->write_devices(w);
-#endif
-        w.begin_object().key("cameras").begin_array().end_array();
-        w.key("microphones").begin_array().end_array().end_object();
-    }
-
-    bool select_device(std::string_view kind, const std::string &id, std::string &error) override
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (engine)
-            return engine->select_device(kind, id, error);
-#endif
-        (void)kind, (void)id;
-        error = "media is off on this device";
-        return false;
-    }
-
-    void write_metrics(std::string &out) const override
-    {
-        server::append_metric(out, "callbox_calls", "gauge", "Calls with the device.",
-                              call_count());
-#if CALLBOX_HAVE_MEDIA
-        if (engine) {
-            server::append_metric(out, "callbox_encoders", "gauge",
-                                  "Encoders running (one per codec, shared).",
-                                  engine->encoder_count());
-            server::append_metric(out, "callbox_encoder_fps", "gauge",
-                                  "Frames per second the camera delivers.", engine->capture_fps());
-            server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
-                                  "Times the shared media pipeline failed and was rebuilt.",
-                                  engine->pipeline_restarts());
-        }
-#endif
-    }
-
-    void write(protocol::JsonWriter &w) const override
-    {
-        w.key("media").begin_object().member("state", state());
-        w.key("calls").begin_array();
-#if CALLBOX_HAVE_MEDIA
-        if (engine) {
-            for (const auto &c : engine->calls())
-                w.begin_object()
-                    .member("peer", std::string_view(c.peer))
-                    .member("state", std::string_view(c.state))
-                    .member("video_codec", std::string_view(c.video_codec))
-                    .member("video_frames_in", c.video_frames_in)
-                    .member("audio_buffers_in", c.audio_buffers_in)
-                    .member("video_frames_out", c.video_frames_out)
-                    .key("clock_latency_ms")
-                    .begin_object()
-                    .member("median", c.clock_latency_median_ms)
-                    .member("p95", c.clock_latency_p95_ms)
-                    .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
-                    .end_object()
-                    .key("stats")
-                    .begin_object()
-                    .member("codec", std::string_view(c.video_codec))
-                    .member("bitrate_in_kbps", c.bitrate_in_kbps)
-                    .member("bitrate_out_kbps", c.bitrate_out_kbps)
-                    .member("rtt_ms", c.rtt_ms >= 0 ? c.rtt_ms : std::nan(""))
-                    .member("packet_loss", c.packet_loss)
-                    .member("fps_in", c.fps_in)
-                    .member("fps_out", c.fps_out)
-                    .end_object()
-                    .end_object();
-        }
-#endif
-        w.end_array();
-#if CALLBOX_HAVE_MEDIA
-        if (engine)
-            w.member("capturing", engine->capturing())
-                .member("encoders", static_cast<std::int64_t>(engine->encoder_count()))
-                .member("pipeline_restarts", engine->pipeline_restarts())
-                .member("audio_muted", engine->audio_muted())
-                .member("video_muted", engine->video_muted())
-                .member("idle_screen_frames", engine->idle_frames())
-                .member("join_link", std::string_view(engine->join_link()))
-                .member("camera", std::string_view(engine->camera()))
-                .member("microphone", std::string_view(engine->microphone()));
-#endif
-        w.end_object();
-    }
-};
 
 struct Daemon {
     const Options &options;
@@ -296,20 +112,15 @@ struct Daemon {
     std::unique_ptr<store::ChatStore> chat;
     std::unique_ptr<server::WebSocketHub> hub;
     std::unique_ptr<rooms::RoomRegistry> registry;
+    std::unique_ptr<server::MediaControl> media;
     std::unique_ptr<server::HttpServer> http;
-#if CALLBOX_HAVE_MEDIA
-    std::unique_ptr<media::MediaEngine> media;
-#endif
-    EngineStatus media_status;
     GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
 
     explicit Daemon(const Options &o) : options(o) {}
     ~Daemon()
     {
         http.reset();
-#if CALLBOX_HAVE_MEDIA
         media.reset();
-#endif
         registry.reset();
         hub.reset();
         g_main_loop_unref(loop);
@@ -317,7 +128,7 @@ struct Daemon {
 
     bool start(std::string &error)
     {
-        if (!prepare_data_dir(config.data_dir, error))
+        if (!store::prepare_data_dir(config.data_dir, error))
             return false;
         chat = store::ChatStore::open(config.data_dir + "/chat.sqlite3", error);
         if (!chat)
@@ -329,31 +140,22 @@ struct Daemon {
         registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
                                                          [] { return g_get_real_time() / 1000; });
         hub->attach(registry.get());
-        start_media();
-        http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files),
-                                                    media_status, config.admin_password_hash);
+        media = media::start_media(config, *hub, *registry);
+        http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
+                                                    config.admin_password_hash);
         return http->listen(config, error);
     }
 
-    void start_media()
+    // Puts the running config in force in every part that takes changes live.
+    void apply_config()
     {
-#if CALLBOX_HAVE_MEDIA
-        if (!config.media_enabled)
-            return;
-        if (const char *dir = g_getenv("CALLBOX_PIPELINES_DIR");
-            dir && config.media.pipelines_dir == CALLBOX_PIPELINES_DIR)
-            config.media.pipelines_dir = dir;
-        gst_init(nullptr, nullptr);
-        media = std::make_unique<media::MediaEngine>(config.media, *hub, *registry);
-        std::string error;
-        if (!media->init(error))
-            g_critical("calls with the device will not work: %s", error.c_str());
-        registry->set_device_peer(media.get());
-        media_status.engine = media.get();
-#endif
+        http->admin_auth().set_hash(config.admin_password_hash);
+        registry->update_settings(room_settings(config));
+        hub->update_settings(hub_settings(config));
+        media->show_idle_screen(config.device_name, http->join_link());
     }
 
-    // SIGHUP: re-read the config and apply what can change without a restart.
+    // SIGHUP: re-read the config and apply what the key table marks as live.
     void reload()
     {
         notify("RELOADING=1");
@@ -362,34 +164,15 @@ struct Daemon {
         if (!build_config(options, fresh, error)) {
             g_warning("reload: keeping the running config: %s", error.c_str());
         } else {
-            if (fresh.listen != config.listen || fresh.port != config.port ||
-                fresh.tls != config.tls || fresh.data_dir != config.data_dir ||
-                fresh.web_dir != config.web_dir)
-                g_warning("reload: listen address, port, TLS and folders change only on restart");
-            config.device_name = fresh.device_name;
-            config.max_browsers = fresh.max_browsers;
-            config.rate_limit = fresh.rate_limit;
-            config.rate_window = fresh.rate_window;
-            config.batch_delay_ms = fresh.batch_delay_ms;
-            config.history_length = fresh.history_length;
-            config.access_code = fresh.access_code;
-            config.admin_password_hash = fresh.admin_password_hash;
-            http->admin_auth().set_hash(config.admin_password_hash);
-            registry->update_settings(room_settings(config));
-            hub->update_settings(hub_settings(config));
-            show_idle_screen(); // the name may have changed
-            g_message("reloaded the config");
+            const config::ReloadResult result = config::apply_live(config, fresh);
+            if (!result.need_restart.empty())
+                g_warning("reload: %s change only on restart", joined(result.need_restart).c_str());
+            apply_config();
+            g_message("reloaded the config%s%s", result.applied.empty() ? "" : ": ",
+                      joined(result.applied).c_str());
         }
         notify("READY=1");
         notify_status();
-    }
-
-    void show_idle_screen()
-    {
-#if CALLBOX_HAVE_MEDIA
-        if (media)
-            media->show_idle_screen(config.device_name, join_link(config, http->uris()));
-#endif
     }
 
     // STATUS= for systemctl status: what the device is doing right now.
@@ -398,19 +181,15 @@ struct Daemon {
         const std::string status = "\"" + config.device_name +
                                    "\": " + std::to_string(hub->size()) + " connected, " +
                                    std::to_string(registry->room_count()) + " rooms, " +
-                                   std::to_string(media_status.call_count()) + " calls";
+                                   std::to_string(media->call_count()) + " calls";
         notify(("STATUS=" + status).c_str());
     }
 
     void stop()
     {
         notify("STOPPING=1");
-#if CALLBOX_HAVE_MEDIA
         // Calls end with a goodbye ("ended") while the sockets are still open.
-        registry->set_device_peer(nullptr);
-        media_status.engine = nullptr;
-        media.reset();
-#endif
+        media->shut_down();
         hub->close_all(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "the device is shutting down");
         // Give the close frames a moment to leave.
         gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
@@ -422,11 +201,7 @@ struct Daemon {
 int check_config(const char *file)
 {
     config::Config c = config::defaults();
-    auto err = config::load(file, c);
-    for (const std::string &fragment : err ? std::vector<std::string>{} : config::fragments(file))
-        if ((err = config::load(fragment, c)))
-            break;
-    if (err) {
+    if (auto err = config::load_layered(file, c)) {
         std::fprintf(stderr, "%s\n", err->to_string().c_str());
         return 1;
     }
@@ -501,7 +276,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    daemon.show_idle_screen();
+    daemon.media->show_idle_screen(daemon.config.device_name, daemon.http->join_link());
     for (const auto &uri : daemon.http->uris())
         std::printf("callboxd: listening on %s\n", uri.c_str());
     std::fflush(stdout);

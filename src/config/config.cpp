@@ -16,15 +16,22 @@ namespace callbox::config {
 
 namespace {
 
-// One key of the file: how to read its value into the struct.
+// Whether SIGHUP puts a changed value in force, or only a restart does.
+enum class Reload { Live, Restart };
+
+// One key of the file: how to read its value into the struct, and how a reload treats it.
 struct Key {
     const char *group;
     const char *name;
+    Reload reload;
     std::function<std::optional<std::string>(Config &, const std::string &)> set;
+    std::function<bool(const Config &, const Config &)> same;
+    std::function<void(Config &, const Config &)> copy;
 };
 
-std::optional<std::string> parse_uint(const std::string &text, unsigned min, unsigned max,
-                                      unsigned &out)
+using Parsed = std::optional<std::string>; // why a value is refused, or nothing
+
+Parsed parse_uint(const std::string &text, unsigned min, unsigned max, unsigned &out)
 {
     unsigned v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -35,7 +42,7 @@ std::optional<std::string> parse_uint(const std::string &text, unsigned min, uns
     return std::nullopt;
 }
 
-std::optional<std::string> parse_bool(const std::string &text, bool &out)
+Parsed parse_bool(const std::string &text, bool &out)
 {
     if (text == "true" || text == "yes" || text == "on" || text == "1")
         out = true;
@@ -46,55 +53,7 @@ std::optional<std::string> parse_bool(const std::string &text, bool &out)
     return std::nullopt;
 }
 
-auto uint_key(unsigned Config::*field, unsigned min, unsigned max)
-{
-    return [field, min, max](Config &c, const std::string &v) {
-        return parse_uint(v, min, max, c.*field);
-    };
-}
-
-auto string_key(std::string Config::*field, bool may_be_empty = false)
-{
-    return [field, may_be_empty](Config &c, const std::string &v) -> std::optional<std::string> {
-        if (v.empty() && !may_be_empty)
-            return "the value must not be empty";
-        c.*field = v;
-        return std::nullopt;
-    };
-}
-
-auto media_uint(unsigned media::MediaSettings::*field, unsigned min, unsigned max)
-{
-    return [field, min, max](Config &c, const std::string &v) {
-        return parse_uint(v, min, max, c.media.*field);
-    };
-}
-
-auto media_bool(bool media::MediaSettings::*field)
-{
-    return [field](Config &c, const std::string &v) {
-        return parse_bool(v, c.media.*field);
-    };
-}
-
-// A string key; when `choices` is not empty the value must be one of them.
-auto media_string(std::string media::MediaSettings::*field, std::vector<std::string> choices = {})
-{
-    return [field, choices](Config &c, const std::string &v) -> std::optional<std::string> {
-        if (v.empty())
-            return "the value must not be empty";
-        if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
-            std::string all;
-            for (const auto &choice : choices)
-                all += (all.empty() ? "" : ", ") + choice;
-            return "expected one of " + all + ", got '" + v + "'";
-        }
-        c.media.*field = v;
-        return std::nullopt;
-    };
-}
-
-std::optional<std::string> parse_addresses(const std::string &text, std::vector<std::string> &out)
+Parsed parse_addresses(const std::string &text, std::vector<std::string> &out)
 {
     out.clear();
     g_auto(GStrv) parts = g_strsplit_set(text.c_str(), ", ", -1);
@@ -109,68 +68,141 @@ std::optional<std::string> parse_addresses(const std::string &text, std::vector<
     return std::nullopt;
 }
 
+// Value parsers: each reads the text of a value into the field it is given.
+auto whole_number(unsigned min, unsigned max)
+{
+    return [min, max](const std::string &v, unsigned &out) {
+        return parse_uint(v, min, max, out);
+    };
+}
+auto boolean()
+{
+    return [](const std::string &v, bool &out) {
+        return parse_bool(v, out);
+    };
+}
+auto text(bool may_be_empty = false)
+{
+    return [may_be_empty](const std::string &v, std::string &out) -> Parsed {
+        if (v.empty() && !may_be_empty)
+            return "the value must not be empty";
+        out = v;
+        return std::nullopt;
+    };
+}
+template <typename E> auto choice()
+{
+    return [](const std::string &v, E &out) -> Parsed {
+        if (auto parsed = parse_choice<E>(v)) {
+            out = *parsed;
+            return std::nullopt;
+        }
+        std::string all;
+        for (std::string_view name : Choices<E>::names)
+            all += (all.empty() ? "" : ", ") + std::string(name);
+        return "expected one of " + all + ", got '" + v + "'";
+    };
+}
+auto addresses()
+{
+    return [](const std::string &v, std::vector<std::string> &out) {
+        return parse_addresses(v, out);
+    };
+}
+auto password_hash()
+{
+    return [](const std::string &v, std::string &out) -> Parsed {
+        if (!v.empty() && v.rfind("$pbkdf2-sha256$", 0) != 0)
+            return "expected a hash printed by callboxd --hash-password";
+        out = v;
+        return std::nullopt;
+    };
+}
+
+// Where a key's value lives: a member of Config, or of its [media] part. Each accessor works on
+// a Config and on a const Config alike.
+template <typename T> auto member(T Config::*m)
+{
+    return [m](auto &c) -> auto &
+    {
+        return c.*m;
+    };
+}
+template <typename T> auto media_member(T MediaSettings::*m)
+{
+    return [m](auto &c) -> auto &
+    {
+        return c.media.*m;
+    };
+}
+
+template <typename Field, typename Parse>
+Key key(const char *group, const char *name, Reload reload, Field field, Parse parse)
+{
+    return {group,
+            name,
+            reload,
+            [field, parse](Config &c, const std::string &v) { return parse(v, field(c)); },
+            [field](const Config &a, const Config &b) { return field(a) == field(b); },
+            [field](Config &to, const Config &from) {
+                field(to) = field(from);
+            }};
+}
+// The media pipeline is built from the settings the engine took at start-up: [media] keys
+// apply on restart.
+template <typename T, typename Parse>
+Key media_key(const char *name, T MediaSettings::*m, Parse parse)
+{
+    return key("media", name, Reload::Restart, media_member(m), parse);
+}
+
 const std::vector<Key> &keys()
 {
+    using R = Reload;
+    using M = MediaSettings;
     static const std::vector<Key> table = {
-        {"server", "listen", string_key(&Config::listen)},
-        {"server", "port", uint_key(&Config::port, 0, 65535)},
-        {"server", "tls",
-         [](Config &c, const std::string &v) {
-             return parse_bool(v, c.tls);
-         }},
-        {"server", "tls_certificate", string_key(&Config::tls_certificate, true)},
-        {"server", "tls_key", string_key(&Config::tls_key, true)},
-        {"server", "web_dir", string_key(&Config::web_dir)},
-        {"server", "ping_interval", uint_key(&Config::ping_interval, 1, 3600)},
-        {"server", "batch_delay_ms", uint_key(&Config::batch_delay_ms, 0, 100)},
-        {"server", "admin_password_hash",
-         [](Config &c, const std::string &v) -> std::optional<std::string> {
-             if (!v.empty() && v.rfind("$pbkdf2-sha256$", 0) != 0)
-                 return "expected a hash printed by callboxd --hash-password";
-             c.admin_password_hash = v;
-             return std::nullopt;
-         }},
-        {"storage", "data_dir", string_key(&Config::data_dir)},
-        {"device", "name", string_key(&Config::device_name)},
-        {"rooms", "max_browsers", uint_key(&Config::max_browsers, 1, 10000)},
-        {"rooms", "rate_limit", uint_key(&Config::rate_limit, 0, 1000000)},
-        {"rooms", "rate_window", uint_key(&Config::rate_window, 1, 3600)},
-        {"rooms", "history_length", uint_key(&Config::history_length, 0, 1000)},
-        {"rooms", "access_code", string_key(&Config::access_code, true)},
-        {"media", "enabled",
-         [](Config &c, const std::string &v) {
-             return parse_bool(v, c.media_enabled);
-         }},
-        {"media", "pipelines_dir", media_string(&media::MediaSettings::pipelines_dir)},
-        {"media", "video_source",
-         media_string(&media::MediaSettings::video_source, {"auto", "test", "v4l2"})},
-        {"media", "video_device", media_string(&media::MediaSettings::video_device)},
-        {"media", "audio_source",
-         media_string(&media::MediaSettings::audio_source, {"auto", "test", "alsa"})},
-        {"media", "audio_device", media_string(&media::MediaSettings::audio_device)},
-        {"media", "video_sink",
-         media_string(&media::MediaSettings::video_sink, {"fake", "kms", "auto"})},
-        {"media", "audio_sink",
-         media_string(&media::MediaSettings::audio_sink, {"fake", "alsa", "auto"})},
-        {"media", "audio_sink_device", media_string(&media::MediaSettings::audio_sink_device)},
-        {"media", "video_encoder",
-         media_string(&media::MediaSettings::video_encoder, {"auto", "x264", "v4l2h264"})},
-        {"media", "width", media_uint(&media::MediaSettings::width, 320, 3840)},
-        {"media", "height", media_uint(&media::MediaSettings::height, 240, 2160)},
-        {"media", "framerate", media_uint(&media::MediaSettings::framerate, 1, 60)},
-        {"media", "video_bitrate", media_uint(&media::MediaSettings::video_bitrate, 100, 20000)},
-        {"media", "jitter_ms", media_uint(&media::MediaSettings::jitter_ms, 0, 2000)},
-        {"media", "max_calls", media_uint(&media::MediaSettings::max_calls, 1, 64)},
-        {"media", "clock_pattern",
-         media_string(&media::MediaSettings::clock_pattern, {"auto", "on", "off"})},
-        {"media", "encoders",
-         media_string(&media::MediaSettings::encoders, {"shared", "per-call"})},
-        {"media", "ice_addresses",
-         [](Config &c, const std::string &v) {
-             return parse_addresses(v, c.media.ice_addresses);
-         }},
-        {"media", "audio_muted", media_bool(&media::MediaSettings::audio_muted)},
-        {"media", "video_muted", media_bool(&media::MediaSettings::video_muted)},
+        key("server", "listen", R::Restart, member(&Config::listen), text()),
+        key("server", "port", R::Restart, member(&Config::port), whole_number(0, 65535)),
+        key("server", "tls", R::Restart, member(&Config::tls), boolean()),
+        key("server", "tls_certificate", R::Restart, member(&Config::tls_certificate), text(true)),
+        key("server", "tls_key", R::Restart, member(&Config::tls_key), text(true)),
+        key("server", "web_dir", R::Restart, member(&Config::web_dir), text()),
+        key("server", "ping_interval", R::Restart, member(&Config::ping_interval),
+            whole_number(1, 3600)),
+        key("server", "batch_delay_ms", R::Live, member(&Config::batch_delay_ms),
+            whole_number(0, 100)),
+        key("server", "admin_password_hash", R::Live, member(&Config::admin_password_hash),
+            password_hash()),
+        key("storage", "data_dir", R::Restart, member(&Config::data_dir), text()),
+        key("device", "name", R::Live, member(&Config::device_name), text()),
+        key("rooms", "max_browsers", R::Live, member(&Config::max_browsers),
+            whole_number(1, 10000)),
+        key("rooms", "rate_limit", R::Live, member(&Config::rate_limit), whole_number(0, 1000000)),
+        key("rooms", "rate_window", R::Live, member(&Config::rate_window), whole_number(1, 3600)),
+        key("rooms", "history_length", R::Live, member(&Config::history_length),
+            whole_number(0, 1000)),
+        key("rooms", "access_code", R::Live, member(&Config::access_code), text(true)),
+        key("media", "enabled", R::Restart, member(&Config::media_enabled), boolean()),
+        media_key("pipelines_dir", &M::pipelines_dir, text()),
+        media_key("video_source", &M::video_source, choice<VideoSource>()),
+        media_key("video_device", &M::video_device, text()),
+        media_key("audio_source", &M::audio_source, choice<AudioSource>()),
+        media_key("audio_device", &M::audio_device, text()),
+        media_key("video_sink", &M::video_sink, choice<VideoSink>()),
+        media_key("audio_sink", &M::audio_sink, choice<AudioSink>()),
+        media_key("audio_sink_device", &M::audio_sink_device, text()),
+        media_key("video_encoder", &M::video_encoder, choice<VideoEncoder>()),
+        media_key("width", &M::width, whole_number(320, 3840)),
+        media_key("height", &M::height, whole_number(240, 2160)),
+        media_key("framerate", &M::framerate, whole_number(1, 60)),
+        media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
+        media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
+        media_key("max_calls", &M::max_calls, whole_number(1, 64)),
+        media_key("clock_pattern", &M::clock_pattern, choice<ClockPattern>()),
+        media_key("encoders", &M::encoders, choice<Encoders>()),
+        media_key("ice_addresses", &M::ice_addresses, addresses()),
+        media_key("audio_muted", &M::audio_muted, boolean()),
+        media_key("video_muted", &M::video_muted, boolean()),
     };
     return table;
 }
@@ -212,9 +244,11 @@ std::string ConfigError::to_string() const
 Config defaults()
 {
     Config c;
-    c.web_dir = CALLBOX_WEB_DIR;
+    const char *web = g_getenv("CALLBOX_WEB_DIR");
+    const char *pipelines = g_getenv("CALLBOX_PIPELINES_DIR");
+    c.web_dir = web ? web : CALLBOX_WEB_DIR;
     c.data_dir = CALLBOX_DATA_DIR;
-    c.media.pipelines_dir = CALLBOX_PIPELINES_DIR;
+    c.media.pipelines_dir = pipelines ? pipelines : CALLBOX_PIPELINES_DIR;
     return c;
 }
 
@@ -288,6 +322,33 @@ std::vector<std::string> fragments(const std::string &main_file)
             out.push_back(confd + "/" + name);
     std::sort(out.begin(), out.end());
     return out;
+}
+
+std::optional<ConfigError> load_layered(const std::string &main_file, Config &config)
+{
+    if (auto error = load(main_file, config))
+        return error;
+    for (const std::string &fragment : fragments(main_file))
+        if (auto error = load(fragment, config))
+            return error;
+    return std::nullopt;
+}
+
+ReloadResult apply_live(Config &running, const Config &fresh)
+{
+    ReloadResult result;
+    for (const Key &k : keys()) {
+        if (k.same(running, fresh))
+            continue;
+        const std::string name = std::string("[") + k.group + "] " + k.name;
+        if (k.reload == Reload::Live) {
+            k.copy(running, fresh);
+            result.applied.push_back(name);
+        } else {
+            result.need_restart.push_back(name);
+        }
+    }
+    return result;
 }
 
 std::optional<std::string> validate(const Config &config)

@@ -1,7 +1,7 @@
 // Config: callbox.conf (a GKeyFile) → one validated struct, with errors that name FILE:LINE.
 #pragma once
 
-#include "media/media-settings.hpp"
+#include "config/media-settings.hpp"
 
 #include <optional>
 #include <string>
@@ -43,16 +43,31 @@ struct ConfigError {
     std::string to_string() const;
 };
 
-// Compile-time defaults for the paths (the installed web app and state directory).
+// The defaults: the installed web app, pipelines and state directory (the web app and
+// pipelines from $CALLBOX_WEB_DIR and $CALLBOX_PIPELINES_DIR when set: an uninstalled run).
 Config defaults();
 
 // Reads `path` over `config`; the first error, if any, is returned and `config` is unusable.
 std::optional<ConfigError> load(const std::string &path, Config &config);
+
+// Reads `main_file`, then its conf.d/*.conf fragments in name order (board settings), over
+// `config`; the first error, if any.
+std::optional<ConfigError> load_layered(const std::string &main_file, Config &config);
 
 // The fragments that follow `main_file`: <its dir>/conf.d/*.conf, in name order.
 std::vector<std::string> fragments(const std::string &main_file);
 
 // Checks values that come from anywhere (file or command line).
 std::optional<std::string> validate(const Config &config);
+
+// What a reload (SIGHUP) did: each key is "[group] name".
+struct ReloadResult {
+    std::vector<std::string> applied;      // changed, and now in force
+    std::vector<std::string> need_restart; // changed, but in force only after a restart
+};
+
+// Copies into `running` each key of `fresh` that differs and that the key table marks as
+// applied live (the device name, limits, access code, admin password, ...).
+ReloadResult apply_live(Config &running, const Config &fresh);
 
 } // namespace callbox::config

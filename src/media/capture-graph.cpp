@@ -47,10 +47,11 @@ bool link_chain(std::initializer_list<GstElement *> chain, std::string &error)
 
 void resolve_sources(MediaSettings &s)
 {
-    if (s.video_source == "auto")
-        s.video_source = have_camera(s.video_device) ? "v4l2" : "test";
-    if (s.audio_source == "auto")
-        s.audio_source = have_alsa_capture() ? "alsa" : "test";
+    using config::AudioSource, config::VideoSource;
+    if (s.video_source == VideoSource::Auto)
+        s.video_source = have_camera(s.video_device) ? VideoSource::V4l2 : VideoSource::Test;
+    if (s.audio_source == AudioSource::Auto)
+        s.audio_source = have_alsa_capture() ? AudioSource::Alsa : AudioSource::Test;
 }
 
 std::unique_ptr<CaptureGraph> CaptureGraph::create(GstBin *pipeline, const MediaSettings &settings,
@@ -67,15 +68,13 @@ bool CaptureGraph::build(std::string &error)
 {
     const MediaSettings &s = settings_;
     resolve_sources(settings_);
-    video_source_ = s.video_source;
-    audio_source_ = s.audio_source;
-    stamp_clock_ =
-        s.clock_pattern == "on" || (s.clock_pattern == "auto" && video_source_ == "test");
+    stamp_clock_ = s.clock_pattern == config::ClockPattern::On ||
+                   (s.clock_pattern == config::ClockPattern::Auto &&
+                    s.video_source == config::VideoSource::Test);
     video_muted_ = s.video_muted;
 
     const Variables vars = pipeline_variables(s);
-    ElementPtr vsrc =
-        load_pipeline_file(s.pipelines_dir, "video-source-" + video_source_, vars, error);
+    ElementPtr vsrc = load_pipeline_file(s.pipelines_dir, source_file(s.video_source), vars, error);
     ElementPtr convert = vsrc ? make_element("videoconvert", "capture-convert", error) : nullptr;
     ElementPtr scale = convert ? make_element("videoscale", "capture-scale", error) : nullptr;
     ElementPtr caps = scale ? make_element("capsfilter", "capture-caps", error) : nullptr;
@@ -98,12 +97,11 @@ bool CaptureGraph::build(std::string &error)
     video_src_ = std::move(vsrc);
     video_entry_ = std::move(convert);
 
-    if (s.encoders == "shared" &&
+    if (s.encoders == config::Encoders::Shared &&
         !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_.get(), error)))
         return false;
 
-    ElementPtr asrc =
-        load_pipeline_file(s.pipelines_dir, "audio-source-" + audio_source_, vars, error);
+    ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
     ElementPtr aconvert =
         asrc ? make_element("audioconvert", "capture-audioconvert", error) : nullptr;
     ElementPtr volume = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
@@ -119,15 +117,16 @@ bool CaptureGraph::build(std::string &error)
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
-    return s.encoders != "shared" ||
+    return s.encoders != config::Encoders::Shared ||
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
 }
 
 const char *CaptureGraph::h264_encoder_file() const
 {
-    const bool hardware =
-        settings_.video_encoder == "v4l2h264" ||
-        (settings_.video_encoder == "auto" && gst_element_factory_find("v4l2h264enc") != nullptr);
+    using config::VideoEncoder;
+    const bool hardware = settings_.video_encoder == VideoEncoder::V4l2H264 ||
+                          (settings_.video_encoder == VideoEncoder::Auto &&
+                           gst_element_factory_find("v4l2h264enc") != nullptr);
     return hardware ? "video-encoder-v4l2h264" : "video-encoder-x264";
 }
 
@@ -163,7 +162,7 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
 {
     // Shared: one encoder per codec, made once. Per call (the naive baseline for the
     // benchmark): a new encoder every time, kept (by the pipeline) until capture stops.
-    const bool shared = settings_.encoders == "shared";
+    const bool shared = settings_.encoders == config::Encoders::Shared;
     auto per_call = [&](const char *file, const ElementPtr &upstream) {
         return add_encoder(file, upstream.get(), error).get();
     };
@@ -200,13 +199,18 @@ void CaptureGraph::force_keyframe(GstElement *tee)
 
 bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)
 {
-    const std::string kind = camera ? settings.video_source : settings.audio_source;
     MediaSettings next = settings_;
-    next.video_device = settings.video_device;
-    next.audio_device = settings.audio_device;
-    ElementPtr fresh = load_pipeline_file(settings_.pipelines_dir,
-                                          (camera ? "video-source-" : "audio-source-") + kind,
-                                          pipeline_variables(next), error);
+    if (camera) {
+        next.video_source = settings.video_source;
+        next.video_device = settings.video_device;
+    } else {
+        next.audio_source = settings.audio_source;
+        next.audio_device = settings.audio_device;
+    }
+    ElementPtr fresh =
+        load_pipeline_file(settings_.pipelines_dir,
+                           camera ? source_file(next.video_source) : source_file(next.audio_source),
+                           pipeline_variables(next), error);
     if (!fresh)
         return false;
     ElementPtr &old = camera ? video_src_ : audio_src_;
@@ -222,7 +226,7 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     }
     gst_element_sync_state_with_parent(fresh.get());
     old = std::move(fresh);
-    (camera ? video_source_ : audio_source_) = kind;
+    settings_ = next;
     return true;
 }
 

@@ -1,8 +1,8 @@
 // CaptureGraph: camera and microphone → one encoder per codec → tees that every call taps.
 #pragma once
 
+#include "config/media-settings.hpp"
 #include "media/gst-ptr.hpp"
-#include "media/media-settings.hpp"
 #include "media/offer-plan.hpp"
 
 #include <gst/gst.h>
@@ -37,8 +37,8 @@ public:
     bool switch_source(bool camera, const MediaSettings &settings, std::string &error);
 
     std::uint64_t frames_captured() const { return frames_; }
-    const std::string &video_source() const { return video_source_; }
-    const std::string &audio_source() const { return audio_source_; }
+    config::VideoSource video_source() const { return settings_.video_source; }
+    config::AudioSource audio_source() const { return settings_.audio_source; }
     bool stamps_clock() const { return stamp_clock_; }
     // Encoders made so far (one per codec, however many callers).
     int encoder_count() const;
@@ -55,8 +55,6 @@ private:
 
     GstBin *pipeline_; // the engine's, which outlives the graph
     MediaSettings settings_;
-    std::string video_source_;
-    std::string audio_source_;
     ElementPtr video_src_; // the source bins, and what they feed
     ElementPtr audio_src_;
     ElementPtr video_entry_;

@@ -2,9 +2,9 @@
 // Debian package that has it; pipeline files from pipelines/ are loaded with variables.
 #pragma once
 
+#include "config/media-settings.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/gst-ptr.hpp"
-#include "media/media-settings.hpp"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -26,6 +26,25 @@ ElementPtr make_element(const char *factory, const char *name, std::string &erro
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
 // FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE.
 Variables pipeline_variables(const MediaSettings &settings);
+
+// The pipelines/ file (without .pipeline) for a source or sink the config chose:
+// "video-source-v4l2", "audio-sink-fake", ...
+inline std::string source_file(config::VideoSource s)
+{
+    return "video-source-" + std::string(config::name(s));
+}
+inline std::string source_file(config::AudioSource s)
+{
+    return "audio-source-" + std::string(config::name(s));
+}
+inline std::string sink_file(config::VideoSink s)
+{
+    return "video-sink-" + std::string(config::name(s));
+}
+inline std::string sink_file(config::AudioSink s)
+{
+    return "audio-sink-" + std::string(config::name(s));
+}
 
 // Reads `dir/name.pipeline` (gst-launch syntax, # comments, @VARIABLE@s) into a bin with
 // ghost pads; null with a message naming the file (and the package, for a missing element).

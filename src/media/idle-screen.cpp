@@ -55,7 +55,7 @@ std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
     vars["TEXT"] = text;
     ElementPtr picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
     ElementPtr sink =
-        picture ? load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error)
+        picture ? load_pipeline_file(s.pipelines_dir, sink_file(s.video_sink), vars, error)
                 : nullptr;
     if (!sink)
         return nullptr;

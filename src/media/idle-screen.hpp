@@ -2,9 +2,9 @@
 // address and a QR code of the join link — through the configured video sink.
 #pragma once
 
+#include "config/media-settings.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/gst-ptr.hpp"
-#include "media/media-settings.hpp"
 
 #include <gst/gst.h>
 

@@ -45,8 +45,6 @@ bool MediaEngine::init(std::string &error)
 {
     registry_.set_device_media(!settings_.audio_muted, !settings_.video_muted);
     resolve_sources(settings_);
-    current_video_ = settings_.video_source == "test" ? "test" : settings_.video_device;
-    current_audio_ = settings_.audio_source == "test" ? "test" : settings_.audio_device;
     if (!check_required_elements(error)) {
         init_error_ = error;
         return false;
@@ -250,8 +248,9 @@ bool MediaEngine::start_pipeline(std::string &error)
         return false;
     }
     capture_started_us_ = g_get_monotonic_time();
-    g_message("media: capturing (%s camera, %s microphone)", capture_->video_source().c_str(),
-              capture_->audio_source().c_str());
+    g_message("media: capturing (%s camera, %s microphone)",
+              config::name(capture_->video_source()).data(),
+              config::name(capture_->audio_source()).data());
     return true;
 }
 
@@ -366,8 +365,8 @@ void MediaEngine::write_devices(protocol::JsonWriter &w) const
     for (const char *kind : {"cameras", "microphones"}) {
         const bool camera = kind[0] == 'c';
         w.key(kind).begin_array();
-        const bool test_current =
-            camera ? settings_.video_source == "test" : settings_.audio_source == "test";
+        const bool test_current = camera ? settings_.video_source == config::VideoSource::Test
+                                         : settings_.audio_source == config::AudioSource::Test;
         w.begin_object()
             .member("id", "test")
             .member("name", camera ? "Test pattern (built in)" : "Test tone (built in)")
@@ -394,7 +393,10 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
     const bool camera = kind == "camera";
     MediaSettings next = settings_;
     if (id == "test") {
-        (camera ? next.video_source : next.audio_source) = "test";
+        if (camera)
+            next.video_source = config::VideoSource::Test;
+        else
+            next.audio_source = config::AudioSource::Test;
     } else {
         bool found = false;
         for (const auto &device : devices(camera)) {
@@ -402,10 +404,10 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
                 continue;
             found = true;
             if (camera) {
-                next.video_source = "v4l2";
+                next.video_source = config::VideoSource::V4l2;
                 next.video_device = device_path(device.get());
             } else {
-                next.audio_source = "alsa";
+                next.audio_source = config::AudioSource::Alsa;
                 next.audio_device = alsa_device(device.get()).value_or(id);
             }
         }
@@ -417,8 +419,6 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
     if (capture_ && !capture_->switch_source(camera, next, error))
         return false;
     settings_ = next;
-    current_video_ = settings_.video_source == "test" ? "test" : settings_.video_device;
-    current_audio_ = settings_.audio_source == "test" ? "test" : settings_.audio_device;
     g_message("media: the %s is now %s", camera ? "camera" : "microphone", id.c_str());
     return true;
 }

@@ -2,10 +2,10 @@
 // encoders, playback), one CallSession per browser, signalling in and out.
 #pragma once
 
+#include "config/media-settings.hpp"
 #include "media/capture-graph.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
-#include "media/media-settings.hpp"
 #include "media/playback-mixer.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
@@ -70,8 +70,17 @@ public:
 
     std::size_t call_count() const { return calls_.size(); }
     std::vector<CallInfo> calls(); // samples each call's statistics
-    const std::string &camera() const { return current_video_; }
-    const std::string &microphone() const { return current_audio_; }
+    // "test" or the camera's device path; "test" or the ALSA device.
+    std::string camera() const
+    {
+        return settings_.video_source == config::VideoSource::Test ? "test"
+                                                                   : settings_.video_device;
+    }
+    std::string microphone() const
+    {
+        return settings_.audio_source == config::AudioSource::Test ? "test"
+                                                                   : settings_.audio_device;
+    }
     bool capturing() const { return pipeline_ != nullptr; }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
@@ -111,8 +120,6 @@ private:
     static void stop_monitor(GstDeviceMonitor *monitor);
     Owned<GstDeviceMonitor, stop_monitor> monitor_; // stopped, then unreffed
     std::int64_t capture_started_us_ = 0;
-    std::string current_video_; // "test" or the camera's device path
-    std::string current_audio_; // "test" or the ALSA device
     std::unique_ptr<CaptureGraph> capture_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::unique_ptr<IdleScreen> idle_;

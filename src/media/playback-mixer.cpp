@@ -13,11 +13,9 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
 {
     std::unique_ptr<PlaybackMixer> mixer(new PlaybackMixer(s.width, s.height));
     const Variables vars = pipeline_variables(s);
-    ElementPtr vsink =
-        load_pipeline_file(s.pipelines_dir, "video-sink-" + s.video_sink, vars, error);
+    ElementPtr vsink = load_pipeline_file(s.pipelines_dir, sink_file(s.video_sink), vars, error);
     ElementPtr asink =
-        vsink ? load_pipeline_file(s.pipelines_dir, "audio-sink-" + s.audio_sink, vars, error)
-              : nullptr;
+        vsink ? load_pipeline_file(s.pipelines_dir, sink_file(s.audio_sink), vars, error) : nullptr;
     ElementPtr comp = asink ? make_element("compositor", "playback-compositor", error) : nullptr;
     ElementPtr vcaps = comp ? make_element("capsfilter", "playback-video-caps", error) : nullptr;
     ElementPtr amix = vcaps ? make_element("audiomixer", "playback-audiomixer", error) : nullptr;

@@ -2,8 +2,8 @@
 // caller's audio mixed to its speaker (sinks chosen by pipelines/ files).
 #pragma once
 
+#include "config/media-settings.hpp"
 #include "media/gst-ptr.hpp"
-#include "media/media-settings.hpp"
 
 #include <gst/gst.h>
 

@@ -5,12 +5,14 @@
 #include "protocol/json-reader.hpp"
 #include "protocol/json-writer.hpp"
 #include "server/http-headers.hpp"
+#include "server/join-link.hpp"
+#include "server/metrics.hpp"
 #include "server/tls-identity.hpp"
 
 namespace callbox::server {
 
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-                       MediaStatus &media, std::string admin_password_hash)
+                       MediaControl &media, std::string admin_password_hash)
     : hub_(hub), registry_(registry), files_(std::move(files)), media_(media),
       admin_(std::move(admin_password_hash)),
       server_(
@@ -213,6 +215,8 @@ void HttpServer::status(SoupServerMessage *msg)
 
 bool HttpServer::listen(const config::Config &config, std::string &error)
 {
+    listen_ = config.listen;
+    tls_ = config.tls;
     SoupServer *server = server_.get();
     soup_server_add_handler(
         server, nullptr,
@@ -284,6 +288,16 @@ std::vector<std::string> HttpServer::uris() const
     }
     g_slist_free(list);
     return out;
+}
+
+std::string HttpServer::join_link() const
+{
+    int port = 0;
+    const auto all = uris();
+    if (!all.empty())
+        if (g_autoptr(GUri) uri = g_uri_parse(all.front().c_str(), G_URI_FLAGS_NONE, nullptr))
+            port = g_uri_get_port(uri);
+    return server::join_link(listen_, tls_, port);
 }
 
 } // namespace callbox::server

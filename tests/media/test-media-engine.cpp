@@ -28,8 +28,8 @@ media::MediaSettings test_settings()
     media::MediaSettings s;
     const char *dir = g_getenv("CALLBOX_PIPELINES_DIR");
     s.pipelines_dir = dir ? dir : "pipelines";
-    s.video_source = "test";
-    s.audio_source = "test";
+    s.video_source = config::VideoSource::Test;
+    s.audio_source = config::AudioSource::Test;
     s.width = 640;
     s.height = 480;
     s.ice_addresses = {"127.0.0.1"};
@@ -232,7 +232,7 @@ TEST(CaptureGraph, TestSourcesIntoFakesink)
     std::string error;
     auto graph = media::CaptureGraph::create(pipeline, test_settings(), error);
     ASSERT_TRUE(graph) << error;
-    EXPECT_EQ(graph->video_source(), "test");
+    EXPECT_EQ(graph->video_source(), config::VideoSource::Test);
     EXPECT_TRUE(graph->stamps_clock());
     std::uint64_t encoded = 0;
     GstElement *sink = gst_element_factory_make("fakesink", nullptr);
@@ -268,11 +268,11 @@ TEST(CaptureGraph, MissingPipelineFileNamesIt)
 {
     media::PipelinePtr pipeline = media::new_pipeline("capture-test");
     auto settings = test_settings();
-    settings.video_sink = "nowhere";
-    settings.video_source = "imaginary";
+    settings.pipelines_dir = "/nonexistent/pipelines";
     std::string error;
     EXPECT_FALSE(media::CaptureGraph::create(GST_BIN(pipeline.get()), settings, error));
-    EXPECT_NE(error.find("video-source-imaginary.pipeline"), std::string::npos) << error;
+    EXPECT_NE(error.find("/nonexistent/pipelines/video-source-test.pipeline"), std::string::npos)
+        << error;
 }
 
 TEST_F(MediaEngineTest, SendReceiveCallBackToBack)

@@ -117,3 +117,71 @@ TEST_F(ConfigFile, MissingFile)
     EXPECT_EQ(err->line, 0);
     EXPECT_NE(err->to_string().find("nope.conf"), std::string::npos);
 }
+
+TEST_F(ConfigFile, ChoicesAreEnums)
+{
+    Config c = defaults();
+    auto err = load(write("[media]\nvideo_source=v4l2\naudio_sink=alsa\nencoders=per-call\n"
+                          "clock_pattern=off\nvideo_encoder=v4l2h264\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.video_source, VideoSource::V4l2);
+    EXPECT_EQ(c.media.audio_sink, AudioSink::Alsa);
+    EXPECT_EQ(c.media.encoders, Encoders::PerCall);
+    EXPECT_EQ(c.media.clock_pattern, ClockPattern::Off);
+    EXPECT_EQ(c.media.video_encoder, VideoEncoder::V4l2H264);
+    EXPECT_EQ(name(VideoSink::Kms), "kms");
+    EXPECT_EQ(parse_choice<AudioSource>("alsa"), AudioSource::Alsa);
+    EXPECT_FALSE(parse_choice<AudioSource>("pulse"));
+    EXPECT_EQ(error_of("[media]\nvideo_sink=hdmi\n"),
+              dir + "/callbox.conf:2: video_sink: expected one of fake, kms, auto, got 'hdmi'");
+}
+
+TEST_F(ConfigFile, FragmentsFollowTheMainFile)
+{
+    const std::string confd = dir + "/conf.d";
+    ASSERT_EQ(g_mkdir(confd.c_str(), 0700), 0);
+    ASSERT_TRUE(g_file_set_contents((confd + "/20-late.conf").c_str(), "[device]\nname=Late\n", -1,
+                                    nullptr));
+    ASSERT_TRUE(g_file_set_contents((confd + "/10-board.conf").c_str(),
+                                    "[device]\nname=Board\n[rooms]\nmax_browsers=3\n", -1,
+                                    nullptr));
+    ASSERT_TRUE(g_file_set_contents((confd + "/notes.txt").c_str(), "not a config", -1, nullptr));
+    Config c = defaults();
+    auto err = load_layered(write("[device]\nname=Main\n[rooms]\nhistory_length=7\n"), c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.device_name, "Late"); // name order: the last fragment wins
+    EXPECT_EQ(c.max_browsers, 3u);
+    EXPECT_EQ(c.history_length, 7u);
+
+    ASSERT_TRUE(
+        g_file_set_contents((confd + "/30-bad.conf").c_str(), "[rooms]\nnope=1\n", -1, nullptr));
+    c = defaults();
+    err = load_layered(dir + "/callbox.conf", c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->to_string(), confd + "/30-bad.conf:2: unknown key 'nope' in [rooms]");
+    for (const char *f : {"10-board.conf", "20-late.conf", "30-bad.conf", "notes.txt"})
+        g_remove((confd + "/" + f).c_str());
+    g_rmdir(confd.c_str());
+}
+
+TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
+{
+    Config running = defaults();
+    Config fresh = running;
+    fresh.device_name = "Kitchen";
+    fresh.access_code = "4321";
+    fresh.max_browsers = 2;
+    fresh.port = 9000;
+    fresh.media.width = 640;
+    ReloadResult r = apply_live(running, fresh);
+    EXPECT_EQ(running.device_name, "Kitchen");
+    EXPECT_EQ(running.access_code, "4321");
+    EXPECT_EQ(running.max_browsers, 2u);
+    EXPECT_EQ(running.port, 8443u);        // a restart applies it
+    EXPECT_EQ(running.media.width, 1280u); // likewise
+    EXPECT_EQ(r.applied, (std::vector<std::string>{"[device] name", "[rooms] max_browsers",
+                                                   "[rooms] access_code"}));
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
+    EXPECT_TRUE(apply_live(running, running).applied.empty());
+}

@@ -1,0 +1,87 @@
+// MediaSettings: the [media] part of the config, with each choice an enum parsed once.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace callbox::config {
+
+enum class VideoSource { Auto, Test, V4l2 };
+enum class AudioSource { Auto, Test, Alsa };
+enum class VideoSink { Fake, Kms, Auto };
+enum class AudioSink { Fake, Alsa, Auto };
+enum class VideoEncoder { Auto, X264, V4l2H264 };
+enum class ClockPattern { Auto, On, Off }; // auto: on the test source only
+enum class Encoders { Shared, PerCall };   // per-call: the naive way, for benchmarks
+
+// The config's word for each value of a choice, in the enum's order; the pipelines/ files
+// are named after them (video-source-v4l2.pipeline, audio-sink-alsa.pipeline, ...).
+template <typename E> struct Choices;
+template <> struct Choices<VideoSource> {
+    static constexpr std::array<std::string_view, 3> names{"auto", "test", "v4l2"};
+};
+template <> struct Choices<AudioSource> {
+    static constexpr std::array<std::string_view, 3> names{"auto", "test", "alsa"};
+};
+template <> struct Choices<VideoSink> {
+    static constexpr std::array<std::string_view, 3> names{"fake", "kms", "auto"};
+};
+template <> struct Choices<AudioSink> {
+    static constexpr std::array<std::string_view, 3> names{"fake", "alsa", "auto"};
+};
+template <> struct Choices<VideoEncoder> {
+    static constexpr std::array<std::string_view, 3> names{"auto", "x264", "v4l2h264"};
+};
+template <> struct Choices<ClockPattern> {
+    static constexpr std::array<std::string_view, 3> names{"auto", "on", "off"};
+};
+template <> struct Choices<Encoders> {
+    static constexpr std::array<std::string_view, 2> names{"shared", "per-call"};
+};
+
+template <typename E> constexpr std::string_view name(E value)
+{
+    return Choices<E>::names[static_cast<std::size_t>(value)];
+}
+
+template <typename E> std::optional<E> parse_choice(std::string_view text)
+{
+    for (std::size_t i = 0; i < Choices<E>::names.size(); ++i)
+        if (Choices<E>::names[i] == text)
+            return static_cast<E>(i);
+    return std::nullopt;
+}
+
+struct MediaSettings {
+    std::string pipelines_dir;
+    VideoSource video_source = VideoSource::Auto;
+    std::string video_device = "/dev/video0";
+    AudioSource audio_source = AudioSource::Auto;
+    std::string audio_device = "default";
+    VideoSink video_sink = VideoSink::Fake;
+    AudioSink audio_sink = AudioSink::Fake;
+    std::string audio_sink_device = "default";
+    VideoEncoder video_encoder = VideoEncoder::Auto;
+    unsigned width = 1280;
+    unsigned height = 720;
+    unsigned framerate = 30;
+    unsigned video_bitrate = 1500; // kbit/s
+    unsigned jitter_ms = 50;
+    unsigned max_calls = 6;
+    ClockPattern clock_pattern = ClockPattern::Auto;
+    Encoders encoders = Encoders::Shared;
+    std::vector<std::string> ice_addresses; // empty: every address libnice finds
+    bool audio_muted = false;
+    bool video_muted = false;
+};
+
+} // namespace callbox::config
+
+namespace callbox::media {
+// The media code reads its part of the config under its own name.
+using config::MediaSettings;
+} // namespace callbox::media

@@ -1,0 +1,145 @@
+// DeviceMedia: the MediaEngine behind the MediaControl interface — the status, statistics and
+// metrics the HTTP API shows, and the admin's actions.
+#include "media/device-media.hpp"
+
+#include "media/media-engine.hpp"
+#include "protocol/json-writer.hpp"
+#include "server/metrics.hpp"
+
+#include <gst/gst.h>
+
+#include <cmath>
+
+namespace callbox::media {
+
+namespace {
+
+void write_call(protocol::JsonWriter &w, const CallInfo &c)
+{
+    w.begin_object()
+        .member("peer", std::string_view(c.peer))
+        .member("state", std::string_view(c.state))
+        .member("video_codec", std::string_view(c.video_codec))
+        .member("video_frames_in", c.video_frames_in)
+        .member("audio_buffers_in", c.audio_buffers_in)
+        .member("video_frames_out", c.video_frames_out)
+        .key("clock_latency_ms")
+        .begin_object()
+        .member("median", c.clock_latency_median_ms)
+        .member("p95", c.clock_latency_p95_ms)
+        .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
+        .end_object()
+        .key("stats")
+        .begin_object()
+        .member("codec", std::string_view(c.video_codec))
+        .member("bitrate_in_kbps", c.bitrate_in_kbps)
+        .member("bitrate_out_kbps", c.bitrate_out_kbps)
+        .member("rtt_ms", c.rtt_ms >= 0 ? c.rtt_ms : std::nan(""))
+        .member("packet_loss", c.packet_loss)
+        .member("fps_in", c.fps_in)
+        .member("fps_out", c.fps_out)
+        .end_object()
+        .end_object();
+}
+
+class DeviceMedia final : public server::MediaControl
+{
+public:
+    DeviceMedia(const MediaSettings &settings, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
+        : registry_(registry), engine_(std::make_unique<MediaEngine>(settings, outbox, registry))
+    {
+        std::string error;
+        if (!engine_->init(error))
+            g_critical("calls with the device will not work: %s", error.c_str());
+        registry_.set_device_peer(engine_.get());
+    }
+    ~DeviceMedia() override { shut_down(); }
+
+    const char *state() const override { return engine_ ? engine_->health() : off_.state(); }
+    std::size_t call_count() const override { return engine_ ? engine_->call_count() : 0; }
+
+    void write(protocol::JsonWriter &w) const override
+    {
+        if (!engine_)
+            return off_.write(w);
+        w.key("media").begin_object().member("state", state());
+        w.key("calls").begin_array();
+        for (const CallInfo &c : engine_->calls())
+            write_call(w, c);
+        w.end_array()
+            .member("capturing", engine_->capturing())
+            .member("encoders", static_cast<std::int64_t>(engine_->encoder_count()))
+            .member("pipeline_restarts", engine_->pipeline_restarts())
+            .member("audio_muted", engine_->audio_muted())
+            .member("video_muted", engine_->video_muted())
+            .member("idle_screen_frames", engine_->idle_frames())
+            .member("join_link", std::string_view(engine_->join_link()))
+            .member("camera", std::string_view(engine_->camera()))
+            .member("microphone", std::string_view(engine_->microphone()))
+            .end_object();
+    }
+
+    void write_metrics(std::string &out) const override
+    {
+        if (!engine_)
+            return off_.write_metrics(out);
+        server::append_calls_metric(out, call_count());
+        server::append_metric(out, "callbox_encoders", "gauge",
+                              "Encoders running (one per codec, shared).",
+                              engine_->encoder_count());
+        server::append_metric(out, "callbox_encoder_fps", "gauge",
+                              "Frames per second the camera delivers.", engine_->capture_fps());
+        server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
+                              "Times the shared media pipeline failed and was rebuilt.",
+                              engine_->pipeline_restarts());
+    }
+
+    void write_devices(protocol::JsonWriter &w) const override
+    {
+        return engine_ ? engine_->write_devices(w) : off_.write_devices(w);
+    }
+
+    bool set_muted(bool audio, bool video, std::string &error) override
+    {
+        if (!engine_)
+            return off_.set_muted(audio, video, error);
+        engine_->set_muted(audio, video);
+        return true;
+    }
+
+    bool select_device(std::string_view kind, const std::string &id, std::string &error) override
+    {
+        return engine_ ? engine_->select_device(kind, id, error)
+                       : off_.select_device(kind, id, error);
+    }
+
+    void show_idle_screen(const std::string &name, const std::string &link) override
+    {
+        if (engine_)
+            engine_->show_idle_screen(name, link);
+    }
+
+    void shut_down() override
+    {
+        registry_.set_device_peer(nullptr);
+        engine_.reset();
+    }
+
+private:
+    rooms::RoomRegistry &registry_;
+    std::unique_ptr<MediaEngine> engine_; // null once shut down
+    server::NoMedia off_;                 // what the device says after that
+};
+
+} // namespace
+
+std::unique_ptr<server::MediaControl>
+start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
+{
+    if (!config.media_enabled)
+        return std::make_unique<server::NoMedia>();
+    gst_init(nullptr, nullptr);
+    return std::make_unique<DeviceMedia>(config.media, outbox, registry);
+}
+
+} // namespace callbox::media

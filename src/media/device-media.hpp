@@ -1,0 +1,18 @@
+// start_media(): the media part the config asks for — the device as a call peer in every room
+// (GStreamer), or NoMedia when media is disabled or callboxd was built without it.
+#pragma once
+
+#include "config/config.hpp"
+#include "rooms/room-registry.hpp"
+#include "server/media-control.hpp"
+
+#include <memory>
+
+namespace callbox::media {
+
+// Registers the device with `registry` as a call peer (while the result lives, or until its
+// shut_down()); its messages to browsers go to `outbox`.
+std::unique_ptr<server::MediaControl>
+start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry);
+
+} // namespace callbox::media
