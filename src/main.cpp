@@ -122,6 +122,7 @@ struct Daemon {
         http.reset();
         media.reset();
         registry.reset();
+        chat.reset(); // before the hub, whose group commit it may be in
         hub.reset();
         g_main_loop_unref(loop);
     }
@@ -140,6 +141,7 @@ struct Daemon {
         registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
                                                          [] { return g_get_real_time() / 1000; });
         hub->attach(registry.get());
+        chat->set_group_commit(&hub->group_commit());
         media = media::start_media(config, *hub, *registry);
         http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
                                                     config.admin_password_hash);

@@ -166,7 +166,7 @@ void WebSocketHub::send(rooms::PeerId to, const std::string &json)
 {
     // While chat messages of this iteration are uncommitted nothing may leave, and once one
     // frame is held every later one is too, so that each peer gets its frames in order.
-    if (!held_.empty() || store::GroupCommit::pending()) {
+    if (!held_.empty() || group_commit_.pending()) {
         hold(to, json, current_chat_);
         return;
     }
@@ -213,7 +213,7 @@ int WebSocketHub::end_of_iteration()
     const std::int64_t now = g_get_monotonic_time();
     measure_load(now);
     int again_ms = -1;
-    if (!held_.empty() || store::GroupCommit::pending()) {
+    if (!held_.empty() || group_commit_.pending()) {
         const std::int64_t due = last_flush_us_ + tick_us_;
         if (now < due) {
             again_ms = static_cast<int>((due - now + 999) / 1000);
@@ -266,7 +266,7 @@ void WebSocketHub::flush_held()
     flushing_ = true;
     // Commit first: a chat message reaches nobody before it is durable.
     std::string error;
-    const bool committed = !store::GroupCommit::pending() || store::GroupCommit::commit(error);
+    const bool committed = !group_commit_.pending() || group_commit_.commit(error);
     auto chats = std::move(held_chats_);
     held_chats_.clear();
     // Frames sent while flushing (a peer that closes makes the registry tell the others) are
@@ -342,11 +342,11 @@ void WebSocketHub::handle(Session &s, const protocol::ClientMessage &message)
 {
     // Group commit: a chat message stored here is committed with the others of this
     // iteration (or batch) at its end; the frames it causes are held until then (see send()).
-    store::GroupCommit::Batch batch;
-    const std::uint64_t before = store::GroupCommit::appends();
+    store::GroupCommit::Batch batch(group_commit_);
+    const std::uint64_t before = group_commit_.appends();
     current_chat_ = before + 1;
     registry_->handle(s.id, message);
-    if (store::GroupCommit::appends() != before) {
+    if (group_commit_.appends() != before) {
         ++period_chats_;
         held_chats_.emplace_back(current_chat_, s.id);
         iteration_end_.arm();

@@ -2,11 +2,12 @@
 // group-committed).
 #pragma once
 
+#include "loop/batched-stream.hpp"
+#include "loop/iteration-hook.hpp"
 #include "protocol/parser.hpp"
 #include "rooms/room-registry.hpp"
-#include "server/batched-stream.hpp"
-#include "server/iteration-hook.hpp"
 #include "server/rate-limiter.hpp"
+#include "store/group-commit.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <libsoup/soup.h>
@@ -58,6 +59,8 @@ public:
     double batch_ms() const { return static_cast<double>(tick_us_) / 1000.0; }
     std::uint64_t batches() const { return batches_; }
     std::uint64_t socket_writes() const { return output_.socket_writes(); }
+    // The chat store's appends during one batch share one commit (see GroupCommit).
+    store::GroupCommit &group_commit() { return group_commit_; }
 
 private:
     struct Session;
@@ -101,6 +104,7 @@ private:
     std::uint64_t bytes_out_ = 0;
     // Group commit: frames held until the end of the iteration, the append being handled
     // (1-based count from GroupCommit::appends()) and who sent each held chat message.
+    store::GroupCommit group_commit_;
     std::vector<Held> held_;
     std::uint64_t current_chat_ = 0;
     std::vector<std::pair<std::uint64_t, rooms::PeerId>> held_chats_;
@@ -110,9 +114,9 @@ private:
     std::uint64_t period_chats_ = 0;
     std::int64_t tick_us_ = 0; // > 0 while busy: the length of a batch
     std::uint64_t batches_ = 0;
-    IterationHook iteration_end_;
+    loop::IterationHook iteration_end_;
     // What libsoup writes to each socket during an iteration leaves in one write at its end.
-    OutputBatch output_;
+    loop::OutputBatch output_;
 };
 
 } // namespace callbox::server

@@ -72,13 +72,20 @@ std::unique_ptr<ChatStore> ChatStore::open(const std::string &path, std::string 
     return store;
 }
 
+void ChatStore::set_group_commit(GroupCommit *group)
+{
+    if (group_)
+        group_->withdraw(this);
+    group_ = group;
+}
+
 ChatStore::~ChatStore()
 {
     if (in_transaction_) {
         std::string error;
         commit_batch(error);
     }
-    GroupCommit::withdraw(this);
+    set_group_commit(nullptr);
     begin_.reset();
     commit_.reset();
     rollback_.reset();
@@ -158,14 +165,14 @@ bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
 {
     // In a group-commit batch the row joins one transaction that the hub commits, before it
     // sends anything, at the end of the main-loop iteration; otherwise it commits on its own.
-    if (GroupCommit::batching() && !in_transaction_) {
+    if (group_ && group_->batching() && !in_transaction_) {
         if (step_once(begin_.get()) != SQLITE_DONE) {
             error = sqlite3_errmsg(db_);
             g_warning("starting a chat transaction failed: %s", error.c_str());
             return false;
         }
         in_transaction_ = true;
-        GroupCommit::enlist(this);
+        group_->enlist(this);
     }
     std::uint64_t seq = last_seq(chat.room) + 1;
     sqlite3_stmt *s = insert_.get();
@@ -189,7 +196,7 @@ bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
     ++appended_;
     if (in_transaction_) {
         ++uncommitted_;
-        GroupCommit::appended();
+        group_->appended();
     }
     return true;
 }

@@ -18,6 +18,10 @@ public:
     static std::unique_ptr<ChatStore> open(const std::string &path, std::string &error);
     ~ChatStore() override;
 
+    // Appends made inside one of `group`'s batches share its commit; `group` must outlive the
+    // store (or be replaced with nullptr first).
+    void set_group_commit(GroupCommit *group);
+
     ChatStore(const ChatStore &) = delete;
     ChatStore &operator=(const ChatStore &) = delete;
 
@@ -45,6 +49,7 @@ private:
     Statement begin_;
     Statement commit_;
     Statement rollback_;
+    GroupCommit *group_ = nullptr; // the hub's, when set
     bool in_transaction_ = false;
     std::uint64_t uncommitted_ = 0;
     std::unordered_map<std::string, std::uint64_t> last_seq_;

@@ -7,12 +7,12 @@
 
 namespace callbox::store {
 
-// The WebSocket hub opens a batch around the handling of each incoming frame; a ChatStore
-// that appends inside a batch leaves its transaction open and enlists here. Nothing may be
-// delivered while a store is enlisted (pending()): the hub holds its outgoing frames until it
-// has called commit(), at the end of the main-loop iteration (under load at most every few
-// ms), so every chat message is still durable before anyone is sent it. One main thread: no
-// locking.
+// The WebSocket hub owns one and hands it to the chat store; it opens a batch around the
+// handling of each incoming frame, and a ChatStore that appends inside a batch leaves its
+// transaction open and enlists here. Nothing may be delivered while a store is enlisted
+// (pending()): the hub holds its outgoing frames until it has called commit(), at the end of
+// the main-loop iteration (under load at most every few ms), so every chat message is still
+// durable before anyone is sent it. One main thread: no locking.
 class GroupCommit
 {
 public:
@@ -28,27 +28,34 @@ public:
     class Batch
     {
     public:
-        Batch() { ++depth_; }
-        ~Batch() { --depth_; }
+        explicit Batch(GroupCommit &group) : group_(group) { ++group_.depth_; }
+        ~Batch() { --group_.depth_; }
         Batch(const Batch &) = delete;
         Batch &operator=(const Batch &) = delete;
+
+    private:
+        GroupCommit &group_;
     };
 
-    static bool batching() { return depth_ > 0; }
-    static bool pending() { return !enlisted_.empty(); }
-    // Appends made inside batches since start (the hub tells which frame caused one).
-    static std::uint64_t appends() { return appends_; }
+    GroupCommit() = default;
+    GroupCommit(const GroupCommit &) = delete;
+    GroupCommit &operator=(const GroupCommit &) = delete;
 
-    static void enlist(Participant *p);
-    static void appended() { ++appends_; }
-    static void withdraw(Participant *p);
+    bool batching() const { return depth_ > 0; }
+    bool pending() const { return !enlisted_.empty(); }
+    // Appends made inside batches since start (the hub tells which frame caused one).
+    std::uint64_t appends() const { return appends_; }
+
+    void enlist(Participant *p);
+    void appended() { ++appends_; }
+    void withdraw(Participant *p);
     // Commits every enlisted store; false (with the first error) when one failed.
-    static bool commit(std::string &error);
+    bool commit(std::string &error);
 
 private:
-    static inline int depth_ = 0;
-    static inline std::uint64_t appends_ = 0;
-    static inline std::vector<Participant *> enlisted_;
+    int depth_ = 0;
+    std::uint64_t appends_ = 0;
+    std::vector<Participant *> enlisted_;
 };
 
 } // namespace callbox::store

@@ -156,7 +156,7 @@ test('/metrics is Prometheus text format', async (t) => {
     assert.ok(values.has(name), name);
 });
 
-// callboxd drops libsoup's debug messages before GLib formats them (src/util/quiet-debug-log.cpp),
+// callboxd drops libsoup's debug messages before GLib formats them (src/loop/quiet-debug-log.cpp),
 // but only those GLib would drop: asked for, they are still printed.
 test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', async (t) => {
   const chatty = await t.daemon({ env: { G_MESSAGES_DEBUG: 'libsoup' } });

@@ -1,6 +1,6 @@
 // Unit tests for OutputBatch and the watched input: one write per flush, order, back-pressure,
 // close, hang-up, libsoup on top. top.
-#include "server/batched-stream.hpp"
+#include "loop/batched-stream.hpp"
 
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-using callbox::server::OutputBatch;
+using callbox::loop::OutputBatch;
 
 namespace {
 

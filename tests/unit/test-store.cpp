@@ -1,5 +1,6 @@
 // Unit tests for ChatStore: seq per room, latest-N order, reopening, corrupt files.
 #include "store/chat-store.hpp"
+#include "store/group-commit.hpp"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -101,4 +102,34 @@ TEST_F(Store, UnopenablePathIsAClearError)
     std::string error;
     EXPECT_FALSE(ChatStore::open(dir + "/missing/dir/chat.sqlite3", error));
     EXPECT_NE(error.find("chat database"), std::string::npos) << error;
+}
+
+TEST_F(Store, GroupCommitSharesOneCommitPerBatch)
+{
+    store::GroupCommit group;
+    auto s = open();
+    s->set_group_commit(&group);
+    EXPECT_FALSE(group.pending());
+    {
+        store::GroupCommit::Batch batch(group);
+        EXPECT_TRUE(group.batching());
+        EXPECT_EQ(add(*s, "kitchen", "one"), 1u);
+        EXPECT_EQ(add(*s, "kitchen", "two"), 2u);
+    }
+    EXPECT_FALSE(group.batching());
+    EXPECT_TRUE(group.pending()); // the transaction waits for the hub's commit
+    EXPECT_EQ(group.appends(), 2u);
+    {
+        auto other = open(); // another connection sees nothing uncommitted
+        EXPECT_TRUE(other->latest("kitchen", 10).empty());
+    }
+    std::string error;
+    EXPECT_TRUE(group.commit(error)) << error;
+    EXPECT_FALSE(group.pending());
+    EXPECT_EQ(open()->latest("kitchen", 10).size(), 2u);
+
+    // Outside a batch every append commits on its own.
+    EXPECT_EQ(add(*s, "kitchen", "three"), 3u);
+    EXPECT_FALSE(group.pending());
+    s->set_group_commit(nullptr);
 }

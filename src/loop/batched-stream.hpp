@@ -10,7 +10,7 @@
 
 struct _CallboxBatchedOutput;
 
-namespace callbox::server {
+namespace callbox::loop {
 
 // libsoup's SoupWebsocketConnection writes each frame with its own send(). A stream made by
 // wrap() sits between it and the socket: its input is the socket's, and what libsoup writes
@@ -56,4 +56,4 @@ private:
     std::uint64_t socket_writes_ = 0;
 };
 
-} // namespace callbox::server
+} // namespace callbox::loop

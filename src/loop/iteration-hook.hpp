@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace callbox::server {
+namespace callbox::loop {
 
 // A GSource of the highest priority that never dispatches: its prepare(), which GLib calls
 // before every poll and before any other source's prepare(), runs the callback when armed.
@@ -43,4 +43,4 @@ private:
     static std::int64_t hold_until_us_; // GLib's poll function takes no user data
 };
 
-} // namespace callbox::server
+} // namespace callbox::loop

@@ -1,9 +1,9 @@
 // IterationHook: a never-ready GSource whose prepare() runs armed work before each poll.
-#include "server/iteration-hook.hpp"
+#include "loop/iteration-hook.hpp"
 
 #include <algorithm>
 
-namespace callbox::server {
+namespace callbox::loop {
 
 struct IterationHook::Source {
     GSource source;
@@ -75,4 +75,4 @@ IterationHook::~IterationHook()
     g_source_unref(source_);
 }
 
-} // namespace callbox::server
+} // namespace callbox::loop

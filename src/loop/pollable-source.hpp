@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-namespace callbox::server {
+namespace callbox::loop {
 
 // A new source of `funcs` (`size` bytes, its struct starting with a GSource) named `name`,
 // that `cancellable`, when given, makes ready, as GIO's pollable sources do.
@@ -31,4 +31,4 @@ inline gboolean dispatch_pollable(GSourceFunc callback, GObject *stream, gpointe
     return func(stream, data);
 }
 
-} // namespace callbox::server
+} // namespace callbox::loop

@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-namespace callbox::server {
+namespace callbox::loop {
 
 // libsoup's SoupWebsocketConnection destroys its input source at every read and attaches a new
 // one (a pollable source with child sources). GLib 2.74 signals the main context's eventfd
@@ -22,4 +22,4 @@ GInputStream *watched_input_new(GIOStream *base);
 // Takes the socket out of the poll set: call it before the socket is closed.
 void watched_input_stop(GInputStream *input);
 
-} // namespace callbox::server
+} // namespace callbox::loop

@@ -1,10 +1,10 @@
 // OutputBatch and its GObject types: a GIOStream whose output is collected and flushed.
-#include "server/batched-stream.hpp"
+#include "loop/batched-stream.hpp"
 
-#include "server/pollable-source.hpp"
-#include "server/watched-input.hpp"
+#include "loop/pollable-source.hpp"
+#include "loop/watched-input.hpp"
 
-using callbox::server::OutputBatch;
+using callbox::loop::OutputBatch;
 
 G_BEGIN_DECLS
 #define CALLBOX_TYPE_BATCHED_OUTPUT (callbox_batched_output_get_type())
@@ -131,7 +131,7 @@ gboolean writable_check(GSource *source)
 gboolean writable_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
     auto *out = reinterpret_cast<WritableSource *>(source)->out;
-    return callbox::server::dispatch_pollable(callback, G_OBJECT(out), data);
+    return callbox::loop::dispatch_pollable(callback, G_OBJECT(out), data);
 }
 
 void writable_finalize(GSource *source)
@@ -191,8 +191,8 @@ gboolean output_is_writable(GPollableOutputStream *stream)
 
 GSource *output_create_source(GPollableOutputStream *stream, GCancellable *cancellable)
 {
-    GSource *source = callbox::server::new_pollable_source(&writable_funcs, sizeof(WritableSource),
-                                                           "callbox batched output", cancellable);
+    GSource *source = callbox::loop::new_pollable_source(&writable_funcs, sizeof(WritableSource),
+                                                         "callbox batched output", cancellable);
     reinterpret_cast<WritableSource *>(source)->out = CALLBOX_BATCHED_OUTPUT(g_object_ref(stream));
     return source;
 }
@@ -257,7 +257,7 @@ static gboolean stream_close(GIOStream *stream, GCancellable *cancellable, GErro
     stop_waiting(self->output);
     send_pending(self->output); // best effort: what does not fit now is dropped
     stop_waiting(self->output);
-    callbox::server::watched_input_stop(self->input); // before its socket goes
+    callbox::loop::watched_input_stop(self->input); // before its socket goes
     return g_io_stream_close(self->base, cancellable, error);
 }
 
@@ -293,7 +293,7 @@ static void stream_close_async(GIOStream *stream, int priority, GCancellable *ca
     CallboxBatchedOutput *out = self->output;
     // Nothing reads any more: out of the poll set (a hung-up socket would make every poll
     // return at once while the last bytes drain), and before the socket goes.
-    callbox::server::watched_input_stop(self->input);
+    callbox::loop::watched_input_stop(self->input);
     GTask *task = g_task_new(stream, cancellable, callback, data);
     g_task_set_priority(task, priority);
     out->closing = task;
@@ -341,7 +341,7 @@ static void callbox_batched_stream_class_init(CallboxBatchedStreamClass *klass)
 
 // --- OutputBatch -------------------------------------------------------------------------------
 
-namespace callbox::server {
+namespace callbox::loop {
 
 OutputBatch::OutputBatch(std::function<void()> arm) : arm_(std::move(arm)) {}
 
@@ -356,7 +356,7 @@ GIOStream *OutputBatch::wrap(GIOStream *base)
 {
     auto *self = CALLBOX_BATCHED_STREAM(g_object_new(CALLBOX_TYPE_BATCHED_STREAM, nullptr));
     self->base = G_IO_STREAM(g_object_ref(base));
-    self->input = callbox::server::watched_input_new(base);
+    self->input = callbox::loop::watched_input_new(base);
     self->output = CALLBOX_BATCHED_OUTPUT(g_object_new(CALLBOX_TYPE_BATCHED_OUTPUT, nullptr));
     self->output->base =
         G_POLLABLE_OUTPUT_STREAM(g_object_ref(g_io_stream_get_output_stream(base)));
@@ -392,4 +392,4 @@ void OutputBatch::flush()
     }
 }
 
-} // namespace callbox::server
+} // namespace callbox::loop

@@ -1,8 +1,8 @@
 // CallboxWatchedInput: a pass-through pollable input stream with one persistent watch on its
 // socket.
-#include "server/watched-input.hpp"
+#include "loop/watched-input.hpp"
 
-#include "server/pollable-source.hpp"
+#include "loop/pollable-source.hpp"
 
 G_BEGIN_DECLS
 #define CALLBOX_TYPE_WATCHED_INPUT (callbox_watched_input_get_type())
@@ -101,7 +101,7 @@ gboolean ready_check(GSource *source)
 gboolean ready_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
     GObject *in = G_OBJECT(reinterpret_cast<Ready *>(source)->in);
-    return callbox::server::dispatch_pollable(callback, in, data);
+    return callbox::loop::dispatch_pollable(callback, in, data);
 }
 
 void ready_finalize(GSource *source)
@@ -153,8 +153,8 @@ GSource *input_create_source(GPollableInputStream *stream, GCancellable *cancell
     if (!in->socket || g_socket_is_closed(in->socket))
         return g_pollable_input_stream_create_source(in->base, cancellable);
     start_watch(in);
-    GSource *source = callbox::server::new_pollable_source(&ready_funcs, sizeof(Ready),
-                                                           "callbox socket input", cancellable);
+    GSource *source = callbox::loop::new_pollable_source(&ready_funcs, sizeof(Ready),
+                                                         "callbox socket input", cancellable);
     reinterpret_cast<Ready *>(source)->in = CALLBOX_WATCHED_INPUT(g_object_ref(in));
     ++in->sources;
     return source;
@@ -201,7 +201,7 @@ static void callbox_watched_input_init(CallboxWatchedInput *in)
 static void callbox_watched_input_finalize(GObject *object)
 {
     CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(object);
-    callbox::server::watched_input_stop(G_INPUT_STREAM(in));
+    callbox::loop::watched_input_stop(G_INPUT_STREAM(in));
     g_clear_object(&in->socket);
     g_clear_object(&in->base);
     G_OBJECT_CLASS(callbox_watched_input_parent_class)->finalize(object);
@@ -214,7 +214,7 @@ static void callbox_watched_input_class_init(CallboxWatchedInputClass *klass)
     G_INPUT_STREAM_CLASS(klass)->close_fn = input_close;
 }
 
-namespace callbox::server {
+namespace callbox::loop {
 
 GInputStream *watched_input_new(GIOStream *base)
 {
@@ -235,4 +235,4 @@ void watched_input_stop(GInputStream *input)
     g_clear_object(&in->socket); // sources asked for later (none, normally) are the base's
 }
 
-} // namespace callbox::server
+} // namespace callbox::loop
