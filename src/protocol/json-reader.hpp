@@ -14,6 +14,10 @@ namespace callbox::protocol {
 struct JsonValue {
     enum class Type { Null, Bool, Number, String, Array, Object };
 
+    // Defaulted below the class: an implicit one would have clang (C++20, libstdc++ 12) need
+    // std::pair<std::string, JsonValue> complete while JsonValue is still being defined.
+    JsonValue();
+
     Type type = Type::Null;
     bool boolean = false;
     bool is_integer = false; // a Number written without fraction or exponent that fits int64
@@ -28,6 +32,8 @@ struct JsonValue {
     const JsonValue *get(std::string_view key) const;
     bool is(Type t) const { return type == t; }
 };
+
+inline JsonValue::JsonValue() = default;
 
 // Parses one JSON text; nothing, with `error` saying where and why, when it is not valid.
 std::optional<JsonValue> read_json(std::string_view text, std::string &error, int max_depth = 64);
