@@ -96,74 +96,69 @@ private:
         return ok;
     }
 
-    bool object(JsonValue &v, int depth)
+    // Takes `c` if it comes next.
+    bool eat(char c)
     {
-        if (depth > max_depth_)
-            return fail("nested too deeply");
-        v.type = JsonValue::Type::Object;
-        ++pos_;
-        skip_space();
-        if (pos_ < text_.size() && text_[pos_] == '}') {
+        if (pos_ < text_.size() && text_[pos_] == c) {
             ++pos_;
             return true;
         }
+        return false;
+    }
+
+    // An object or array: the brackets and commas; `element` reads one member or item.
+    template <typename Element>
+    bool container(JsonValue &v, int depth, JsonValue::Type type, char close, Element element)
+    {
+        if (depth > max_depth_)
+            return fail("nested too deeply");
+        v.type = type;
+        ++pos_;
+        skip_space();
+        if (eat(close))
+            return true;
         for (;;) {
             skip_space();
+            if (!element())
+                return false;
+            skip_space();
+            if (eat(','))
+                continue;
+            if (eat(close))
+                return true;
+            return fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+
+    bool object(JsonValue &v, int depth)
+    {
+        return container(v, depth, JsonValue::Type::Object, '}', [&] {
             if (pos_ >= text_.size() || text_[pos_] != '"')
                 return fail("expected a member name in double quotes");
             std::string key;
             if (!string(key))
                 return false;
             skip_space();
-            if (pos_ >= text_.size() || text_[pos_] != ':')
+            if (!eat(':'))
                 return fail("expected ':'");
-            ++pos_;
             skip_space();
             JsonValue member;
             if (!value(member, depth))
                 return false;
             v.members.emplace_back(std::move(key), std::move(member));
-            skip_space();
-            if (pos_ < text_.size() && text_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (pos_ < text_.size() && text_[pos_] == '}') {
-                ++pos_;
-                return true;
-            }
-            return fail("expected ',' or '}'");
-        }
+            return true;
+        });
     }
 
     bool array(JsonValue &v, int depth)
     {
-        if (depth > max_depth_)
-            return fail("nested too deeply");
-        v.type = JsonValue::Type::Array;
-        ++pos_;
-        skip_space();
-        if (pos_ < text_.size() && text_[pos_] == ']') {
-            ++pos_;
-            return true;
-        }
-        for (;;) {
-            skip_space();
+        return container(v, depth, JsonValue::Type::Array, ']', [&] {
             JsonValue item;
             if (!value(item, depth))
                 return false;
             v.items.push_back(std::move(item));
-            skip_space();
-            if (pos_ < text_.size() && text_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (pos_ < text_.size() && text_[pos_] == ']') {
-                ++pos_;
-                return true;
-            }
-            return fail("expected ',' or ']'");
-        }
+            return true;
+        });
     }
 
     bool hex4(unsigned &out)
