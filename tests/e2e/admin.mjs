@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { startDaemon, callboxdPath } from '../lib/daemon.mjs';
-import { WsClient, withTimeout } from '../lib/wsclient.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { withTimeout } from '../lib/wait.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromium, waitFor, click, runTest } from './browser.mjs';
 
 requireChromium();
