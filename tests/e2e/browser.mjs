@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { makeTempDir } from '../lib/daemon.mjs';
+import { skipFile } from '../lib/skip.mjs';
 
 export const CHROMIUM = process.env.CALLBOX_CHROMIUM || '/usr/bin/chromium';
-export const SKIP = 77; // meson: test skipped
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -19,12 +19,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-// Exits with 77 (skipped) when there is no Chromium to drive; never downloads one.
+// Skips the whole file when there is no Chromium to drive; never downloads one.
 export function requireChromium() {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`SKIP: ${CHROMIUM} not found (install Debian's chromium)`);
-    process.exit(SKIP);
-  }
+  if (!existsSync(CHROMIUM)) skipFile(`${CHROMIUM} not found (install Debian's chromium)`);
   if (!process.env.CALLBOXD) {
     console.error('CALLBOXD is not set (run through meson test, or set CALLBOXD=build/src/callboxd)');
     process.exit(1);
@@ -154,23 +151,4 @@ export function membersAre(page, nicks, what) {
     const got = [...document.querySelectorAll('#member-list [data-testid=member]')].map((li) => li.dataset.nick).sort();
     return JSON.stringify(got) === JSON.stringify(w);
   }, [want], what ?? `member list is ${want.join(', ')}`);
-}
-
-// Runs `body` with a watchdog; exits 0 on success, 1 on failure.
-export async function runTest(name, timeoutMs, body) {
-  const watchdog = setTimeout(() => {
-    console.error(`${name}: watchdog: no result after ${timeoutMs / 1000} s`);
-    process.exit(1);
-  }, timeoutMs);
-  watchdog.unref();
-  try {
-    await body();
-    console.log(`${name}: ok`);
-    process.exitCode = 0;
-  } catch (e) {
-    console.error(`${name}: FAILED: ${e.stack ?? e}`);
-    process.exitCode = 1;
-  } finally {
-    clearTimeout(watchdog);
-  }
 }

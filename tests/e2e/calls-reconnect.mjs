@@ -1,8 +1,9 @@
 // E2E (loopback-only netns): losing callboxd mid-call ends the call cleanly with a reason, and after the automatic rejoin a new call works.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { test } from 'node:test';
 import { startDaemon, makeTempDir } from '../lib/daemon.mjs';
-import { requireChromium, openApp, waitFor, joinRoom, runTest } from './browser.mjs';
+import { requireChromium, openApp, waitFor, joinRoom } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser, myId, startCall, tileState, expectMediaFrom, problemsOf } from './calls.mjs';
 
 requireChromium();
@@ -10,7 +11,7 @@ requireLoopbackOnly();
 
 const ROOM = 'porch';
 
-await runTest('calls-reconnect', 110000, async () => {
+test('calls-reconnect', { timeout: 110000 }, async () => {
   const dataDir = makeTempDir();
   let daemon;
   let browser;

@@ -1,16 +1,17 @@
 // E2E: when callboxd goes away the page says so, reconnects by itself with backoff, and rejoins its room.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { test } from 'node:test';
 import { startDaemon, makeTempDir } from '../lib/daemon.mjs';
 import {
-  requireChromium, launchBrowser, openApp, waitFor, joinRoom, sendChat, messageShown, membersAre, runTest,
+  requireChromium, launchBrowser, openApp, waitFor, joinRoom, sendChat, messageShown, membersAre,
 } from './browser.mjs';
 
 requireChromium();
 
 const ROOM = 'porch';
 
-await runTest('reconnect', 110000, async () => {
+test('reconnect', { timeout: 110000 }, async () => {
   const dataDir = makeTempDir();
   let daemon;
   let browser;
