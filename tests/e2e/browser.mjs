@@ -1,8 +1,10 @@
-// Shared helpers for the browser tests: launch headless Debian Chromium via playwright-core, and DOM wait helpers.
+// Shared helpers for the browser tests: launch headless Debian Chromium via playwright-core, DOM wait helpers,
+// and the set-up of the restart tests (a daemon that stops and comes back on the same port and data).
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { makeTempDir } from '../lib/daemon.mjs';
+import { startDaemon, makeTempDir } from '../lib/daemon.mjs';
 import { skipFile } from '../lib/skip.mjs';
 
 export const CHROMIUM = process.env.CALLBOX_CHROMIUM || '/usr/bin/chromium';
@@ -151,4 +153,47 @@ export function membersAre(page, nicks, what) {
     const got = [...document.querySelectorAll('#member-list [data-testid=member]')].map((li) => li.dataset.nick).sort();
     return JSON.stringify(got) === JSON.stringify(w);
   }, [want], what ?? `member list is ${want.join(', ')}`);
+}
+
+// Opens a page per name on the app and joins each to `room`, then runs then(page, name) before the next one;
+// returns { name: page }.
+export async function openJoined(context, url, names, room, then = async () => {}) {
+  const pages = {};
+  for (const name of names) {
+    pages[name] = await openApp(context, url, name);
+    await joinRoom(pages[name], name, room);
+    await then(pages[name], name);
+  }
+  return pages;
+}
+
+// For tests of the daemon going away: a daemon on a data dir of its own and a browser from `launch`.
+// body gets { daemon, browser, stop(), restart() }: stop() ends the daemon, restart() starts it again
+// on the same port with the same data. The browser, the daemon and the data dir are cleaned up after.
+export async function withRestartableDaemon(launch, body) {
+  const dataDir = makeTempDir();
+  let port;
+  const box = {
+    daemon: null,
+    browser: null,
+    async stop() {
+      await box.daemon.stop();
+      box.daemon = null;
+    },
+    async restart() {
+      box.daemon = await startDaemon({ dataDir, args: ['--port', port] });
+      assert.equal(new URL(box.daemon.url).port, port, 'restarted daemon listens on the same port');
+      return box.daemon;
+    },
+  };
+  try {
+    box.daemon = await startDaemon({ dataDir });
+    port = new URL(box.daemon.url).port;
+    box.browser = await launch();
+    await body(box);
+  } finally {
+    await box.browser?.close().catch((e) => console.error('closing the browser:', e));
+    await box.daemon?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
