@@ -1,0 +1,85 @@
+// Unit tests of web/js/admin-format.js: how the admin page shows numbers, durations and flags, and "—" for anything missing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NONE, isNum, count, decimal, loss, duration, yesNo, text, clock } from '../../web/js/admin-format.js';
+
+// Values a daemon may leave out or send in the wrong type.
+const MISSING = [undefined, null, '12', '', NaN, Infinity, -Infinity, true, {}, []];
+
+test('a missing value is shown as an em dash by every number formatter', () => {
+  assert.equal(NONE, '\u2014');
+  for (const format of [count, decimal, loss, duration]) {
+    for (const v of MISSING) assert.equal(format(v), NONE, `${format.name}(${String(v)})`);
+  }
+});
+
+test('isNum is true for finite numbers only', () => {
+  for (const v of [0, -0, 1, -1.5, 1e300, Number.MAX_SAFE_INTEGER]) assert.equal(isNum(v), true, String(v));
+  for (const v of MISSING) assert.equal(isNum(v), false, String(v));
+});
+
+test('count rounds to a whole number with thousands separators', () => {
+  assert.equal(count(0), '0');
+  assert.equal(count(999), '999');
+  assert.equal(count(1234567), '1,234,567');
+  assert.equal(count(2.5), '3');
+  assert.equal(count(2.4), '2');
+  assert.equal(count(-1234), '-1,234');
+});
+
+test('decimal shows up to the given decimals, and none from 100 on', () => {
+  assert.equal(decimal(3.14159), '3.1');
+  assert.equal(decimal(3.14159, 2), '3.14');
+  assert.equal(decimal(3.14159, 0), '3');
+  assert.equal(decimal(2), '2', 'no trailing zeros');
+  assert.equal(decimal(0.05), '0.1');
+  assert.equal(decimal(99.94), '99.9');
+  assert.equal(decimal(99.96), '100');
+  assert.equal(decimal(100.7), '101');
+  assert.equal(decimal(1234.5), '1,235');
+  assert.equal(decimal(-150.4), '-150');
+  assert.equal(decimal(-12.34), '-12.3');
+});
+
+test('loss turns a fraction into a percentage: one decimal under 10 %, none from 10 % on', () => {
+  assert.equal(loss(0), '0 %');
+  assert.equal(loss(0.0123), '1.2 %');
+  assert.equal(loss(0.05), '5 %');
+  assert.equal(loss(0.0996), '10 %');
+  assert.equal(loss(0.123), '12 %');
+  assert.equal(loss(0.5), '50 %');
+  assert.equal(loss(1), '100 %');
+});
+
+test('duration counts whole seconds up into minutes, hours and days', () => {
+  assert.equal(duration(0), '0 s');
+  assert.equal(duration(59), '59 s');
+  assert.equal(duration(59.9), '59 s', 'seconds are cut, not rounded');
+  assert.equal(duration(60), '1 min 0 s');
+  assert.equal(duration(3599), '59 min 59 s');
+  assert.equal(duration(3600), '1 h 0 min');
+  assert.equal(duration(86399), '23 h 59 min');
+  assert.equal(duration(86400), '1 d 0 h 0 min');
+  assert.equal(duration(93784), '1 d 2 h 3 min');
+  assert.equal(duration(-1), NONE, 'a negative duration is not shown');
+});
+
+test('yesNo shows booleans only', () => {
+  assert.equal(yesNo(true), 'yes');
+  assert.equal(yesNo(false), 'no');
+  for (const v of [undefined, null, 0, 1, 'true', 'yes']) assert.equal(yesNo(v), NONE, String(v));
+});
+
+test('text shows non-empty strings as they are', () => {
+  assert.equal(text('Living room'), 'Living room');
+  assert.equal(text(' '), ' ');
+  assert.equal(text('<b>x</b>'), '<b>x</b>');
+  for (const v of [undefined, null, '', 0, 42, false]) assert.equal(text(v), NONE, String(v));
+});
+
+test('clock shows the local time of day as hh:mm:ss on a 24-hour clock', () => {
+  assert.equal(clock(new Date(2026, 0, 2, 3, 4, 5)), '03:04:05');
+  assert.equal(clock(new Date(2026, 6, 31, 23, 59, 59)), '23:59:59');
+  assert.equal(clock(new Date(2026, 6, 31, 12, 0, 0)), '12:00:00');
+  assert.match(clock(), /^\d\d:\d\d:\d\d$/, 'now, by default');
+});
