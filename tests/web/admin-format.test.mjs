@@ -18,50 +18,34 @@ test('isNum is true for finite numbers only', () => {
   for (const v of MISSING) assert.equal(isNum(v), false, String(v));
 });
 
+// Checks what `format` shows for each [value, shown] pair.
+function shows(format, cases) {
+  for (const [value, shown] of cases) assert.equal(format(value), shown, `${format.name}(${value})`);
+}
+
 test('count rounds to a whole number with thousands separators', () => {
-  assert.equal(count(0), '0');
-  assert.equal(count(999), '999');
-  assert.equal(count(1234567), '1,234,567');
-  assert.equal(count(2.5), '3');
-  assert.equal(count(2.4), '2');
-  assert.equal(count(-1234), '-1,234');
+  shows(count, [[0, '0'], [999, '999'], [1234567, '1,234,567'], [2.5, '3'], [2.4, '2'], [-1234, '-1,234']]);
 });
 
 test('decimal shows up to the given decimals, and none from 100 on', () => {
-  assert.equal(decimal(3.14159), '3.1');
+  shows(decimal, [
+    [3.14159, '3.1'], [2, '2'], [0.05, '0.1'], [99.94, '99.9'], [99.96, '100'],
+    [100.7, '101'], [1234.5, '1,235'], [-150.4, '-150'], [-12.34, '-12.3'],
+  ]);
   assert.equal(decimal(3.14159, 2), '3.14');
   assert.equal(decimal(3.14159, 0), '3');
-  assert.equal(decimal(2), '2', 'no trailing zeros');
-  assert.equal(decimal(0.05), '0.1');
-  assert.equal(decimal(99.94), '99.9');
-  assert.equal(decimal(99.96), '100');
-  assert.equal(decimal(100.7), '101');
-  assert.equal(decimal(1234.5), '1,235');
-  assert.equal(decimal(-150.4), '-150');
-  assert.equal(decimal(-12.34), '-12.3');
+  assert.equal(decimal(120.5, 2), '121', 'no decimals from 100 on, whatever was asked');
 });
 
 test('loss turns a fraction into a percentage: one decimal under 10 %, none from 10 % on', () => {
-  assert.equal(loss(0), '0 %');
-  assert.equal(loss(0.0123), '1.2 %');
-  assert.equal(loss(0.05), '5 %');
-  assert.equal(loss(0.0996), '10 %');
-  assert.equal(loss(0.123), '12 %');
-  assert.equal(loss(0.5), '50 %');
-  assert.equal(loss(1), '100 %');
+  shows(loss, [[0, '0 %'], [0.0123, '1.2 %'], [0.05, '5 %'], [0.0996, '10 %'], [0.123, '12 %'], [0.5, '50 %'], [1, '100 %']]);
 });
 
 test('duration counts whole seconds up into minutes, hours and days', () => {
-  assert.equal(duration(0), '0 s');
-  assert.equal(duration(59), '59 s');
-  assert.equal(duration(59.9), '59 s', 'seconds are cut, not rounded');
-  assert.equal(duration(60), '1 min 0 s');
-  assert.equal(duration(3599), '59 min 59 s');
-  assert.equal(duration(3600), '1 h 0 min');
-  assert.equal(duration(86399), '23 h 59 min');
-  assert.equal(duration(86400), '1 d 0 h 0 min');
-  assert.equal(duration(93784), '1 d 2 h 3 min');
-  assert.equal(duration(-1), NONE, 'a negative duration is not shown');
+  shows(duration, [
+    [0, '0 s'], [59, '59 s'], [59.9, '59 s'], [60, '1 min 0 s'], [3599, '59 min 59 s'], [3600, '1 h 0 min'],
+    [86399, '23 h 59 min'], [86400, '1 d 0 h 0 min'], [93784, '1 d 2 h 3 min'], [-1, NONE],
+  ]);
 });
 
 test('yesNo shows booleans only', () => {
