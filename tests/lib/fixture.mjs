@@ -1,5 +1,6 @@
 // The per-test fixture of the integration tests under node:test: daemons, WebSocket clients, temporary dirs, clean-up.
 // Use: test('name', { timeout: 30000 }, fixture(async (t) => { const d = await t.daemon(); ... }));
+// node:test runs a file's top-level tests one after another: the tests of a file never overlap.
 import { rmSync } from 'node:fs';
 import { startDaemon, makeTempDir, openFdCount } from './daemon.mjs';
 import { WsClient } from './ws-client.mjs';
