@@ -2,10 +2,12 @@
 // rooms and members from WebSocket clients, kick with a confirm step, the device's mute toggles, the device pickers, phone width.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startDaemon, callboxdPath } from '../lib/daemon.mjs';
-import { WsClient, withTimeout } from '../lib/wsclient.mjs';
-import { CHROMIUM, CHROMIUM_FLAGS, requireChromium, waitFor, click, runTest } from './browser.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { withTimeout } from '../lib/wait.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromium, waitFor, click } from './browser.mjs';
 
 requireChromium();
 
@@ -160,7 +162,7 @@ async function toggleMute(page, daemon, button, field) {
   }
 }
 
-await runTest('admin', 170000, async () => {
+test('admin', { timeout: 170000 }, async (t) => {
   const daemons = [];
   const clients = [];
   let browser;
@@ -245,9 +247,9 @@ await runTest('admin', 170000, async () => {
     await checkPicker(page, daemon, 'microphones', 'admin-mic-select');
     // Switching through the page, to the built-in test sources (safe on any machine) when they are not in use yet.
     for (const [kind, selectId] of [['cameras', 'admin-camera-select'], ['microphones', 'admin-mic-select']]) {
-      const test = (await adminJson(daemon, '/api/admin/devices'))[kind].find((d) => d.id === 'test');
-      if (test && !test.current) await switchTo(page, daemon, kind, selectId, 'test');
-      else console.log(`# ${kind}: no switch to try (test source ${test ? 'already current' : 'not listed'})`);
+      const source = (await adminJson(daemon, '/api/admin/devices'))[kind].find((d) => d.id === 'test');
+      if (source && !source.current) await switchTo(page, daemon, kind, selectId, 'test');
+      else t.diagnostic(`${kind}: no switch to try (test source ${source ? 'already current' : 'not listed'})`);
     }
     await checkPicker(page, daemon, 'cameras', 'admin-camera-select');
     await bob.assertAlive();
@@ -257,7 +259,7 @@ await runTest('admin', 170000, async () => {
     await click(page, `[data-testid=admin-member][data-id="${bob.id}"] [data-testid=admin-kick]`);
     await click(page, `[data-testid=admin-member][data-id="${bob.id}"] [data-testid=admin-kick-confirm]`);
     const closed = await withTimeout(bob.closed, 5000, 'bob disconnected by the kick');
-    console.log(`# bob's socket closed: ${JSON.stringify(closed)}`);
+    t.diagnostic(`bob's socket closed: ${JSON.stringify(closed)}`);
     await eventually(async () => (await memberShown(page, bob.id)) === null, 'bob gone from the admin page');
     await eventually(async () => {
       const s = await adminJson(daemon, '/api/status');

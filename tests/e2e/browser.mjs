@@ -1,11 +1,13 @@
-// Shared helpers for the browser tests: launch headless Debian Chromium via playwright-core, and DOM wait helpers.
+// Shared helpers for the browser tests: launch headless Debian Chromium via playwright-core, DOM wait helpers,
+// and the set-up of the restart tests (a daemon that stops and comes back on the same port and data).
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { makeTempDir } from '../lib/daemon.mjs';
+import { startDaemon, makeTempDir } from '../lib/daemon.mjs';
+import { skipFile } from '../lib/skip.mjs';
 
 export const CHROMIUM = process.env.CALLBOX_CHROMIUM || '/usr/bin/chromium';
-export const SKIP = 77; // meson: test skipped
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -19,12 +21,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-// Exits with 77 (skipped) when there is no Chromium to drive; never downloads one.
+// Skips the whole file when there is no Chromium to drive; never downloads one.
 export function requireChromium() {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`SKIP: ${CHROMIUM} not found (install Debian's chromium)`);
-    process.exit(SKIP);
-  }
+  if (!existsSync(CHROMIUM)) skipFile(`${CHROMIUM} not found (install Debian's chromium)`);
   if (!process.env.CALLBOXD) {
     console.error('CALLBOXD is not set (run through meson test, or set CALLBOXD=build/src/callboxd)');
     process.exit(1);
@@ -160,21 +159,45 @@ export function membersAre(page, nicks, what) {
   }, [want], what ?? `member list is ${want.join(', ')}`);
 }
 
-// Runs `body` with a watchdog; exits 0 on success, 1 on failure.
-export async function runTest(name, timeoutMs, body) {
-  const watchdog = setTimeout(() => {
-    console.error(`${name}: watchdog: no result after ${timeoutMs / 1000} s`);
-    process.exit(1);
-  }, timeoutMs);
-  watchdog.unref();
+// Opens a page per name on the app and joins each to `room`, then runs then(page, name) before the next one;
+// returns { name: page }.
+export async function openJoined(context, url, names, room, then = async () => {}) {
+  const pages = {};
+  for (const name of names) {
+    pages[name] = await openApp(context, url, name);
+    await joinRoom(pages[name], name, room);
+    await then(pages[name], name);
+  }
+  return pages;
+}
+
+// For tests of the daemon going away: a daemon on a data dir of its own and a browser from `launch`.
+// body gets { daemon, browser, stop(), restart() }: stop() ends the daemon, restart() starts it again
+// on the same port with the same data. The browser, the daemon and the data dir are cleaned up after.
+export async function withRestartableDaemon(launch, body) {
+  const dataDir = makeTempDir();
+  let port;
+  const box = {
+    daemon: null,
+    browser: null,
+    async stop() {
+      await box.daemon.stop();
+      box.daemon = null;
+    },
+    async restart() {
+      box.daemon = await startDaemon({ dataDir, args: ['--port', port] });
+      assert.equal(new URL(box.daemon.url).port, port, 'restarted daemon listens on the same port');
+      return box.daemon;
+    },
+  };
   try {
-    await body();
-    console.log(`${name}: ok`);
-    process.exitCode = 0;
-  } catch (e) {
-    console.error(`${name}: FAILED: ${e.stack ?? e}`);
-    process.exitCode = 1;
+    box.daemon = await startDaemon({ dataDir });
+    port = new URL(box.daemon.url).port;
+    box.browser = await launch();
+    await body(box);
   } finally {
-    clearTimeout(watchdog);
+    await box.browser?.close().catch((e) => console.error('closing the browser:', e));
+    await box.daemon?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
-import { requireChromium, openApp, waitFor, joinRoom, runTest } from './browser.mjs';
+import { requireChromium, openApp, waitFor, joinRoom } from './browser.mjs';
 import {
   requireLoopbackOnly, launchMediaBrowser, noGetUserMedia, myId, startCall, hangUp, expectMediaFrom,
   localState, problemsOf,
@@ -83,14 +84,14 @@ async function deviceReceivesFrom(daemon, peer) {
   }
 }
 
-await runTest('calls-device', 230000, async () => {
+test('calls-device', { timeout: 230000 }, async (t) => {
   let daemon;
   let browser;
   const pages = [];
   try {
     daemon = await startDaemon({ config: CONFIG, env: ENV, tls: TLS });
     if (TLS) assert.match(daemon.url, /^https:/);
-    console.log(`health at start: ${JSON.stringify(await (await fetch(daemon.url + '/api/health')).json())}`);
+    t.diagnostic(`health at start: ${JSON.stringify(await (await fetch(daemon.url + '/api/health')).json())}`);
     browser = await launchMediaBrowser(TLS ? { extraArgs: ['--ignore-certificate-errors'] } : {});
     const { context } = browser;
 

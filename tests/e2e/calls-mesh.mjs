@@ -1,7 +1,8 @@
 // E2E (loopback-only netns): a three-browser mesh call plus a receive-only viewer: media both ways, mute/camera announcements that survive device switches, hang-up, a vanished page.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
-import { requireChromium, openApp, waitFor, joinRoom, click, runTest } from './browser.mjs';
+import { requireChromium, openApp, waitFor, joinRoom, click } from './browser.mjs';
 import {
   requireLoopbackOnly, launchMediaBrowser, denyCamera, myId, startCall, hangUp, tileState, tileGone,
   tileMediaIs, expectMediaFrom, localState, sentTracks, problemsOf, refuseAutoplaySound,
@@ -42,7 +43,7 @@ async function switchKeepsChoice(page, name, kind) {
     `${name}: the ${kind} button still shows the same state`);
 }
 
-await runTest('calls-mesh', 230000, async () => {
+test('calls-mesh', { timeout: 230000 }, async () => {
   let daemon;
   let browser;
   const pages = [];

@@ -1,9 +1,10 @@
 // E2E: lobby, room list counts, members, chat both ways, whispers, nick change, errors, HTML-as-text and leaving, in Chromium.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
 import {
   requireChromium, launchBrowser, click, openApp, waitFor, joinRoom, sendChat, roomCountIs,
-  messageShown, noticeShown, membersAre, runTest,
+  messageShown, noticeShown, membersAre,
 } from './browser.mjs';
 
 requireChromium();
@@ -26,7 +27,7 @@ async function leave(page, name) {
   await waitFor(page, () => document.body.dataset.view === 'lobby', undefined, `${name} back in the lobby`);
 }
 
-await runTest('chat', 170000, async () => {
+test('chat', { timeout: 170000 }, async () => {
   let daemon;
   let browser;
   const pages = [];

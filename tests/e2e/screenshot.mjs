@@ -1,13 +1,14 @@
 // Takes docs/screenshot-room.png: the room page on a 390x844 phone viewport with two members chatting (run by hand).
 // Usage: CALLBOXD=build/src/callboxd node tests/e2e/screenshot.mjs [output.png]
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
-import { requireChromium, launchBrowser, click, openApp, joinRoom, sendChat, messageShown, membersAre, waitFor, runTest } from './browser.mjs';
+import { requireChromium, launchBrowser, click, openApp, joinRoom, sendChat, messageShown, membersAre, waitFor } from './browser.mjs';
 
 requireChromium();
 const out = process.argv[2] ?? join(sourceRoot, 'docs', 'screenshot-room.png');
 
-await runTest('screenshot', 120000, async () => {
+test('screenshot', { timeout: 120000 }, async (t) => {
   let daemon;
   let browser;
   try {
@@ -38,7 +39,7 @@ await runTest('screenshot', 120000, async () => {
     await maya.evaluate(() => document.activeElement.blur());
     await maya.bringToFront();
     await maya.screenshot({ path: out });
-    console.log(`wrote ${out}`);
+    t.diagnostic(`wrote ${out}`);
   } finally {
     await browser?.close().catch(() => {});
     await daemon?.stop();

@@ -5,7 +5,12 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { test, run, assert, WsClient, eventually, callboxdPath } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { callboxdPath } from '../lib/daemon.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { eventually } from '../lib/wait.mjs';
 
 const PASSWORD = 'appliance-test-pw';
 const HASH_LINE = spawnSync(callboxdPath(), ['--hash-password'], { input: `${PASSWORD}\n` }).stdout.toString().trim();
@@ -27,7 +32,7 @@ function request(base, path, { method = 'GET', headers = {}, body } = {}) {
 
 const connect = (d, opts = {}) => WsClient.connect(d.wsUrl, { rejectUnauthorized: false, ...opts });
 
-test('HTTPS by default: a self-signed certificate made once, 0600, with the device\'s names', async (t) => {
+test('HTTPS by default: a self-signed certificate made once, 0600, with the device\'s names', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ tls: true });
   assert.match(d.url, /^https:\/\//);
   const health = await request(d.url, '/api/health');
@@ -56,9 +61,9 @@ test('HTTPS by default: a self-signed certificate made once, 0600, with the devi
   const again = await t.daemon({ tls: true, dataDir: d.dataDir });
   await request(again.url, '/api/health');
   assert.equal(readFileSync(join(d.dataDir, 'tls', 'cert.pem'), 'utf8'), pem);
-});
+}));
 
-test('an access code: missing and wrong codes are forbidden, the right one joins', async (t) => {
+test('an access code: missing and wrong codes are forbidden, the right one joins', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\naccess_code=2468\n' });
   const c = await WsClient.connect(d.wsUrl);
   await c.expectError({ type: 'join', room: 'kitchen', nick: 'alice' }, 'forbidden');
@@ -67,9 +72,9 @@ test('an access code: missing and wrong codes are forbidden, the right one joins
   await c.expectError({ type: 'join', room: 'bad/room', nick: '', code: '0' }, 'forbidden');
   const joined = await c.join('kitchen', 'alice', { code: '2468' });
   assert.equal(joined.room, 'kitchen');
-});
+}));
 
-test('the admin pages: off without a password, refused without it, served with it', async (t) => {
+test('the admin pages: off without a password, refused without it, served with it', { timeout: 30000 }, fixture(async (t) => {
   const off = await t.daemon({ tls: true });
   assert.equal((await request(off.url, '/api/status')).status, 403);
   const d = await t.daemon({ tls: true, config: `[server]\n${HASH_LINE}\n` });
@@ -91,9 +96,9 @@ test('the admin pages: off without a password, refused without it, served with i
     const s = JSON.parse((await request(d.url, '/api/status', { headers: { Authorization: AUTH } })).body);
     return s.media.idle_screen_frames >= 2;
   }, { what: 'idle screen frames', timeout: 10000 });
-});
+}));
 
-test('a foreign Origin is refused on /ws; the page\'s own origin and no origin are not', async (t) => {
+test('a foreign Origin is refused on /ws; the page\'s own origin and no origin are not', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const host = new URL(d.url).host;
   await assert.rejects(WsClient.connect(d.wsUrl, { origin: 'https://evil.example' }), /HTTP 403/);
@@ -102,18 +107,18 @@ test('a foreign Origin is refused on /ws; the page\'s own origin and no origin a
   assert.equal(own.welcome.type, 'welcome');
   const script = await WsClient.connect(d.wsUrl);
   assert.equal(script.welcome.type, 'welcome');
-});
+}));
 
-test('.. paths are refused over HTTPS too', async (t) => {
+test('.. paths are refused over HTTPS too', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ tls: true });
   for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/js/..%2f..%2f..%2fetc%2fpasswd']) {
     const r = await request(d.url, path);
     assert.ok(r.status === 404 || r.status === 403 || r.status === 400, `${path}: ${r.status}`);
     assert.doesNotMatch(r.body, /root:/);
   }
-});
+}));
 
-test('SIGHUP changes the device name live; connections stay', async (t) => {
+test('SIGHUP changes the device name live; connections stay', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[device]\nname=Kitchen box\n' });
   const c = await WsClient.connect(d.wsUrl);
   assert.equal(c.welcome.device.name, 'Kitchen box');
@@ -127,9 +132,9 @@ test('SIGHUP changes the device name live; connections stay', async (t) => {
     return name === 'Garden box';
   }, { what: 'the new device name in welcome' });
   await c.join('porch', 'alice'); // the old connection still works
-});
+}));
 
-test('/metrics is Prometheus text format', async (t) => {
+test('/metrics is Prometheus text format', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await WsClient.connect(d.wsUrl);
   await c.join('kitchen', 'alice');
@@ -154,11 +159,11 @@ test('/metrics is Prometheus text format', async (t) => {
   assert.ok(values.get('callbox_sent_bytes_total') > 0);
   for (const name of ['callbox_encoders', 'callbox_encoder_fps', 'callbox_pipeline_restarts_total'])
     assert.ok(values.has(name), name);
-});
+}));
 
 // callboxd drops libsoup's debug messages before GLib formats them (src/loop/quiet-debug-log.cpp),
 // but only those GLib would drop: asked for, they are still printed.
-test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', async (t) => {
+test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', { timeout: 30000 }, fixture(async (t) => {
   const chatty = await t.daemon({ env: { G_MESSAGES_DEBUG: 'libsoup' } });
   const quiet = await t.daemon();
   for (const d of [chatty, quiet]) {
@@ -168,9 +173,9 @@ test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not witho
   }
   await eventually(() => /libsoup-DEBUG.*queued \d+ frame/.test(chatty.output()), { what: 'libsoup debug lines' });
   assert.doesNotMatch(quiet.output(), /libsoup-DEBUG/);
-});
+}));
 
-test('with media off the device is in no room and takes no calls', async (t) => {
+test('with media off the device is in no room and takes no calls', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[media]\nenabled=false\n' });
   assert.equal((await (await fetch(`${d.url}/api/health`)).json()).media, 'off');
   const c = await WsClient.connect(d.wsUrl);
@@ -179,6 +184,4 @@ test('with media off the device is in no room and takes no calls', async (t) => 
   assert.deepEqual(joined.peers, []);
   await c.expectError({ type: 'signal', to: 'device', data: { bye: true } }, 'unknown-peer');
   await c.expectError({ type: 'whisper', to: 'device', text: 'hi' }, 'unknown-peer');
-});
-
-await run();
+}));

@@ -1,5 +1,8 @@
 // Heavy chat load: above 1000 msg/s the hub batches (one write per socket per batch), loses and reorders nothing, and stops when the load ends.
-import { test, run, assert, eventually } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { eventually } from '../lib/wait.mjs';
 
 async function metrics(d) {
   const text = await (await fetch(`${d.url}/metrics`)).text();
@@ -41,7 +44,7 @@ function assertComplete(received, perSender) {
 
 const config = '[rooms]\nrate_limit=0\nhistory_length=50\n';
 
-test('a burst above 1000 msg/s is batched, nothing is lost or reordered, and batching stops after it', async (t) => {
+test('a burst above 1000 msg/s is batched, nothing is lost or reordered, and batching stops after it', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: `[server]\nbatch_delay_ms=20\n${config}` });
   const before = await metrics(d);
   assert.equal(before.get('callbox_chat_batch_milliseconds'), 0);
@@ -61,15 +64,13 @@ test('a burst above 1000 msg/s is batched, nothing is lost or reordered, and bat
   a.send({ type: 'chat', text: 'quiet again' });
   assert.equal((await b.next('chat')).text, 'quiet again');
   assert.equal((await metrics(d)).get('callbox_chat_batches_total'), batchesBefore);
-});
+}));
 
-test('batch_delay_ms = 0 turns batching off', async (t) => {
+test('batch_delay_ms = 0 turns batching off', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: `[server]\nbatch_delay_ms=0\n${config}` });
   const { received } = await burst(d, 1500);
   assertComplete(received, 1500);
   const m = await metrics(d);
   assert.equal(m.get('callbox_chat_batches_total'), 0);
   assert.equal(m.get('callbox_chat_batch_milliseconds'), 0);
-});
-
-await run();
+}));

@@ -1,5 +1,8 @@
 // Chat durability: history replay, seq across SIGTERM restarts and kill -9 mid-burst, rooms re-created later.
-import { test, run, assert, eventually } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { eventually } from '../lib/wait.mjs';
 
 // Sends texts one at a time from c and returns the chat objects as delivered.
 async function chatMany(c, texts) {
@@ -10,7 +13,7 @@ async function chatMany(c, texts) {
 
 const numbered = (n, prefix = 'msg') => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
 
-test('joined replays exactly the latest 50 chat messages, oldest first', async (t) => {
+test('joined replays exactly the latest 50 chat messages, oldest first', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a] = await d.clients(1, 'kitchen');
   const sent = await chatMany(a, numbered(60));
@@ -19,16 +22,16 @@ test('joined replays exactly the latest 50 chat messages, oldest first', async (
   const joined = await b.join('kitchen', 'late');
   assert.equal(joined.history.length, 50);
   assert.deepEqual(joined.history, sent.slice(10));
-});
+}));
 
-test('history_length sets how many messages are replayed', async (t) => {
+test('history_length sets how many messages are replayed', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\nhistory_length=5\n' });
   const [a] = await d.clients(1, 'kitchen');
   const sent = await chatMany(a, numbered(8));
   assert.deepEqual((await (await d.client()).join('kitchen', 'late')).history, sent.slice(3));
-});
+}));
 
-test('history and seq survive a SIGTERM restart', async (t) => {
+test('history and seq survive a SIGTERM restart', { timeout: 30000 }, fixture(async (t) => {
   const d1 = await t.daemon();
   const [a] = await d1.clients(1, 'kitchen');
   const sent = await chatMany(a, numbered(3));
@@ -38,9 +41,9 @@ test('history and seq survive a SIGTERM restart', async (t) => {
   const b = await d2.client();
   assert.deepEqual((await b.join('kitchen', 'bob')).history, sent);
   assert.equal((await b.request({ type: 'chat', text: 'after restart' }, 'chat')).seq, 4);
-});
+}));
 
-test('every chat delivered before kill -9 is in the history afterwards, and seq is not reused', async (t) => {
+test('every chat delivered before kill -9 is in the history afterwards, and seq is not reused', { timeout: 30000 }, fixture(async (t) => {
   const config = '[rooms]\nrate_limit=0\nhistory_length=1000\n';
   const d1 = await t.daemon({ config });
   const [a, b] = await d1.clients(2, 'kitchen');
@@ -77,13 +80,13 @@ test('every chat delivered before kill -9 is in the history afterwards, and seq 
   assert.deepEqual(history.map((m) => m.seq), history.map((_, i) => i + 1), 'stored seqs are 1..N without gaps');
   const bySeq = new Map(history.map((m) => [m.seq, m]));
   for (const [seq, m] of delivered) assert.deepEqual(bySeq.get(seq), m, `delivered chat seq ${seq} after the restart`);
-  console.log(`# ${delivered.size} chats seen delivered before kill -9, ${history.length} stored`);
+  t.diagnostic(`${delivered.size} chats seen delivered before kill -9, ${history.length} stored`);
   const next = await c.request({ type: 'chat', text: 'after kill' }, 'chat');
   assert.equal(next.seq, history.length + 1);
   assert.ok(next.seq > Math.max(...delivered.keys()), 'seq is not reused');
-});
+}));
 
-test('a room re-created later continues its seq and history', async (t) => {
+test('a room re-created later continues its seq and history', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a] = await d.clients(1, 'kitchen');
   const sent = await chatMany(a, numbered(2));
@@ -96,6 +99,4 @@ test('a room re-created later continues its seq and history', async (t) => {
   const c = await d.client();
   assert.deepEqual((await c.join('Kitchen', 'carol')).history, []);
   assert.equal((await c.request({ type: 'chat', text: 'first' }, 'chat')).seq, 1);
-});
-
-await run();
+}));

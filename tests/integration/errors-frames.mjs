@@ -1,15 +1,19 @@
 // Errors about frames and traffic: bad-json, bad-message, too-large (close 1009) and rate-limited.
-import { test, run, assert, assertError, ANY, peerOf, delay } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertError, ANY, peerOf } from '../lib/match.mjs';
+import { delay } from '../lib/wait.mjs';
 
-test('unparsable JSON gets bad-json and the connection stays open', async (t) => {
+test('unparsable JSON gets bad-json and the connection stays open', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client();
   await c.expectErrors(['{"type":"chat"', 'not json', "{'type':'list-rooms'}", '{"type":"list-rooms"} {"type":"list-rooms"}',
     '{"type":"list-rooms"}}', '', ' '], 'bad-json');
   await c.assertAlive();
-});
+}));
 
-test('binary frames get bad-message and the connection stays open', async (t) => {
+test('binary frames get bad-message and the connection stays open', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [c, other] = await d.clients(2, 'kitchen');
   await c.expectError(Buffer.from(JSON.stringify({ type: 'chat', text: 'binary' })), 'bad-message', { binary: true, re: ANY });
@@ -17,16 +21,16 @@ test('binary frames get bad-message and the connection stays open', async (t) =>
   await c.expectError(Buffer.from([0, 1, 2, 255]), 'bad-message', { binary: true, re: ANY });
   await other.expectNone('chat', 0);
   await c.assertAlive();
-});
+}));
 
-test('JSON that is not an object gets bad-message', async (t) => {
+test('JSON that is not an object gets bad-message', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client();
   await c.expectErrors(['[1,2]', '"chat"', '42', 'null', 'true', '[{"type":"list-rooms"}]'], 'bad-message');
   await c.assertAlive();
-});
+}));
 
-test('unknown types and missing or mistyped members get bad-message, changing nothing', async (t) => {
+test('unknown types and missing or mistyped members get bad-message, changing nothing', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [c, other] = await d.clients(2, 'kitchen');
   await c.expectError({}, 'bad-message');
@@ -51,9 +55,9 @@ test('unknown types and missing or mistyped members get bad-message, changing no
   await other.expectNone(['chat', 'whisper', 'nick-changed', 'peer-left', 'peer-joined', 'media', 'signal'], 0);
   const chat = await c.request({ type: 'chat', text: 'still here' }, 'chat');
   assert.deepEqual([chat.room, chat.seq, chat.from], ['kitchen', 1, peerOf(c)]);
-});
+}));
 
-test('a frame of exactly 65536 bytes is accepted', async (t) => {
+test('a frame of exactly 65536 bytes is accepted', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client();
   const base = JSON.stringify({ type: 'list-rooms' });
@@ -62,7 +66,7 @@ test('a frame of exactly 65536 bytes is accepted', async (t) => {
   await c.sendRaw(frame);
   await c.next('rooms');
   await c.assertAlive();
-});
+}));
 
 async function expectTooLarge(d, c, other) {
   const closed = await c.closed;
@@ -78,20 +82,20 @@ async function expectTooLarge(d, c, other) {
   await (await d.client()).assertAlive();
 }
 
-test('a 70 KiB frame closes the connection with 1009', async (t) => {
+test('a 70 KiB frame closes the connection with 1009', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [c, other] = await d.clients(2, 'kitchen');
   c.sendRaw(JSON.stringify({ type: 'chat', text: 'x'.repeat(70 * 1024) })).catch(() => {});
   await expectTooLarge(d, c, other);
-});
+}));
 
-test('a 70 KiB message closes with 1009 even when compressed to a small frame', async (t) => {
+test('a 70 KiB message closes with 1009 even when compressed to a small frame', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client({ perMessageDeflate: true });
   const base = JSON.stringify({ type: 'list-rooms' });
   c.sendRaw(base + ' '.repeat(70 * 1024)).catch(() => {});
   await expectTooLarge(d, c);
-});
+}));
 
 // Sends n chats back to back; returns {accepted: chat objects, refused: error objects}.
 async function chatBurst(c, n) {
@@ -105,7 +109,7 @@ async function chatBurst(c, n) {
   return { accepted, refused };
 }
 
-test('a burst of 150 messages is rate-limited; accepted ones are delivered and refused ones use no seq', async (t) => {
+test('a burst of 150 messages is rate-limited; accepted ones are delivered and refused ones use no seq', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const { accepted, refused } = await chatBurst(a, 150);
@@ -137,23 +141,21 @@ test('a burst of 150 messages is rate-limited; accepted ones are delivered and r
   }
   assert.equal(after.seq, accepted.length + 2);
   for (const e of refused) assertError(e, 'rate-limited', 'chat', 'a chat burst');
-});
+}));
 
-test('rate_limit=0 switches the limit off', async (t) => {
+test('rate_limit=0 switches the limit off', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\nrate_limit=0\n' });
   const [a] = await d.clients(1, 'kitchen');
   const { accepted, refused } = await chatBurst(a, 150);
   assert.deepEqual(refused, []);
   assert.deepEqual(accepted.map((m) => m.seq), accepted.map((_, i) => i + 1));
-});
+}));
 
-test('the rate limit follows rate_limit and rate_window', async (t) => {
+test('the rate limit follows rate_limit and rate_window', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\nrate_limit=2\nrate_window=5\n' });
   const [a] = await d.clients(1, 'kitchen');
   const { accepted, refused } = await chatBurst(a, 30);
   assert.ok(accepted.length >= 8 && accepted.length <= 13, `${accepted.length} of 30 accepted with a capacity of 10`);
   assert.deepEqual(accepted.map((m) => m.seq), accepted.map((_, i) => i + 1));
   for (const e of refused) assertError(e, 'rate-limited', 'chat');
-});
-
-await run();
+}));

@@ -1,5 +1,8 @@
 // Errors about content and state: not-in-room, bad-room, bad-nick, nick-taken, bad-text, unknown-peer, room-full and the join error order.
-import { test, run, assert, assertShape, roomList, codePoints } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertShape, roomList, codePoints } from '../lib/match.mjs';
 
 const roomMessages = (to) => [
   { type: 'chat', text: 'hi' },
@@ -9,7 +12,7 @@ const roomMessages = (to) => [
   { type: 'media', audio: true, video: false },
 ];
 
-test('chat, whisper, nick, signal and media outside a room get not-in-room', async (t) => {
+test('chat, whisper, nick, signal and media outside a room get not-in-room', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [member] = await d.clients(1, 'kitchen');
   const c = await d.client();
@@ -19,9 +22,9 @@ test('chat, whisper, nick, signal and media outside a room get not-in-room', asy
   await c.request({ type: 'leave' }, 'left');
   await c.expectErrors(roomMessages(member.id), 'not-in-room');
   await member.expectNone(['chat', 'whisper', 'signal', 'media', 'nick-changed'], 0);
-});
+}));
 
-test('room names: 1 to 32 code points of letters (any script), digits, space, - and _', async (t) => {
+test('room names: 1 to 32 code points of letters (any script), digits, space, - and _', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client();
   const good = [
@@ -37,9 +40,9 @@ test('room names: 1 to 32 code points of letters (any script), digits, space, - 
     '🎉', 'party🎉', 'a\tb', 'a\nb', '<script>', 'a+b', "o'clock", 'a\u0000b'];
   await c.expectErrors(bad.map((room) => ({ type: 'join', room, nick: 'nick' })), 'bad-room');
   assert.equal(codePoints('𐐀'.repeat(32)), 32);
-});
+}));
 
-test('nicks: 1 to 24 code points without control characters', async (t) => {
+test('nicks: 1 to 24 code points without control characters', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await d.client();
   const good = [['a', 'a'], ['😀'.repeat(24), '😀'.repeat(24)], ['Zoë', 'Zoë'], ['名前', '名前'], ['a.b!?', 'a.b!?'],
@@ -53,9 +56,9 @@ test('nicks: 1 to 24 code points without control characters', async (t) => {
   await c.expectErrors(bad.map((nick) => ({ type: 'nick', nick })), 'bad-nick');
   const changed = await c.request({ type: 'nick', nick: '😀'.repeat(24) }, 'nick-changed');
   assert.equal(changed.nick, '😀'.repeat(24));
-});
+}));
 
-test('nicks are unique within a room, compared case-insensitively', async (t) => {
+test('nicks are unique within a room, compared case-insensitively', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a] = await d.clients(1);
   await a.join('kitchen', 'alice');
@@ -71,9 +74,9 @@ test('nicks are unique within a room, compared case-insensitively', async (t) =>
   await (await d.client()).expectError({ type: 'join', room: 'hall', nick: 'ZOË' }, 'nick-taken');
   // Another room is another namespace.
   await (await d.client()).join('hall', 'ALICE');
-});
+}));
 
-test('chat and whisper text: 1 to 2000 code points after trimming; refused text uses no seq', async (t) => {
+test('chat and whisper text: 1 to 2000 code points after trimming; refused text uses no seq', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const bad = ['', '   ', '\n\t ', 'x'.repeat(2001), '😀'.repeat(2001), `${'y'.repeat(2001)} `];
@@ -90,9 +93,9 @@ test('chat and whisper text: 1 to 2000 code points after trimming; refused text 
   assert.equal(codePoints(w.text), 2000);
   await b.next('whisper');
   await b.expectNone(['chat', 'whisper', 'error'], 0);
-});
+}));
 
-test('whisper and signal targets must be browsers in the same room', async (t) => {
+test('whisper and signal targets must be browsers in the same room', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const [c] = await d.clients(1, 'hall', 'c');
@@ -106,9 +109,9 @@ test('whisper and signal targets must be browsers in the same room', async (t) =
   await c.expectNone(['whisper', 'signal'], 0);
   await idle.expectNone(['whisper', 'signal'], 0);
   await b.expectNone(['whisper', 'signal'], 0);
-});
+}));
 
-test('the ninth browser gets room-full and stays where it was', async (t) => {
+test('the ninth browser gets room-full and stays where it was', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const full = await d.clients(8, 'full');
   const [x, y] = await d.clients(2, 'other', 'o');
@@ -127,15 +130,15 @@ test('the ninth browser gets room-full and stays where it was', async (t) => {
   await full[0].close();
   await full[1].next('peer-left');
   await x.join('full', 'ninth');
-});
+}));
 
-test('max_browsers sets the room size', async (t) => {
+test('max_browsers sets the room size', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\nmax_browsers=2\n' });
   await d.clients(2, 'small');
   await (await d.client()).expectError({ type: 'join', room: 'small', nick: 'third' }, 'room-full');
-});
+}));
 
-test('a join breaking several rules reports bad-room, then bad-nick, then room-full, then nick-taken', async (t) => {
+test('a join breaking several rules reports bad-room, then bad-nick, then room-full, then nick-taken', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const full = await d.clients(8, 'full');
   await full[0].request({ type: 'nick', nick: 'taken' }, 'nick-changed');
@@ -162,6 +165,4 @@ test('a join breaking several rules reports bad-room, then bad-nick, then room-f
   assert.deepEqual(wrong, []);
   // None of the failed joins put c in a room.
   await c.expectError({ type: 'chat', text: 'x' }, 'not-in-room');
-});
-
-await run();
+}));

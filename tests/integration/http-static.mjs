@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { test, run, assert } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
 
 const INDEX = '<!doctype html>\n<title>callbox test index</title>\n';
 
@@ -28,7 +30,7 @@ async function siteDaemon(t) {
   return { d, ...site };
 }
 
-test('GET / serves the index as text/html; other files and 404s', async (t) => {
+test('GET / serves the index as text/html; other files and 404s', { timeout: 30000 }, fixture(async (t) => {
   const { d } = await siteDaemon(t);
   for (const path of ['/', '/index.html']) {
     const r = await d.get(path);
@@ -40,9 +42,9 @@ test('GET / serves the index as text/html; other files and 404s', async (t) => {
   assert.equal(js.status, 200);
   assert.match(js.headers['content-type'] ?? '', /^(text|application)\/javascript\b/);
   assert.equal((await d.get('/no-such-file.html')).status, 404);
-});
+}));
 
-test('paths escaping the web dir with .. or %2e%2e are refused', async (t) => {
+test('paths escaping the web dir with .. or %2e%2e are refused', { timeout: 30000 }, fixture(async (t) => {
   const { d, secret } = await siteDaemon(t);
   const paths = [
     '/../secret.txt', '/sub/../../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E/secret.txt', '/sub/%2e%2e/%2e%2e/secret.txt',
@@ -58,9 +60,9 @@ test('paths escaping the web dir with .. or %2e%2e are refused', async (t) => {
     }
   }
   assert.deepEqual(served, [], 'requests outside the web dir must be refused');
-});
+}));
 
-test('symlinks pointing outside the web dir are refused', async (t) => {
+test('symlinks pointing outside the web dir are refused', { timeout: 30000 }, fixture(async (t) => {
   const { d, secret } = await siteDaemon(t);
   const served = [];
   for (const path of ['/leak.txt', '/sub/relative-leak.txt', '/leakdir/secret.txt', '/etc/passwd', '/etc/hostname']) {
@@ -72,6 +74,4 @@ test('symlinks pointing outside the web dir are refused', async (t) => {
   assert.deepEqual(served, [], 'symlinks out of the web dir must be refused');
   // The daemon still serves what it should.
   assert.equal((await d.get('/')).status, 200);
-});
-
-await run();
+}));

@@ -1,10 +1,13 @@
 // Chat and whisper: one object for everyone, seq numbering, timestamps, trimming, who receives what.
-import { test, run, assert, assertShape, is, peerOf } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertShape, is, peerOf } from '../lib/match.mjs';
 
 const chatFrom = (c, room, seq, text, since) =>
   ({ type: 'chat', room, seq, from: peerOf(c), text, ts: is.ts(since) });
 
-test('chat is one object delivered to every member, sender included; seq starts at 1', async (t) => {
+test('chat is one object delivered to every member, sender included; seq starts at 1', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const members = await d.clients(3, 'kitchen');
   const [outsider] = await d.clients(1, 'hall', 'o');
@@ -20,9 +23,9 @@ test('chat is one object delivered to every member, sender included; seq starts 
   // Another room numbers its own messages.
   assertShape(await outsider.request({ type: 'chat', text: 'elsewhere' }, 'chat'), chatFrom(outsider, 'hall', 1, 'elsewhere', 0), 'chat in another room');
   await a.expectNone('chat');
-});
+}));
 
-test('chat text is trimmed; inner white space and any script are kept', async (t) => {
+test('chat text is trimmed; inner white space and any script are kept', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const cases = [['  hi  ', 'hi'], ['\n\tline one\nline two \t', 'line one\nline two'], ['日本語 😀 ok', '日本語 😀 ok'], ['"quotes" \\ and </script>', '"quotes" \\ and </script>']];
@@ -31,9 +34,9 @@ test('chat text is trimmed; inner white space and any script are kept', async (t
     assertShape(m, chatFrom(a, 'kitchen', i + 1, delivered, 0), `chat of ${JSON.stringify(sent)}`);
     assert.deepEqual(await b.next('chat'), m);
   }
-});
+}));
 
-test('chat text is delivered unchanged, control characters included', async (t) => {
+test('chat text is delivered unchanged, control characters included', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   for (const text of ['bell\u0007 and escape \u001b[1m', 'tab\tinside', 'a\u0000b', 'null at end\u0000!']) {
@@ -41,9 +44,9 @@ test('chat text is delivered unchanged, control characters included', async (t) 
     assert.equal(m.text, text, `text of ${JSON.stringify(text)}`);
     assert.deepEqual(await b.next('chat'), m);
   }
-});
+}));
 
-test('seq rises by one per message, in one order for everyone, under concurrent senders', async (t) => {
+test('seq rises by one per message, in one order for everyone, under concurrent senders', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const members = await d.clients(3, 'kitchen');
   await Promise.all(members.map(async (m) => { for (let i = 0; i < 20; i++) m.send({ type: 'chat', text: `${m.label} ${i}` }); }));
@@ -59,9 +62,9 @@ test('seq rises by one per message, in one order for everyone, under concurrent 
     const own = streams[0].filter((x) => x.from.id === m.id).map((x) => x.text);
     assert.deepEqual(own, Array.from({ length: 20 }, (_, i) => `${m.label} ${i}`), `${m.label}'s messages keep their order`);
   }
-});
+}));
 
-test('whisper goes to the sender and the target only, and uses no seq', async (t) => {
+test('whisper goes to the sender and the target only, and uses no seq', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b, c] = await d.clients(3, 'kitchen');
   const since = Date.now();
@@ -81,9 +84,9 @@ test('whisper goes to the sender and the target only, and uses no seq', async (t
   const late = await d.client();
   const joined = await late.join('kitchen', 'late');
   assert.deepEqual(joined.history.map((m) => m.text), ['first']);
-});
+}));
 
-test('joined replays earlier chat objects exactly as they were delivered', async (t) => {
+test('joined replays earlier chat objects exactly as they were delivered', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const sent = [];
@@ -98,6 +101,4 @@ test('joined replays earlier chat objects exactly as they were delivered', async
   assert.deepEqual((await late.join('kitchen', 'late')).history, sent);
   const other = await d.client();
   assert.deepEqual((await other.join('Kitchen', 'x')).history, [], 'another (case-different) room has no history');
-});
-
-await run();
+}));

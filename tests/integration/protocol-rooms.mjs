@@ -1,9 +1,11 @@
 // Rooms: welcome, join/joined, peer-joined, leave/left/peer-left, implicit leaves, nick changes, rooms lists and broadcasts, /api/rooms and /api/health.
-import {
-  test, run, assert, assertShape, is, roomList, devicePeer, peerOf, eventually,
-} from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertShape, is, roomList, devicePeer, peerOf } from '../lib/match.mjs';
+import { eventually } from '../lib/wait.mjs';
 
-test('welcome has the documented shape and every connection gets its own id', async (t) => {
+test('welcome has the documented shape and every connection gets its own id', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[device]\nname=Living room\n' });
   const a = await d.client();
   const b = await d.client();
@@ -14,9 +16,9 @@ test('welcome has the documented shape and every connection gets its own id', as
   await a.join('kitchen', 'alice');
   const c = await d.client();
   assertShape(c.welcome, { ...welcome, rooms: roomList([['kitchen', 1]]) }, 'welcome after a join');
-});
+}));
 
-test('join answers joined with the peers (device included) and tells the members', async (t) => {
+test('join answers joined with the peers (device included) and tells the members', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[device]\nname=Living room\n' });
   const [a, b, c, outsider] = await d.clients(4);
   const device = devicePeer('Living room');
@@ -37,9 +39,9 @@ test('join answers joined with the peers (device included) and tells the members
 
   await c.expectNone('peer-joined');
   await outsider.expectNone('peer-joined', 0);
-});
+}));
 
-test('leave answers left and tells the others peer-left', async (t) => {
+test('leave answers left and tells the others peer-left', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b, c] = await d.clients(3, 'kitchen');
   assertShape(await b.request({ type: 'leave' }, 'left'), { type: 'left', room: 'kitchen' }, 'left');
@@ -52,9 +54,9 @@ test('leave answers left and tells the others peer-left', async (t) => {
   assertShape(await e.join('kitchen', 'u2'),
     { type: 'joined', room: 'kitchen', id: e.id, nick: 'u2', peers: is.unordered([devicePeer(), peerOf(a), peerOf(c)]), history: [] },
     'joined after a leave (the nick is free again)');
-});
+}));
 
-test('closing the socket, with or without a close frame, leaves the room', async (t) => {
+test('closing the socket, with or without a close frame, leaves the room', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b, c] = await d.clients(3, 'kitchen');
   await b.close();
@@ -63,9 +65,9 @@ test('closing the socket, with or without a close frame, leaves the room', async
   assertShape(await a.next('peer-left'), { type: 'peer-left', room: 'kitchen', peer: peerOf(c) }, 'peer-left after a dropped TCP connection');
   await eventually(async () => assert.deepEqual(await d.api('/api/rooms'), { rooms: [{ name: 'kitchen', count: 1 }] }),
     { what: '/api/rooms counting only the remaining browser' });
-});
+}));
 
-test('joining another room leaves the current one first (left, then joined)', async (t) => {
+test('joining another room leaves the current one first (left, then joined)', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'one');
   const [c] = await d.clients(1, 'two', 'c');
@@ -80,9 +82,9 @@ test('joining another room leaves the current one first (left, then joined)', as
   assertShape(await c.next('peer-joined'), { type: 'peer-joined', room: 'two', peer: { id: a.id, nick: 'alice' } }, 'peer-joined in the new room');
   assert.deepEqual((await d.api('/api/rooms')).rooms.sort((x, y) => x.name.localeCompare(y.name)),
     [{ name: 'one', count: 1 }, { name: 'two', count: 2 }]);
-});
+}));
 
-test('joining the room one is already in re-joins it (left, then joined)', async (t) => {
+test('joining the room one is already in re-joins it (left, then joined)', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   await a.send({ type: 'join', room: 'kitchen', nick: 'alice2' });
@@ -93,9 +95,9 @@ test('joining the room one is already in re-joins it (left, then joined)', async
   assertShape(await b.next(['peer-left', 'peer-joined']), { type: 'peer-left', room: 'kitchen', peer: { id: a.id, nick: 'u1' } }, 'peer-left');
   assertShape(await b.next(['peer-left', 'peer-joined']), { type: 'peer-joined', room: 'kitchen', peer: { id: a.id, nick: 'alice2' } }, 'peer-joined');
   assert.deepEqual(await d.api('/api/rooms'), { rooms: [{ name: 'kitchen', count: 2 }] });
-});
+}));
 
-test('a nick change is the same nick-changed to everyone in the room, and only there', async (t) => {
+test('a nick change is the same nick-changed to everyone in the room, and only there', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const [other] = await d.clients(1, 'hall', 'o');
@@ -113,18 +115,18 @@ test('a nick change is the same nick-changed to everyone in the room, and only t
   const joined = await late.join('kitchen', 'late');
   assertShape(joined.peers, is.unordered([devicePeer(), peerOf(a), peerOf(b)]), 'peers after a nick change');
   await other.expectNone('nick-changed', 0);
-});
+}));
 
-test('room names are case-sensitive; nicks only clash within one room', async (t) => {
+test('room names are case-sensitive; nicks only clash within one room', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2);
   await a.join('Kitchen', 'Bob');
   const joined = await b.join('kitchen', 'bob');
   assertShape(joined.peers, [devicePeer()], 'peers of "kitchen" while "Kitchen" has a member');
   assertShape(await d.api('/api/rooms'), { rooms: roomList([['Kitchen', 1], ['kitchen', 1]]) }, '/api/rooms');
-});
+}));
 
-test('list-rooms answers the room list with browser counts (device not counted)', async (t) => {
+test('list-rooms answers the room list with browser counts (device not counted)', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   await d.clients(2, 'one');
   await d.clients(1, 'two', 'x');
@@ -135,9 +137,9 @@ test('list-rooms answers the room list with browser counts (device not counted)'
   assertShape(await c.request({ type: 'list-rooms' }, 'rooms'),
     { type: 'rooms', rooms: roomList([['one', 2], ['two', 1]]) }, 'rooms');
   assertShape(await d.api('/api/rooms'), { rooms: roomList([['one', 2], ['two', 1]]) }, '/api/rooms');
-});
+}));
 
-test('every client gets coalesced rooms broadcasts when the list or a count changes', async (t) => {
+test('every client gets coalesced rooms broadcasts when the list or a count changes', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const observer = await d.client({ label: 'observer' });
   const [member] = await d.clients(1, 'base', 'm');
@@ -167,9 +169,9 @@ test('every client gets coalesced rooms broadcasts when the list or a count chan
     // 100 ms on the server; allow for delivery jitter.
     assert.ok(times[i] - times[i - 1] >= 70, `two rooms broadcasts ${times[i] - times[i - 1]} ms apart`);
   }
-});
+}));
 
-test('/api/rooms and /api/health have the documented shapes', async (t) => {
+test('/api/rooms and /api/health have the documented shapes', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   assertShape(await d.api('/api/rooms'), { rooms: [] }, '/api/rooms with no rooms');
   const health = { status: 'ok', uptime_s: is.int(0, 3600), media: is.oneOf('running', 'degraded', 'off') };
@@ -184,6 +186,4 @@ test('/api/rooms and /api/health have the documented shapes', async (t) => {
   for (const c of t.clients) await c.close();
   await eventually(async () => assert.deepEqual(await d.api('/api/rooms'), { rooms: [] }), { what: 'rooms vanishing' });
   assertShape(await d.api('/api/health'), health, '/api/health');
-});
-
-await run();
+}));

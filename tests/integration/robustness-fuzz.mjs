@@ -1,6 +1,10 @@
 // Garbage and fuzzed frames, raw TCP junk and many connect/disconnect cycles never crash the daemon or leak rooms and descriptors.
 import net from 'node:net';
-import { test, run, assert, assertShape, is, eventually, delay } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertShape, is } from '../lib/match.mjs';
+import { eventually, delay } from '../lib/wait.mjs';
 
 // A small seeded PRNG (mulberry32) so a failure can be replayed with FUZZ_SEED.
 function prng(seed) {
@@ -14,7 +18,6 @@ function prng(seed) {
   };
 }
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1000000);
-console.log(`# FUZZ_SEED=${seed}`);
 const random = prng(seed);
 const pick = (xs) => xs[Math.floor(random() * xs.length)];
 const randomInt = (n) => Math.floor(random() * n);
@@ -75,7 +78,8 @@ function* garbage() {
   yield Buffer.from([0xed, 0xa0, 0x80]);   // a UTF-8 encoded surrogate
 }
 
-test('garbage frames never crash the daemon, in or out of a room', async (t) => {
+test('garbage frames never crash the daemon, in or out of a room', { timeout: 120000 }, fixture(async (t) => {
+  t.diagnostic(`FUZZ_SEED=${seed}`);
   const d = await t.daemon({ config: '[rooms]\nrate_limit=0\n' });
   const [witness] = await d.clients(1, 'fuzz', 'witness');
   let c = null;
@@ -102,14 +106,14 @@ test('garbage frames never crash the daemon, in or out of a room', async (t) => 
       if (!closed) throw e;
     });
   }
-  console.log(`# ${sent} frames on ${reconnects} connections`);
+  t.diagnostic(`${sent} frames on ${reconnects} connections`);
   assert.ok(d.running, 'callboxd died');
   assertShape(await d.api('/api/health'), { status: 'ok', uptime_s: is.int(0), media: is.oneOf('running', 'degraded', 'off') }, 'health');
   await witness.assertAlive();
   const fresh = await d.client();
   await fresh.join('after-fuzz', 'ok');
   assert.equal((await fresh.request({ type: 'chat', text: 'still fine' }, 'chat')).text, 'still fine');
-}, { timeout: 120000 });
+}));
 
 // Opens a raw TCP connection, writes `data` and ends it (or just drops it).
 function rawTcp(url, data, { end = true } = {}) {
@@ -127,7 +131,7 @@ function rawTcp(url, data, { end = true } = {}) {
   });
 }
 
-test('raw TCP junk and half-finished handshakes do not disturb the daemon', async (t) => {
+test('raw TCP junk and half-finished handshakes do not disturb the daemon', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [c] = await d.clients(1, 'kitchen');
   const junk = [
@@ -139,9 +143,9 @@ test('raw TCP junk and half-finished handshakes do not disturb the daemon', asyn
   assert.ok(d.running);
   await c.assertAlive();
   assertShape(await d.api('/api/rooms'), { rooms: [{ name: 'kitchen', count: 1 }] }, '/api/rooms');
-});
+}));
 
-test('many connect/disconnect cycles leave no rooms or descriptors behind', async (t) => {
+test('many connect/disconnect cycles leave no rooms or descriptors behind', { timeout: 90000 }, fixture(async (t) => {
   const d = await t.daemon();
   const cycle = async (i) => {
     const c = await d.client({ label: `cycle${i}` });
@@ -161,6 +165,4 @@ test('many connect/disconnect cycles leave no rooms or descriptors behind', asyn
   const c = await d.client();
   await c.join('room1', 'n1');
   assert.equal((await c.request({ type: 'chat', text: 'after cycles' }, 'chat')).seq, 1);
-}, { timeout: 90000 });
-
-await run();
+}));

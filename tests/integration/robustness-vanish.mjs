@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { test, run, assert, assertShape, roomList, eventually, withTimeout, WsClient } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { assertShape, roomList } from '../lib/match.mjs';
+import { eventually, withTimeout } from '../lib/wait.mjs';
 
 const ROOMS = 25;
 const PER_ROOM = 4;
@@ -21,7 +26,9 @@ async function childMain(wsUrl) {
   setInterval(() => {}, 1 << 30);
 }
 
-test('clients that stop answering pings are dropped and the counts recover within 40 s', async (t) => {
+// Run with --child, this file is the child that holds the connections; otherwise it is the test.
+if (process.argv[2] === '--child') await childMain(process.argv[3]);
+else test('clients that stop answering pings are dropped and the counts recover within 40 s', { timeout: 150000 }, fixture(async (t) => {
   const d = await t.daemon();
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', d.wsUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.defer(() => {
@@ -44,14 +51,12 @@ test('clients that stop answering pings are dropped and the counts recover withi
     assertShape(await d.api('/api/rooms'), { rooms: roomList([['v0', 1]]) }, '/api/rooms');
     return true;
   }, { timeout: 40000, interval: 500, what: 'counts back to only the live client' });
-  console.log(`# ghosts dropped after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`);
+  t.diagnostic(`ghosts dropped after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`);
 
   // The live client answered every ping: still connected, told about each ghost leaving.
   for (let i = 0; i < PER_ROOM; i++) await survivor.next('peer-left', { timeout: 1000 });
   await survivor.assertAlive();
   assert.equal((await survivor.request({ type: 'chat', text: 'still here' }, 'chat')).seq, 1);
   await (await d.client()).assertAlive();
-}, { timeout: 150000 });
+}));
 
-if (process.argv[2] === '--child') await childMain(process.argv[3]);
-else await run();

@@ -1,5 +1,8 @@
 // Browser-to-browser signal relay (no echo, data unchanged, malformed data refused) and media state announcements.
-import { test, run, assert, assertShape } from '../lib/wsclient.mjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { assertShape } from '../lib/match.mjs';
 
 // Sends a signal from `from` to `to` and checks that only `to` receives it, unchanged.
 async function relay(from, to, data, bystanders) {
@@ -9,7 +12,7 @@ async function relay(from, to, data, bystanders) {
   for (const c of [from, ...bystanders]) await c.expectNone('signal', 0);
 }
 
-test('signal reaches only its target, unchanged, with no echo', async (t) => {
+test('signal reaches only its target, unchanged, with no echo', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b, c] = await d.clients(3, 'kitchen');
   const [outsider] = await d.clients(1, 'hall', 'o');
@@ -19,9 +22,9 @@ test('signal reaches only its target, unchanged, with no echo', async (t) => {
   await relay(c, a, { bye: true }, [b, outsider]);
   // Nothing arrived late anywhere.
   for (const x of [a, b, c, outsider]) await x.expectNone('signal');
-});
+}));
 
-test('ice data is relayed unchanged, extra members and null sdpMid included', async (t) => {
+test('ice data is relayed unchanged, extra members and null sdpMid included', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const candidate = 'candidate:842163049 1 udp 1677729535 192.0.2.7 50718 typ srflx raddr 0.0.0.0 rport 0 generation 0';
@@ -32,9 +35,9 @@ test('ice data is relayed unchanged, extra members and null sdpMid included', as
     { ice: { candidate: '', sdpMid: '0', sdpMLineIndex: 0 } },
   ];
   for (const data of cases) await relay(a, b, data, []);
-});
+}));
 
-test('malformed signal data gets bad-message and is not relayed', async (t) => {
+test('malformed signal data gets bad-message and is not relayed', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
   const sdp = { type: 'offer', sdp: 'v=0\r\n' };
@@ -53,9 +56,9 @@ test('malformed signal data gets bad-message and is not relayed', async (t) => {
     await a.expectError(m, 'bad-message');
   }
   await b.expectNone('signal');
-});
+}));
 
-test('media state goes to the other members with the sender id, not to the sender', async (t) => {
+test('media state goes to the other members with the sender id, not to the sender', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b, c] = await d.clients(3, 'kitchen');
   const [outsider] = await d.clients(1, 'hall', 'o');
@@ -71,6 +74,4 @@ test('media state goes to the other members with the sender id, not to the sende
   // A mistyped announcement is refused and not relayed.
   await a.expectError({ type: 'media', audio: 'yes', video: true }, 'bad-message');
   await b.expectNone('media', 0, fromA);
-});
-
-await run();
+}));

@@ -1,6 +1,6 @@
-// Starts a real callboxd on a free loopback port for a test, and stops it again.
+// Runs callboxd for the tests: a daemon on a free loopback port (startDaemon), or a run to completion (runCallboxd).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,19 +20,24 @@ export function makeTempDir(prefix = 'callbox-test-') {
   return mkdtempSync(join(base, prefix));
 }
 
+// The arguments startDaemon() uses (config: a file name), also for runs that are expected to fail.
+export function daemonArgs({ dataDir, webDir = join(sourceRoot, 'web'), config, tls = false } = {}) {
+  const args = [...(tls ? [] : ['--no-tls']), '--bind', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--web-dir', webDir];
+  if (config) args.push('--config', config);
+  return args;
+}
+
 // Starts callboxd; resolves once it prints its listening line.
 // opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir, tls }
 export async function startDaemon(opts = {}) {
   const dataDir = opts.dataDir ?? makeTempDir();
-  // opts.tls: HTTPS with the daemon's own certificate instead of plain HTTP.
-  const args = [...(opts.tls ? [] : ['--no-tls']), '--bind', '127.0.0.1', '--port', '0',
-                '--data-dir', dataDir, '--web-dir', join(sourceRoot, 'web')];
+  let config;
   if (opts.config !== undefined) {
-    const file = join(dataDir, 'test.conf');
-    writeFileSync(file, opts.config);
-    args.push('--config', file);
+    config = join(dataDir, 'test.conf');
+    writeFileSync(config, opts.config);
   }
-  args.push(...(opts.args ?? []));
+  // opts.tls: HTTPS with the daemon's own certificate instead of plain HTTP.
+  const args = [...daemonArgs({ dataDir, config, tls: opts.tls }), ...(opts.args ?? [])];
   const child = spawn(callboxdPath(), args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, G_MESSAGES_DEBUG: '', ...(opts.env ?? {}) },
@@ -69,4 +74,38 @@ export async function startDaemon(opts = {}) {
       return r;
     },
   };
+}
+
+// Runs callboxd to completion. If it reports listening, it is stopped and `started` is true.
+export function runCallboxd(args, { timeout = 15000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(callboxdPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, G_MESSAGES_DEBUG: '' } });
+    let output = '';
+    let started = false;
+    let timedOut = false;
+    const onData = (c) => {
+      output += c;
+      if (!started && /listening on http/.test(output)) {
+        started = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeout);
+    // 'close' comes after the exit and after the pipes are drained.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output, started, timedOut });
+    });
+  });
+}
+
+// How many file descriptors the process has open (null when /proc does not tell).
+export function openFdCount(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
 }
