@@ -15,13 +15,14 @@ const FRIENDLY = Object.freeze({
   'forbidden': 'This box needs an access code. Please enter the right code.',
   'busy': 'The device is busy with other calls right now. Please try again later.',
   'media-error': 'The device could not start the call.',
+  'storage-error': 'The box could not save your message, so it was not sent. Please try again.',
 });
 
 export const JOIN_ERROR_CODES = new Set(['forbidden', 'bad-room', 'bad-nick', 'room-full', 'nick-taken']);
 
 export function friendlyError(msg) {
   const code = typeof msg?.code === 'string' ? msg.code : '';
-  const text = FRIENDLY[code];
+  const text = Object.hasOwn(FRIENDLY, code) ? FRIENDLY[code] : undefined;
   if (code === 'media-error' && typeof msg.message === 'string' && msg.message) {
     return `${text} (${msg.message})`;
   }
