@@ -154,7 +154,12 @@ struct Daemon {
         http->admin_auth().set_hash(config.admin_password_hash);
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));
-        media->show_idle_screen(config.device_name, http->join_link());
+        show_idle_screen();
+    }
+
+    void show_idle_screen()
+    {
+        media->show_idle_screen(config.device_name, http->join_link(), http->tls_fingerprint());
     }
 
     // SIGHUP: re-read the config and apply what the key table marks as live.
@@ -278,7 +283,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    daemon.media->show_idle_screen(daemon.config.device_name, daemon.http->join_link());
+    daemon.show_idle_screen();
     for (const auto &uri : daemon.http->uris())
         std::printf("callboxd: listening on %s\n", uri.c_str());
     std::fflush(stdout);

@@ -113,10 +113,11 @@ public:
                        : off_.select_device(kind, id, error);
     }
 
-    void show_idle_screen(const std::string &name, const std::string &link) override
+    void show_idle_screen(const std::string &name, const std::string &link,
+                          const std::string &fingerprint) override
     {
         if (engine_)
-            engine_->show_idle_screen(name, link);
+            engine_->show_idle_screen(name, link, fingerprint);
     }
 
     void shut_down() override

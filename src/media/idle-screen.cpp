@@ -41,15 +41,31 @@ int draw_qr_code(const I420View &f, const std::string &text, int x, int y, int m
     return n;
 }
 
+namespace {
+
+// The fingerprint in lines of 8 bytes ("AB:CD:…" is 23 characters a line), left of the QR code.
+std::string fingerprint_lines(const std::string &fingerprint)
+{
+    std::string out;
+    for (std::size_t pos = 0; pos < fingerprint.size(); pos += 24)
+        out += "\n" + fingerprint.substr(pos, 23);
+    return out;
+}
+
+} // namespace
+
 std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
                                               const std::string &device_name,
-                                              const std::string &link, std::string &error)
+                                              const std::string &link,
+                                              const std::string &fingerprint, std::string &error)
 {
     std::unique_ptr<IdleScreen> screen(new IdleScreen);
     screen->link_ = link;
     screen->width_ = static_cast<int>(s.width);
     screen->height_ = static_cast<int>(s.height);
     std::string text = device_name + "\n\nOpen " + link + "\nor scan the code with your phone.";
+    if (!fingerprint.empty())
+        text += "\n\nCertificate (SHA-256):" + fingerprint_lines(fingerprint);
     std::replace(text.begin(), text.end(), '"', '\'');
     Variables vars = pipeline_variables(s);
     vars["TEXT"] = text;

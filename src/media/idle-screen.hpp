@@ -21,9 +21,11 @@ int draw_qr_code(const I420View &frame, const std::string &text, int x, int y, i
 class IdleScreen
 {
 public:
+    // `fingerprint`: the TLS certificate's, shown under the link (none when empty).
     static std::unique_ptr<IdleScreen> start(const MediaSettings &settings,
                                              const std::string &device_name,
-                                             const std::string &link, std::string &error);
+                                             const std::string &link,
+                                             const std::string &fingerprint, std::string &error);
 
     std::uint64_t frames() const { return frames_; }
     const std::string &link() const { return link_; }

@@ -203,10 +203,11 @@ void MediaEngine::remove_finished()
         stop_pipeline();
 }
 
-void MediaEngine::show_idle_screen(std::string name, std::string link)
+void MediaEngine::show_idle_screen(std::string name, std::string link, std::string fingerprint)
 {
     idle_name_ = std::move(name);
     idle_link_ = std::move(link);
+    idle_fingerprint_ = std::move(fingerprint);
     if (!pipeline_)
         start_idle_screen();
 }
@@ -217,7 +218,7 @@ void MediaEngine::start_idle_screen()
     if (idle_link_.empty() || !init_error_.empty())
         return;
     std::string error;
-    idle_ = IdleScreen::start(settings_, idle_name_, idle_link_, error);
+    idle_ = IdleScreen::start(settings_, idle_name_, idle_link_, idle_fingerprint_, error);
     if (!idle_)
         g_warning("media: no idle screen: %s", error.c_str());
 }

@@ -53,7 +53,7 @@ public:
     void set_muted(bool audio, bool video);
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
-    void show_idle_screen(std::string name, std::string link);
+    void show_idle_screen(std::string name, std::string link, std::string fingerprint);
     // Frames the idle screen has shown (0 during a call).
     std::uint64_t idle_frames() const { return idle_ ? idle_->frames() : 0; }
     const std::string &join_link() const { return idle_link_; }
@@ -125,6 +125,7 @@ private:
     std::unique_ptr<IdleScreen> idle_;
     std::string idle_name_;
     std::string idle_link_;
+    std::string idle_fingerprint_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;

@@ -198,6 +198,8 @@ void HttpServer::status(SoupServerMessage *msg)
         .member("frames_in", hub_.frames_in())
         .member("frames_out", hub_.frames_out());
     w.member("device_name", std::string_view(registry_.settings().device_name));
+    if (!tls_fingerprint_.empty())
+        w.member("tls_fingerprint", std::string_view(tls_fingerprint_));
     w.key("rooms").begin_array();
     for (const auto &room : registry_.room_counts()) {
         w.begin_object()
@@ -254,6 +256,12 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         }
         soup_server_set_tls_certificate(server, cert);
         options = SOUP_SERVER_LISTEN_HTTPS;
+        GByteArray *der = nullptr;
+        g_object_get(cert, "certificate", &der, nullptr);
+        if (der) {
+            tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
+            g_byte_array_unref(der);
+        }
     }
 
     g_autoptr(GError) err = nullptr;

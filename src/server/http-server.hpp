@@ -29,6 +29,8 @@ public:
     // The address a phone opens: the listening port, on the bound address or else on the
     // machine's first LAN address (its .local name when it has none).
     std::string join_link() const;
+    // The SHA-256 fingerprint of the certificate it serves ("AB:CD:…"; empty without TLS).
+    const std::string &tls_fingerprint() const { return tls_fingerprint_; }
 
 private:
     void route(SoupServerMessage *msg, const char *path);
@@ -48,6 +50,7 @@ private:
     MediaControl &media_;
     std::string listen_; // as configured
     bool tls_ = false;
+    std::string tls_fingerprint_;
     AdminAuth admin_;
     GObjectPtr<SoupServer> server_;
     std::int64_t started_us_;

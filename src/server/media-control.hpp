@@ -31,8 +31,10 @@ public:
     virtual bool select_device(std::string_view kind, const std::string &id,
                                std::string &error) = 0;
 
-    // While nobody is in a call, the screen shows `name`, the join link and its QR code.
-    virtual void show_idle_screen(const std::string &name, const std::string &link) = 0;
+    // While nobody is in a call, the screen shows `name`, the join link and its QR code, and
+    // the certificate's fingerprint (when it serves HTTPS) for the user to compare.
+    virtual void show_idle_screen(const std::string &name, const std::string &link,
+                                  const std::string &fingerprint) = 0;
     // Ends every call (each caller hears "ended") and stops capture; from then on the media
     // part reports itself off. The daemon calls it before it closes the WebSockets.
     virtual void shut_down() = 0;
@@ -53,7 +55,7 @@ public:
     void write_devices(protocol::JsonWriter &w) const override;
     bool set_muted(bool audio, bool video, std::string &error) override;
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override;
-    void show_idle_screen(const std::string &, const std::string &) override {}
+    void show_idle_screen(const std::string &, const std::string &, const std::string &) override {}
     void shut_down() override {}
 };
 

@@ -146,4 +146,22 @@ bool ensure_self_signed(const std::string &dir, const std::string &device_name, 
     return ok;
 }
 
+std::string sha256_fingerprint(const unsigned char *der, std::size_t size)
+{
+    g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(checksum, der, static_cast<gssize>(size));
+    guint8 digest[32];
+    gsize length = sizeof digest;
+    g_checksum_get_digest(checksum, digest, &length);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (gsize i = 0; i < length; ++i) {
+        if (i)
+            out += ':';
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 15];
+    }
+    return out;
+}
+
 } // namespace callbox::server

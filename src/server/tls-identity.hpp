@@ -15,4 +15,8 @@ struct TlsFiles {
 bool ensure_self_signed(const std::string &dir, const std::string &device_name, TlsFiles &files,
                         std::string &error);
 
+// The SHA-256 fingerprint of a DER certificate as browsers show it ("AB:CD:…", 32 bytes), so
+// a user can check that the certificate their browser warns about is the box's own.
+std::string sha256_fingerprint(const unsigned char *der, std::size_t size);
+
 } // namespace callbox::server

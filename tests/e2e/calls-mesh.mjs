@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
 import { requireChromium, openApp, waitFor, joinRoom, click } from './browser.mjs';
 import {
-  requireLoopbackOnly, launchMediaBrowser, denyCamera, myId, startCall, hangUp, tileState, tileGone,
+  requireLoopbackOnly, launchMediaBrowser, smallCamera, denyCamera, myId, startCall, hangUp, tileState, tileGone,
   tileMediaIs, expectMediaFrom, localState, sentTracks, problemsOf, refuseAutoplaySound,
 } from './calls.mjs';
 
@@ -51,6 +51,7 @@ test('calls-mesh', { timeout: 230000 }, async () => {
     daemon = await startDaemon();
     browser = await launchMediaBrowser();
     const { context } = browser;
+    await context.addInitScript(smallCamera); // every page: six of them mesh at the end
     const names = ['alice', 'bob', 'carol'];
     const p = {};
     const id = {};

@@ -33,6 +33,17 @@ export function refuseAutoplaySound() {
   };
 }
 
+// A small camera (320×240 at 15 fps) for tests with many callers: each page encodes its picture
+// once per peer, and six 640×480 pages meshed on a 2-core machine are more than it can encode in
+// time. The app's own constraints (a chosen device) are kept; only the size and rate change.
+export function smallCamera() {
+  const small = { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } };
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints = {}) => getUserMedia(constraints.video
+    ? { ...constraints, video: { ...(typeof constraints.video === 'object' ? constraints.video : {}), ...small } }
+    : constraints);
+}
+
 // Calls must not be able to pick a non-loopback address: run under tests/e2e/netns-run.
 export function requireLoopbackOnly() {
   const others = Object.entries(networkInterfaces())

@@ -87,8 +87,13 @@ test('the admin pages: off without a password, refused without it, served with i
     const right = await request(d.url, path, { headers: { Authorization: AUTH } });
     assert.equal(right.status, 200, `${path} with the password`);
   }
-  const status = JSON.parse((await request(d.url, '/api/status', { headers: { Authorization: AUTH } })).body);
+  const served = await request(d.url, '/api/status', { headers: { Authorization: AUTH } });
+  const status = JSON.parse(served.body);
   assert.ok(Array.isArray(status.rooms));
+  // The fingerprint the admin page (and the idle screen) shows is the served certificate's, as
+  // a browser's certificate viewer writes it.
+  assert.match(status.tls_fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  assert.equal(status.tls_fingerprint, served.cert.fingerprint256);
   assert.ok(Array.isArray(status.media.calls));
   // Idle, the screen shows the join link (and its QR code), through the video sink.
   assert.equal(status.media.join_link, `${d.url}/`);

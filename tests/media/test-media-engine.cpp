@@ -356,8 +356,8 @@ TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
 TEST(IdleScreen, ShowsTheJoinLinkAsAQrCode)
 {
     std::string error;
-    auto screen =
-        media::IdleScreen::start(test_settings(), "Living room", "https://192.0.2.10:8443/", error);
+    auto screen = media::IdleScreen::start(test_settings(), "Living room",
+                                           "https://192.0.2.10:8443/", std::string(95, 'A'), error);
     ASSERT_TRUE(screen) << error;
     EXPECT_TRUE(wait_for([&] { return screen->frames() >= 2; }, 10))
         << "idle screen frames: " << screen->frames();

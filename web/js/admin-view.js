@@ -364,6 +364,7 @@ export class HealthView {
     this.uptime = byId('stat-uptime');
     this.camera = byId('stat-camera');
     this.microphone = byId('stat-microphone');
+    this.fingerprint = byId('stat-fingerprint');
   }
 
   // status from /api/status; health from /api/health (either may be null).
@@ -380,5 +381,7 @@ export class HealthView {
     setText(this.uptime, fmt.duration(status?.uptime_s ?? health?.uptime_s));
     setText(this.camera, fmt.text(media?.camera));
     setText(this.microphone, fmt.text(media?.microphone));
+    // The browser's certificate warning shows the same fingerprint: the user can compare them.
+    setText(this.fingerprint, fmt.text(status?.tls_fingerprint));
   }
 }
