@@ -152,7 +152,11 @@ ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstre
         return nullptr;
     for (GstElement *e : {tee.get(), encoder.get(), queue.get()})
         gst_element_sync_state_with_parent(e);
-    encoder_src_[tee.get()] = static_pad(encoder.get(), "src");
+    auto gate = std::make_unique<KeyframeGate>();
+    PadPtr tee_sink = static_pad(tee.get(), "sink");
+    gst_pad_add_probe(tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
+                      gate.get(), nullptr);
+    gates_[tee.get()] = {std::move(tee_sink), std::move(gate)};
     ++encoders_;
     GST_INFO("encoder %s added", name.c_str());
     return tee;
@@ -191,10 +195,44 @@ int CaptureGraph::encoder_count() const
 
 void CaptureGraph::force_keyframe(GstElement *tee)
 {
-    auto it = encoder_src_.find(tee);
-    if (it != encoder_src_.end())
-        gst_pad_send_event(it->second.get(), gst_video_event_new_upstream_force_key_unit(
-                                                 GST_CLOCK_TIME_NONE, TRUE, 0));
+    auto it = gates_.find(tee);
+    if (it != gates_.end())
+        gst_pad_push_event(it->second.first.get(), gst_video_event_new_upstream_force_key_unit(
+                                                       GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+GstPadProbeReturn CaptureGraph::on_upstream_event(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (!gst_video_event_is_force_key_unit(event))
+        return GST_PAD_PROBE_OK;
+    auto *gate = static_cast<KeyframeGate *>(data);
+    const std::int64_t now = g_get_monotonic_time();
+    std::int64_t last = gate->last_us.load();
+    // Streaming threads of several calls may ask at once: one of them wins the interval.
+    if ((last != 0 && now - last < kKeyframeIntervalUs) ||
+        !gate->last_us.compare_exchange_strong(last, now)) {
+        ++gate->dropped;
+        return GST_PAD_PROBE_DROP;
+    }
+    ++gate->forwarded;
+    return GST_PAD_PROBE_OK;
+}
+
+std::uint64_t CaptureGraph::keyframes_forced() const
+{
+    std::uint64_t n = 0;
+    for (const auto &[tee, gate] : gates_)
+        n += gate.second->forwarded;
+    return n;
+}
+
+std::uint64_t CaptureGraph::keyframe_requests_dropped() const
+{
+    std::uint64_t n = 0;
+    for (const auto &[tee, gate] : gates_)
+        n += gate.second->dropped;
+    return n;
 }
 
 bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)

@@ -29,8 +29,15 @@ public:
 
     // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
     GstElement *tee_for(Codec codec, std::string &error);
-    // Asks the encoder feeding `tee` for a keyframe now (a caller just connected).
+    // Asks the encoder feeding `tee` for a keyframe now (a caller just connected). Like the
+    // callers' own requests (PLI, FIR), it passes the encoder's keyframe gate.
     void force_keyframe(GstElement *tee);
+    // A shared encoder forces at most one keyframe per this interval, whoever asks: one lossy
+    // caller's stream of PLIs must not flood every other caller with keyframes.
+    static constexpr std::int64_t kKeyframeIntervalUs = 500 * 1000;
+    // Keyframe requests that reached an encoder, and those the gates dropped.
+    std::uint64_t keyframes_forced() const;
+    std::uint64_t keyframe_requests_dropped() const;
     void set_muted(bool audio, bool video);
     // Replaces the camera (or microphone) source with the one `settings` names, while the
     // encoders and calls keep running.
@@ -65,7 +72,15 @@ private:
     ElementPtr vp8_tee_;
     ElementPtr opus_tee_;
     int encoders_ = 0;
-    std::map<GstElement *, PadPtr> encoder_src_; // tee → its encoder's output (keyframes)
+    // What passes a shared encoder's tee upstream: keyframe requests, at most one per interval.
+    struct KeyframeGate {
+        std::atomic<std::int64_t> last_us{0};
+        std::atomic<std::uint64_t> forwarded{0};
+        std::atomic<std::uint64_t> dropped{0};
+    };
+    static GstPadProbeReturn on_upstream_event(GstPad *pad, GstPadProbeInfo *info, gpointer gate);
+    // tee → its sink pad, where every keyframe request passes, and the gate on it
+    std::map<GstElement *, std::pair<PadPtr, std::unique_ptr<KeyframeGate>>> gates_;
     ElementPtr volume_;
     GstVideoInfo video_info_;
     bool stamp_clock_ = false;

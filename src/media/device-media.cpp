@@ -92,6 +92,12 @@ public:
         server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
                               "Times the shared media pipeline failed and was rebuilt.",
                               engine_->pipeline_restarts());
+        server::append_metric(out, "callbox_keyframes_forced_total", "counter",
+                              "Keyframe requests that reached a shared encoder.",
+                              engine_->keyframes_forced());
+        server::append_metric(out, "callbox_keyframe_requests_dropped_total", "counter",
+                              "Keyframe requests dropped: at most one per 500 ms per encoder.",
+                              engine_->keyframe_requests_dropped());
     }
 
     void write_devices(protocol::JsonWriter &w) const override

@@ -261,6 +261,10 @@ void MediaEngine::stop_pipeline()
         return;
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     bus_watch_.reset();
+    if (capture_) {
+        keyframes_forced_ += capture_->keyframes_forced();
+        keyframe_requests_dropped_ += capture_->keyframe_requests_dropped();
+    }
     capture_.reset();
     playback_.reset();
     pipeline_.reset();

@@ -84,6 +84,16 @@ public:
     bool capturing() const { return pipeline_ != nullptr; }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
+    // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
+    // shared encoder, and those its once-per-500-ms gate dropped; since start.
+    std::uint64_t keyframes_forced() const
+    {
+        return keyframes_forced_ + (capture_ ? capture_->keyframes_forced() : 0);
+    }
+    std::uint64_t keyframe_requests_dropped() const
+    {
+        return keyframe_requests_dropped_ + (capture_ ? capture_->keyframe_requests_dropped() : 0);
+    }
     // "running", or "degraded" after a pipeline error until the next successful call.
     // A call connected: whatever broke before works again.
     void call_connected() { degraded_ = false; }
@@ -129,6 +139,8 @@ private:
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;
+    std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone
+    std::uint64_t keyframe_requests_dropped_ = 0;
     bool degraded_ = false;
     std::string init_error_; // why calls cannot work at all (a missing plugin)
 };

@@ -162,7 +162,7 @@ test('/metrics is Prometheus text format', { timeout: 30000 }, fixture(async (t)
   assert.ok(values.has('callbox_calls'));
   assert.ok(values.get('callbox_received_bytes_total') > 0);
   assert.ok(values.get('callbox_sent_bytes_total') > 0);
-  for (const name of ['callbox_encoders', 'callbox_encoder_fps', 'callbox_pipeline_restarts_total'])
+  for (const name of ['callbox_encoders', 'callbox_encoder_fps', 'callbox_pipeline_restarts_total', 'callbox_keyframes_forced_total', 'callbox_keyframe_requests_dropped_total'])
     assert.ok(values.has(name), name);
 }));
 

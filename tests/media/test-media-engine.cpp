@@ -10,10 +10,12 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -262,6 +264,50 @@ TEST(CaptureGraph, TestSourcesIntoFakesink)
     EXPECT_EQ(graph->encoder_count(), 3);
     gst_element_set_state(owner.get(), GST_STATE_NULL);
     graph.reset();
+}
+
+// Counts the keyframes (buffers without the delta flag) that pass a pad.
+GstPadProbeReturn count_keyframe(GstPad *, GstPadProbeInfo *info, gpointer counter)
+{
+    if (!GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+        ++*static_cast<std::atomic<int> *>(counter);
+    return GST_PAD_PROBE_OK;
+}
+
+TEST(CaptureGraph, KeyframeRequestsAreRateLimitedPerEncoder)
+{
+    media::PipelinePtr owner = media::new_pipeline("keyframe-test");
+    std::string error;
+    auto graph = media::CaptureGraph::create(GST_BIN(owner.get()), test_settings(), error);
+    ASSERT_TRUE(graph) << error;
+    GstElement *tee = graph->tee_for(media::Codec::H264, error);
+    ASSERT_TRUE(tee) << error;
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add(GST_BIN(owner.get()), sink);
+    ASSERT_TRUE(gst_element_link(tee, sink));
+    std::atomic<int> keyframes{0};
+    media::PadPtr sink_pad = media::static_pad(sink, "sink");
+    gst_pad_add_probe(sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, count_keyframe, &keyframes,
+                      nullptr);
+    ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_TRUE(wait_for([&] { return keyframes >= 1; }, 20)) << "no first keyframe";
+
+    // A caller losing packets asks ten times in a row (PLI after PLI), and the device asks
+    // once for a caller that just connected: one keyframe request reaches the encoder.
+    const int before = keyframes;
+    for (int i = 0; i < 10; ++i)
+        gst_pad_push_event(sink_pad.get(), gst_video_event_new_upstream_force_key_unit(
+                                               GST_CLOCK_TIME_NONE, TRUE, 0));
+    graph->force_keyframe(tee);
+    EXPECT_EQ(graph->keyframes_forced(), 1u);
+    EXPECT_EQ(graph->keyframe_requests_dropped(), 10u);
+    EXPECT_TRUE(wait_for([&] { return keyframes > before; }, 10)) << "the forced keyframe";
+
+    // Once the interval has passed, the next request goes through again.
+    g_usleep(static_cast<gulong>(media::CaptureGraph::kKeyframeIntervalUs + 100 * 1000));
+    graph->force_keyframe(tee);
+    EXPECT_EQ(graph->keyframes_forced(), 2u);
+    gst_element_set_state(owner.get(), GST_STATE_NULL);
 }
 
 TEST(CaptureGraph, MissingPipelineFileNamesIt)
