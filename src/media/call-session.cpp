@@ -327,6 +327,16 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
             }),
             shared_);
     connect(webrtc, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
+    // NACK and RTX: without do-nack, webrtcbin (1.22) strips nack from the answer, so a
+    // browser never asks for a lost packet again and waits for the next keyframe instead.
+    // With it the answer keeps nack and takes the browser's rtx payload type where it offers
+    // one, and webrtcbin retransmits from its rtx history. Set on every transceiver, those
+    // the device sends on and those the answer makes for receiving only.
+    g_signal_connect(webrtc, "on-new-transceiver",
+                     G_CALLBACK(+[](GstElement *, GstWebRTCRTPTransceiver *transceiver) {
+                         g_object_set(transceiver, "do-nack", TRUE, nullptr);
+                     }),
+                     nullptr);
 
     // webrtcbin must not be closed (NULL) when the offer is applied.
     gst_bin_add(pipeline_, bin_.get());

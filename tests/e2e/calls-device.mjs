@@ -104,6 +104,12 @@ test('calls-device', { timeout: 230000 }, async (t) => {
     await expectMediaFrom(alice, 'alice', ['device']);
     await callsBecome(daemon, 1, 'one call after alice called');
     await deviceReceivesFrom(daemon, aliceId);
+    // Chromium offers NACK and RTX for video; the device's answer keeps them, so a lost packet
+    // is asked for again instead of waiting for the next keyframe.
+    const answer = await alice.evaluate(() => window.callbox.calls().device.remoteDescription.sdp);
+    const video = answer.slice(answer.indexOf('m=video'));
+    assert.match(video, /^a=rtcp-fb:\d+ nack\r$/m, 'nack in the answer');
+    assert.match(video, /^a=rtpmap:\d+ rtx\/90000\r$/m, 'rtx in the answer');
 
     // systemctl reload (SIGHUP) renames the device live; alice's call stays up.
     writeFileSync(join(daemon.dataDir, 'test.conf'), `${CONFIG}[device]\nname=Porch box\n`);
