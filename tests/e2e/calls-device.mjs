@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
 import { requireChromium, openApp, waitFor, joinRoom } from './browser.mjs';
 import {
-  requireLoopbackOnly, launchMediaBrowser, noGetUserMedia, myId, startCall, hangUp, expectMediaFrom,
+  requireLoopbackOnly, launchMediaBrowser, noGetUserMedia, myId, callDevice, hangUp, expectMediaFrom,
   localState, problemsOf,
 } from './calls.mjs';
 
@@ -50,21 +50,6 @@ async function callsBecome(daemon, count, what, timeout = 10000) {
     if (last.count === count) return last;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what} (daemon reports ${JSON.stringify(last)})`);
     await sleep(200);
-  }
-}
-
-// Calls the device and waits for the device's tile to be connected; a refusal fails with the device's words.
-async function callDevice(page, name) {
-  await startCall(page, name);
-  const state = await waitFor(page, () => {
-    const tile = document.querySelector('[data-testid=tile][data-peer-id=device]');
-    const s = tile?.dataset.state;
-    return s === 'connected' || s === 'failed' || s === 'ended'
-      ? { state: s, words: [...tile.querySelectorAll('.tile-status-text, .tile-reason')].map((e) => e.textContent).join(': ') }
-      : null;
-  }, undefined, `${name}: the device call settles`, 30000);
-  if (state.state !== 'connected') {
-    throw new Error(`${name}: the device did not take the call (${state.state}): ${state.words}`);
   }
 }
 

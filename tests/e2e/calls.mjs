@@ -76,6 +76,21 @@ export async function hangUp(page, name) {
     && Object.keys(window.callbox.calls()).length === 0, undefined, `${name} left the call`);
 }
 
+// Calls the device and waits for the device's tile to be connected; a refusal fails with the device's words.
+export async function callDevice(page, name) {
+  await startCall(page, name);
+  const state = await waitFor(page, () => {
+    const tile = document.querySelector('[data-testid=tile][data-peer-id=device]');
+    const s = tile?.dataset.state;
+    return s === 'connected' || s === 'failed' || s === 'ended'
+      ? { state: s, words: [...tile.querySelectorAll('.tile-status-text, .tile-reason')].map((e) => e.textContent).join(': ') }
+      : null;
+  }, undefined, `${name}: the device call settles`, 30000);
+  if (state.state !== 'connected') {
+    throw new Error(`${name}: the device did not take the call (${state.state}): ${state.words}`);
+  }
+}
+
 // Waits until the tile of `peerId` shows `state` ('connected', 'failed', ...); returns its status words.
 export function tileState(page, peerId, state, what, timeout = 20000) {
   return waitFor(page, ([id, s]) => {
