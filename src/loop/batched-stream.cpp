@@ -44,9 +44,11 @@ gsize unsent(const CallboxBatchedOutput *out)
     return out->pending->len - out->sent;
 }
 
+// Within an iteration a stream takes whatever it is given (flush() sends it at the end); once its
+// socket has refused bytes, only up to the high-water mark.
 gboolean is_writable(const CallboxBatchedOutput *out)
 {
-    return out->error || unsent(out) < out->high_water;
+    return out->error || out->stuck_since == 0 || unsent(out) < out->high_water;
 }
 
 void finish_close(CallboxBatchedOutput *out);
@@ -157,7 +159,7 @@ gssize output_write_nonblocking(GPollableOutputStream *stream, const void *buffe
         g_propagate_error(error, g_error_copy(out->error));
         return -1;
     }
-    if (unsent(out) >= out->high_water) {
+    if (!is_writable(out)) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
                             "the peer is not taking its data");
         return -1;
@@ -379,9 +381,10 @@ void OutputBatch::set_high_water(std::size_t bytes)
         out->high_water = bytes;
 }
 
-std::size_t OutputBatch::unsent(GIOStream *stream)
+std::size_t OutputBatch::backlog(GIOStream *stream)
 {
-    return ::unsent(CALLBOX_BATCHED_STREAM(stream)->output);
+    const CallboxBatchedOutput *out = CALLBOX_BATCHED_STREAM(stream)->output;
+    return out->stuck_since ? unsent(out) : 0;
 }
 
 std::int64_t OutputBatch::stuck_since(GIOStream *stream)

@@ -20,11 +20,13 @@ namespace callbox::loop {
 // peer gets during an iteration cost one syscall and one TCP segment, however many there are.
 // libsoup still does all the WebSocket work (framing, pings, the close handshake).
 //
-// A stream accepts writes while fewer than its high-water mark (kHighWater unless set) bytes
-// are unsent; past that its writes would block (libsoup keeps further frames in its own queue)
-// until the socket takes more. Its owner reads unsent() and stuck_since() to cap a peer that does
-// not read (the WebSocket hub closes it). Closing the stream sends what is left first (waiting
-// up to kCloseDrainMs for a full socket), then closes the socket. Main-loop thread only.
+// Within an iteration a stream accepts every write. Once its socket has refused bytes ("stuck")
+// it accepts writes while fewer than its high-water mark (kHighWater unless set) bytes are
+// unsent; past that its writes would block (libsoup keeps further frames in its own queue) until
+// the socket takes more. Its owner reads backlog() and stuck_since() to cap a peer that does not
+// read (the WebSocket hub closes it before libsoup has to queue anything). Closing the stream sends
+// what is left first (waiting up to kCloseDrainMs for a full socket), then closes the socket.
+// Main-loop thread only.
 class OutputBatch
 {
 public:
@@ -44,11 +46,11 @@ public:
     GIOStream *wrap(GIOStream *base, MessageLimit limit = {});
     // The high-water mark of every stream, present and future.
     void set_high_water(std::size_t bytes);
-    // Of a stream made by wrap(): the bytes collected and not yet taken by the socket, and since
-    // when (monotonic µs) the socket has refused more while some are unsent (0: it has not since
-    // they were last all sent).
-    static std::size_t unsent(GIOStream *stream);
+    // Of a stream made by wrap(): since when (monotonic µs) its socket has refused bytes without
+    // having taken all of them since (0: it is not stuck), and the bytes waiting while it is stuck
+    // (0 when it is not: what an iteration collects leaves at its end).
     static std::int64_t stuck_since(GIOStream *stream);
+    static std::size_t backlog(GIOStream *stream);
     // Drops the stream's MessageLimit callback (its owner is going away).
     static void disarm(GIOStream *stream);
     // Sends what every stream has collected.

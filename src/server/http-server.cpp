@@ -11,10 +11,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <memory>
 
@@ -79,8 +75,14 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
     files_.serve(msg, path);
 }
 
-bool HttpServer::body_allowed(SoupServerMessage *msg) const
+bool HttpServer::admit_request(SoupServerMessage *msg) const
 {
+    // One request per connection (a WebSocket handshake replaces the header with "Upgrade"):
+    // libsoup 3.2.3 never frees a kept-alive connection that the client closes or that times
+    // out between requests (fixed in libsoup 3.3.0, "server: do not leak idle connections closed
+    // by the client"). Without a listener of its own libsoup closes each after its response.
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
     // libsoup keeps a request's body in memory until the handler runs: one larger than
     // max_request_kib, or of unknown length (chunked), is read and dropped, and answered 413.
     SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
@@ -90,8 +92,6 @@ bool HttpServer::body_allowed(SoupServerMessage *msg) const
          soup_message_headers_get_content_length(headers) <= max_request_bytes_))
         return true;
     soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                 "close");
     respond_text(
         msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
         "A request body has at most [server] max_request_kib KiB, with a Content-Length.\n");
@@ -275,14 +275,14 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
     soup_server_add_early_handler(
         server, nullptr,
         [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
-            static_cast<HttpServer *>(self)->body_allowed(msg);
+            static_cast<HttpServer *>(self)->admit_request(msg);
         },
         this, nullptr);
     soup_server_add_early_handler(
         server, "/ws",
         [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
             auto *http = static_cast<HttpServer *>(self);
-            if (!http->body_allowed(msg))
+            if (!http->admit_request(msg))
                 return;
             if (!http->allowed_origin(msg))
                 respond_text(msg, SOUP_STATUS_FORBIDDEN,
@@ -359,29 +359,6 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
                      }),
                      this);
     g_socket_service_start(service_.get());
-    return keep_alive_listener(error);
-}
-
-bool HttpServer::keep_alive_listener(std::string &error)
-{
-    // libsoup 3.2 keeps an HTTP/1.1 connection open after a response only while the server has
-    // a listener of its own (request_finished() in soup-server.c). It gets one that can never
-    // accept anything: one end of a socket pair whose other end is closed at once.
-    int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-        error = std::string("socketpair: ") + g_strerror(errno);
-        return false;
-    }
-    close(fds[1]);
-    g_autoptr(GError) err = nullptr;
-    GObjectPtr<GSocket> socket = adopt(g_socket_new_from_fd(fds[0], &err));
-    if (!socket || !soup_server_listen_socket(server_.get(), socket.get(),
-                                              static_cast<SoupServerListenOptions>(0), &err)) {
-        if (!socket)
-            close(fds[0]);
-        error = std::string("the HTTP server's keep-alive listener: ") + err->message;
-        return false;
-    }
     return true;
 }
 

@@ -43,9 +43,9 @@ private:
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
     bool allowed_origin(SoupServerMessage *msg) const;
-    // False (with a 413 response set) for a body the server will not keep.
-    bool body_allowed(SoupServerMessage *msg) const;
-    bool keep_alive_listener(std::string &error);
+    // Once a request's headers are in: one request per connection, and false (with a 413
+    // response set) for a body the server will not keep.
+    bool admit_request(SoupServerMessage *msg) const;
     void incoming(GSocketConnection *connection);
     void hand_over(GIOStream *stream, GSocketAddress *local, GSocketAddress *remote);
     void note_refusal(const ConnectionGate::Client &client, ConnectionGate::Verdict why);

@@ -203,9 +203,9 @@ void WebSocketHub::send_now(Session &s, const std::string &json)
     SoupWebsocketConnection *c = s.connection.get();
     if (s.gone || soup_websocket_connection_get_state(c) != SOUP_WEBSOCKET_STATE_OPEN)
         return;
-    // A peer whose socket has not taken the last send_queue_bytes gets no more: past this
+    // A peer whose socket is full and has send_queue_bytes waiting gets no more: past this
     // point libsoup would queue without limit.
-    if (loop::OutputBatch::unsent(s.stream.get()) >= settings_.send_queue_bytes)
+    if (loop::OutputBatch::backlog(s.stream.get()) >= settings_.send_queue_bytes)
         return drop_slow(s, "not reading: too much waiting to be sent");
     soup_websocket_connection_send_text(c, json.c_str());
     ++frames_out_;

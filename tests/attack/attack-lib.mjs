@@ -43,6 +43,7 @@ export async function chatRoundTrip(d, { room = 'bystanders', localAddress = '12
 // after the attack asserts that a round trip still completes and reports its slowdown (a
 // diagnostic, not an assertion: the machine may be busy).
 export async function bystander(t, d, opts = {}) {
+  await chatRoundTrip(d, opts); // the first one also opens the room and warms the chat store
   const quiet = await chatRoundTrip(d, opts);
   return {
     async check(what) {

@@ -39,6 +39,7 @@ test('connections past max_connections_per_address are closed at once; other add
 
 test('a flood of connections from many addresses stops at max_connections, cheaply', { timeout: 120000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[server]\nmax_connections = 40\nmax_connections_per_address = 4\n' });
+  const normal = await bystander(t, d, { localAddress: '127.0.0.2' });
   const base = d.rssKib();
   const rss = watchRss(d);
   // 50 addresses × 6 connections: 300 attempts, 200 of them within the per-address limit.
@@ -52,9 +53,8 @@ test('a flood of connections from many addresses stops at max_connections, cheap
   assert.equal((await probe(d, '127.0.0.2')).state, 'refused', 'a connection past max_connections');
   for (const r of open) r.socket.destroy();
   // ...and gets in once the flood is gone.
-  const normal = await eventually(() => bystander(t, d, { localAddress: '127.0.0.2' }),
+  await eventually(() => normal.check('after a flood of 300 connections'),
     { timeout: 15000, what: 'a round trip once the flood has closed' });
-  await normal.check('after a flood of 300 connections');
   // 40 open sockets and 260 accept()+close(): a few MiB of libsoup and TLS-free bookkeeping at most.
   assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'refused connections cost nothing to keep');
 }));
@@ -84,18 +84,24 @@ test('a request body over max_request_kib is answered 413 and not kept', { timeo
   assert.match(small.received(), /^HTTP\/1\.1 (401|403)/, small.received().slice(0, 200));
 }));
 
-test('a connection that says nothing, or idles after a response, is closed after http_idle_timeout; a WebSocket is not', { timeout: 60000 }, fixture(async (t) => {
+test('a connection that says nothing, or stops halfway through its request, is closed after http_idle_timeout; a WebSocket is not', { timeout: 60000 }, fixture(async (t) => {
   const d = await t.daemon({ config: '[server]\nhttp_idle_timeout = 1\n' });
   const normal = await bystander(t, d);
   const ws = await d.client({ label: 'idle-websocket' });
   const silent = await probe(d, '127.0.0.4');
   assert.equal(silent.state, 'open', 'a new connection is accepted');
   await withTimeout(silent.closed, 20000, 'the daemon closing a silent connection');
-  // Keep-alive after a response: the same socket is closed once it has idled.
-  const kept = tcpConnect(d.url, '127.0.0.5');
-  kept.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${kept.host}\r\n\r\n`);
-  await withTimeout(kept.closed, 20000, 'the daemon closing an idle keep-alive connection');
-  assert.match(kept.received(), /^HTTP\/1\.1 200/, 'the request was answered before the idle close');
+  // A request that stops after its first line (a slow-loris client).
+  const slow = tcpConnect(d.url, '127.0.0.5');
+  slow.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${slow.host}\r\n`);
+  await withTimeout(slow.closed, 20000, 'the daemon closing a half-sent request');
+  assert.equal(slow.received(), '', 'a half-sent request gets no answer');
+  // A complete request is answered, and its connection closed (one request per connection).
+  const once = tcpConnect(d.url, '127.0.0.5');
+  once.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${once.host}\r\n\r\n`);
+  await withTimeout(once.closed, 20000, 'the daemon closing a connection after its response');
+  assert.match(once.received(), /^HTTP\/1\.1 200/, 'the request was answered');
+  assert.match(once.received(), /\r\nConnection: close\r\n/i, 'Connection: close');
   // The WebSocket has been silent longer than http_idle_timeout, and is still served.
   await ws.assertAlive();
   await normal.check('idle connections');
