@@ -27,9 +27,10 @@ export function assertRssGrowth(t, baseKib, peakKib, ceilingKib, why) {
 
 // One normal client's chat round trip: connect, join `room`, chat, receive its own message.
 // Resolves with the milliseconds it took; the client is closed afterwards.
-export async function chatRoundTrip(d, { room = 'bystanders', localAddress = '127.0.0.9', label = 'bystander', timeout = 30000 } = {}) {
+// (tls: the daemon's certificate is self-signed.)
+export async function chatRoundTrip(d, { room = 'bystanders', localAddress = '127.0.0.9', label = 'bystander', timeout = 30000, tls = false } = {}) {
   const start = performance.now();
-  const c = await d.client({ label, localAddress, timeout });
+  const c = await d.client({ label, localAddress, timeout, ...(tls ? { rejectUnauthorized: false } : {}) });
   await c.join(room, `${label}-${Math.floor(Math.random() * 1e6)}`);
   const text = `round trip ${randomBytes(6).toString('hex')}`;
   await c.send({ type: 'chat', text });

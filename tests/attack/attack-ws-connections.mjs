@@ -1,5 +1,6 @@
 // Attacks on the connection limits: too many connections from one address or in all are closed before a byte is read; silent HTTP connections time out.
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import { test } from 'node:test';
 import { fixture } from '../lib/fixture.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
@@ -82,6 +83,34 @@ test('a request body over max_request_kib is answered 413 and not kept', { timeo
   small.socket.write(`POST /api/admin/kick HTTP/1.1\r\nHost: ${small.host}\r\nConnection: close\r\nContent-Length: 11\r\n\r\n{"id":"p1"}`);
   await withTimeout(small.closed, 20000, 'the answer to a small POST');
   assert.match(small.received(), /^HTTP\/1\.1 (401|403)/, small.received().slice(0, 200));
+}));
+
+test('over TLS, failed and stalled handshakes are dropped and hold nothing', { timeout: 120000 }, fixture(async (t) => {
+  // libsoup 3.2.3 never frees a connection whose TLS handshake fails; callboxd does the
+  // handshake itself before handing the connection over.
+  const d = await t.daemon({ tls: true, config: '[server]\nhttp_idle_timeout = 1\nmax_connections_per_address = 1000\n' });
+  const normal = await bystander(t, d, { tls: true });
+  const base = d.rssKib();
+  const rss = watchRss(d);
+  const garbage = Buffer.from('GET / HTTP/1.1\r\nHost: not-tls\r\n\r\n');
+  for (let round = 0; round < 10; round++) {
+    const conns = Array.from({ length: 50 }, () => tcpConnect(d.url, '127.0.0.7'));
+    for (const c of conns) c.socket.write(garbage);
+    await withTimeout(Promise.all(conns.map((c) => c.closed)), 30000, 'the daemon dropping failed handshakes');
+  }
+  const stalled = tcpConnect(d.url, '127.0.0.7'); // says nothing: the handshake times out
+  await withTimeout(stalled.closed, 20000, 'the daemon dropping a stalled handshake');
+  await normal.check('500 failed TLS handshakes');
+  const m = await new Promise((resolve, reject) => {
+    https.get(`${d.url}/metrics`, { rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  // Only this request's own connection is still counted: every failed one was freed.
+  assert.match(m, /^callbox_tcp_connections 1$/m);
+  assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'a failed handshake leaves nothing behind');
 }));
 
 test('a connection that says nothing, or stops halfway through its request, is closed after http_idle_timeout; a WebSocket is not', { timeout: 60000 }, fixture(async (t) => {
