@@ -58,7 +58,12 @@ rooms::RoomSettings room_settings(const config::Config &c)
 
 server::HubSettings hub_settings(const config::Config &c)
 {
-    return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window, c.batch_delay_ms};
+    return server::HubSettings{c.ping_interval,
+                               c.rate_limit,
+                               c.rate_window,
+                               c.batch_delay_ms,
+                               std::size_t{c.send_queue_kib} * 1024,
+                               c.send_timeout};
 }
 
 // The config as the daemon runs with it: defaults, then the file and its fragments, then
@@ -152,6 +157,7 @@ struct Daemon {
     void apply_config()
     {
         http->admin_auth().set_hash(config.admin_password_hash);
+        http->set_limits(config);
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));
         show_idle_screen();

@@ -149,6 +149,7 @@ function startServer(kind, { dataDir, configFile } = {}) {
 function callboxConfig(dir, extra = '') {
   const file = join(dir, 'bench.conf');
   writeFileSync(file, '# chat benchmark: lift the per-room and per-connection limits\n'
+    + '[server]\nmax_connections=2000\nmax_connections_per_address=2000\n'
     + '[rooms]\nmax_browsers=1000\nrate_limit=0\nrate_window=5\nhistory_length=50\n' + extra);
   return file;
 }

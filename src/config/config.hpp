@@ -20,6 +20,14 @@ struct Config {
     unsigned ping_interval = 15;     // seconds between WebSocket pings
     unsigned batch_delay_ms = 20;    // longest wait for a batch under heavy chat load; 0 = none
     std::string admin_password_hash; // from callboxd --hash-password; empty: admin pages off
+    // Bounds on what one LAN host can hold (docs/configuration.md, "Connections and queues").
+    unsigned max_connections = 256;                 // TCP connections in all, HTTP and WebSocket
+    unsigned max_connections_per_address = 32;      // from one IP address
+    unsigned max_connections_per_ipv6_prefix = 128; // from one IPv6 /64
+    unsigned http_idle_timeout = 30; // s a connection that is not a WebSocket may stay silent
+    unsigned send_queue_kib = 256;   // waiting for a WebSocket peer before it is closed (1008)
+    unsigned send_timeout = 30;      // s a peer's socket may refuse more before it is closed
+    unsigned max_request_kib = 64;   // body of an HTTP request
     // [storage]
     std::string data_dir;
     // [device]

@@ -26,6 +26,8 @@ struct _CallboxBatchedOutput {
     gboolean queued;      // listed in the batch for its next flush
     GTask *closing;       // the stream's close, waiting for the last bytes to leave
     GSource *close_timer; // gives up on those bytes after kCloseDrainMs
+    gsize high_water;     // writes block from this many unsent bytes
+    gint64 stuck_since;   // when the socket first refused bytes since all were last sent
 };
 
 struct _CallboxBatchedStream {
@@ -42,9 +44,11 @@ gsize unsent(const CallboxBatchedOutput *out)
     return out->pending->len - out->sent;
 }
 
+// Within an iteration a stream takes whatever it is given (flush() sends it at the end); once its
+// socket has refused bytes, only up to the high-water mark.
 gboolean is_writable(const CallboxBatchedOutput *out)
 {
-    return out->error || unsent(out) < OutputBatch::kHighWater;
+    return out->error || out->stuck_since == 0 || unsent(out) < out->high_water;
 }
 
 void finish_close(CallboxBatchedOutput *out);
@@ -69,6 +73,7 @@ gboolean send_pending(CallboxBatchedOutput *out)
             out->error = error;
         }
     }
+    out->stuck_since = 0;
     // A large buffer (a slow peer's backlog) is given back once it has drained.
     if (out->pending->len > OutputBatch::kHighWater) {
         g_byte_array_unref(out->pending);
@@ -91,6 +96,8 @@ gboolean on_base_writable(GObject *, gpointer data)
 
 void wait_writable(CallboxBatchedOutput *out)
 {
+    if (out->stuck_since == 0)
+        out->stuck_since = g_get_monotonic_time();
     if (out->wait)
         return;
     out->wait = g_pollable_output_stream_create_source(out->base, nullptr);
@@ -152,7 +159,7 @@ gssize output_write_nonblocking(GPollableOutputStream *stream, const void *buffe
         g_propagate_error(error, g_error_copy(out->error));
         return -1;
     }
-    if (unsent(out) >= OutputBatch::kHighWater) {
+    if (!is_writable(out)) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
                             "the peer is not taking its data");
         return -1;
@@ -214,6 +221,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(CallboxBatchedOutput, callbox_batched_output, G_TY
 static void callbox_batched_output_init(CallboxBatchedOutput *out)
 {
     out->pending = g_byte_array_new();
+    out->high_water = OutputBatch::kHighWater;
 }
 
 static void callbox_batched_output_finalize(GObject *object)
@@ -352,17 +360,41 @@ OutputBatch::~OutputBatch()
         out->batch = nullptr;
 }
 
-GIOStream *OutputBatch::wrap(GIOStream *base)
+GIOStream *OutputBatch::wrap(GIOStream *base, MessageLimit limit)
 {
     auto *self = CALLBOX_BATCHED_STREAM(g_object_new(CALLBOX_TYPE_BATCHED_STREAM, nullptr));
     self->base = G_IO_STREAM(g_object_ref(base));
-    self->input = callbox::loop::watched_input_new(base);
+    self->input = callbox::loop::watched_input_new(base, std::move(limit));
     self->output = CALLBOX_BATCHED_OUTPUT(g_object_new(CALLBOX_TYPE_BATCHED_OUTPUT, nullptr));
     self->output->base =
         G_POLLABLE_OUTPUT_STREAM(g_object_ref(g_io_stream_get_output_stream(base)));
     self->output->batch = this;
+    self->output->high_water = high_water_;
     outputs_.insert(self->output);
     return G_IO_STREAM(self);
+}
+
+void OutputBatch::set_high_water(std::size_t bytes)
+{
+    high_water_ = bytes;
+    for (CallboxBatchedOutput *out : outputs_)
+        out->high_water = bytes;
+}
+
+std::size_t OutputBatch::backlog(GIOStream *stream)
+{
+    const CallboxBatchedOutput *out = CALLBOX_BATCHED_STREAM(stream)->output;
+    return out->stuck_since ? unsent(out) : 0;
+}
+
+std::int64_t OutputBatch::stuck_since(GIOStream *stream)
+{
+    return CALLBOX_BATCHED_STREAM(stream)->output->stuck_since;
+}
+
+void OutputBatch::disarm(GIOStream *stream)
+{
+    watched_input_disarm(CALLBOX_BATCHED_STREAM(stream)->input);
 }
 
 void OutputBatch::queue(CallboxBatchedOutput *output)

@@ -1,6 +1,8 @@
 // OutputBatch: streams under libsoup WebSockets whose writes leave once per main-loop iteration.
 #pragma once
 
+#include "loop/watched-input.hpp"
+
 #include <gio/gio.h>
 
 #include <cstdint>
@@ -18,8 +20,11 @@ namespace callbox::loop {
 // peer gets during an iteration cost one syscall and one TCP segment, however many there are.
 // libsoup still does all the WebSocket work (framing, pings, the close handshake).
 //
-// A stream accepts up to kHighWater unsent bytes; past that its writes would block (libsoup
-// keeps further frames in its own queue) until the socket takes more. Closing the stream sends
+// Within an iteration a stream accepts every write. Once its socket has refused bytes ("stuck")
+// it accepts writes while fewer than its high-water mark (kHighWater unless set) bytes are
+// unsent; past that its writes would block (libsoup keeps further frames in its own queue) until
+// the socket takes more. Its owner reads backlog() and stuck_since() to cap a peer that does not
+// read (the WebSocket hub closes it before libsoup has to queue anything). Closing the stream sends
 // what is left first (waiting up to kCloseDrainMs for a full socket), then closes the socket.
 // Main-loop thread only.
 class OutputBatch
@@ -35,9 +40,19 @@ public:
     OutputBatch(const OutputBatch &) = delete;
     OutputBatch &operator=(const OutputBatch &) = delete;
 
-    // A new stream (full reference) over `base`, which it keeps. Once the batch is gone its
-    // streams send each write at once.
-    GIOStream *wrap(GIOStream *base);
+    // A new stream (full reference) over `base`, which it keeps; its input counts the client's
+    // messages against `limit` (watched-input.hpp). Once the batch is gone its streams send each
+    // write at once.
+    GIOStream *wrap(GIOStream *base, MessageLimit limit = {});
+    // The high-water mark of every stream, present and future.
+    void set_high_water(std::size_t bytes);
+    // Of a stream made by wrap(): since when (monotonic µs) its socket has refused bytes without
+    // having taken all of them since (0: it is not stuck), and the bytes waiting while it is stuck
+    // (0 when it is not: what an iteration collects leaves at its end).
+    static std::int64_t stuck_since(GIOStream *stream);
+    static std::size_t backlog(GIOStream *stream);
+    // Drops the stream's MessageLimit callback (its owner is going away).
+    static void disarm(GIOStream *stream);
     // Sends what every stream has collected.
     void flush();
     bool pending() const { return !dirty_.empty(); }
@@ -54,6 +69,7 @@ private:
     std::vector<_CallboxBatchedOutput *> dirty_; // each holds a reference while listed
     std::unordered_set<_CallboxBatchedOutput *> outputs_;
     std::uint64_t socket_writes_ = 0;
+    std::size_t high_water_ = kHighWater;
 };
 
 } // namespace callbox::loop

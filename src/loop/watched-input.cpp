@@ -2,6 +2,7 @@
 // socket.
 #include "loop/watched-input.hpp"
 
+#include "loop/message-meter.hpp"
 #include "loop/pollable-source.hpp"
 
 G_BEGIN_DECLS
@@ -19,6 +20,8 @@ struct _CallboxWatchedInput {
     gboolean watching; // pollfd is in the poll set
     guint sources;     // sources handed out and not finalized yet
     gboolean fresh;    // not looked at yet: bytes may wait in the base's own buffer
+    callbox::loop::MessageMeter *meter; // nullptr: no limit
+    std::function<void()> *exceeded;    // told once when the meter trips
 };
 
 namespace {
@@ -116,12 +119,47 @@ GSourceFuncs ready_funcs = {ready_prepare,  ready_check, ready_dispatch,
 
 // --- the stream --------------------------------------------------------------------------------
 
+// A message past the limit: nothing more is read from this client (see MessageLimit).
+gssize stalled(CallboxWatchedInput *in, GError **error)
+{
+    if (in->exceeded) {
+        std::function<void()> exceeded = std::move(*in->exceeded);
+        delete in->exceeded;
+        in->exceeded = nullptr;
+        callbox::loop::watched_input_stop(G_INPUT_STREAM(in));
+        if (exceeded)
+            exceeded();
+    }
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                        "a message went past the size limit: the rest is not read");
+    return -1;
+}
+
+// What the meter lets through of `n` bytes just read into `buffer`.
+gssize metered(CallboxWatchedInput *in, void *buffer, gssize n, GError **error)
+{
+    if (!in->meter || n <= 0)
+        return n;
+    const std::size_t keep =
+        in->meter->scan(static_cast<const std::uint8_t *>(buffer), static_cast<std::size_t>(n));
+    return keep > 0 ? static_cast<gssize>(keep) : stalled(in, error);
+}
+
+bool has_tripped(const CallboxWatchedInput *in)
+{
+    return in->meter && in->meter->tripped();
+}
+
 gssize input_read(GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
                   GError **error)
 {
     CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(stream);
     in->fresh = FALSE;
-    return g_input_stream_read(G_INPUT_STREAM(in->base), buffer, count, cancellable, error);
+    if (has_tripped(in))
+        return stalled(in, error);
+    const gssize n =
+        g_input_stream_read(G_INPUT_STREAM(in->base), buffer, count, cancellable, error);
+    return metered(in, buffer, n, error);
 }
 
 gboolean input_close(GInputStream *, GCancellable *, GError **)
@@ -136,7 +174,8 @@ gboolean input_can_poll(GPollableInputStream *stream)
 
 gboolean input_is_readable(GPollableInputStream *stream)
 {
-    return g_pollable_input_stream_is_readable(CALLBOX_WATCHED_INPUT(stream)->base);
+    CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(stream);
+    return !has_tripped(in) && g_pollable_input_stream_is_readable(in->base);
 }
 
 gssize input_read_nonblocking(GPollableInputStream *stream, void *buffer, gsize count,
@@ -144,15 +183,21 @@ gssize input_read_nonblocking(GPollableInputStream *stream, void *buffer, gsize 
 {
     CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(stream);
     in->fresh = FALSE; // libsoup reads until it would block, which empties any buffer
-    return g_pollable_input_stream_read_nonblocking(in->base, buffer, count, nullptr, error);
+    if (has_tripped(in))
+        return stalled(in, error);
+    const gssize n =
+        g_pollable_input_stream_read_nonblocking(in->base, buffer, count, nullptr, error);
+    return metered(in, buffer, n, error);
 }
 
 GSource *input_create_source(GPollableInputStream *stream, GCancellable *cancellable)
 {
     CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(stream);
-    if (!in->socket || g_socket_is_closed(in->socket))
+    const bool stopped = has_tripped(in); // a source that never fires (it watches nothing)
+    if (!stopped && (!in->socket || g_socket_is_closed(in->socket)))
         return g_pollable_input_stream_create_source(in->base, cancellable);
-    start_watch(in);
+    if (!stopped)
+        start_watch(in);
     GSource *source = callbox::loop::new_pollable_source(&ready_funcs, sizeof(Ready),
                                                          "callbox socket input", cancellable);
     reinterpret_cast<Ready *>(source)->in = CALLBOX_WATCHED_INPUT(g_object_ref(in));
@@ -166,25 +211,6 @@ void input_pollable_init(GPollableInputStreamInterface *iface)
     iface->is_readable = input_is_readable;
     iface->create_source = input_create_source;
     iface->read_nonblocking = input_read_nonblocking;
-}
-
-// The socket under `base` when it is a plain socket connection, itself or under SoupIOStream.
-GSocket *plain_socket_of(GIOStream *base)
-{
-    GIOStream *stream = base;
-    GIOStream *inner = nullptr;
-    if (!G_IS_SOCKET_CONNECTION(stream) &&
-        g_object_class_find_property(G_OBJECT_GET_CLASS(stream), "base-iostream")) {
-        g_object_get(stream, "base-iostream", &inner, nullptr);
-        stream = inner;
-    }
-    GSocket *socket = stream && G_IS_SOCKET_CONNECTION(stream)
-                          ? g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream))
-                          : nullptr;
-    if (socket)
-        g_object_ref(socket);
-    g_clear_object(&inner);
-    return socket;
 }
 
 } // namespace
@@ -202,6 +228,8 @@ static void callbox_watched_input_finalize(GObject *object)
 {
     CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(object);
     callbox::loop::watched_input_stop(G_INPUT_STREAM(in));
+    callbox::loop::watched_input_disarm(G_INPUT_STREAM(in));
+    delete in->meter;
     g_clear_object(&in->socket);
     g_clear_object(&in->base);
     G_OBJECT_CLASS(callbox_watched_input_parent_class)->finalize(object);
@@ -216,12 +244,55 @@ static void callbox_watched_input_class_init(CallboxWatchedInputClass *klass)
 
 namespace callbox::loop {
 
-GInputStream *watched_input_new(GIOStream *base)
+GInputStream *watched_input_new(GIOStream *base, MessageLimit limit)
 {
     auto *in = CALLBOX_WATCHED_INPUT(g_object_new(CALLBOX_TYPE_WATCHED_INPUT, nullptr));
     in->base = G_POLLABLE_INPUT_STREAM(g_object_ref(g_io_stream_get_input_stream(base)));
-    in->socket = plain_socket_of(base);
+    in->socket = socket_under(base, false);
+    if (limit.bytes > 0) {
+        in->meter = new MessageMeter(limit.bytes);
+        in->exceeded = new std::function<void()>(std::move(limit.exceeded));
+    }
     return G_INPUT_STREAM(in);
+}
+
+namespace {
+
+// The stream under `stream` through its property `name`, if it has one (a new reference).
+GIOStream *inner_stream(GIOStream *stream, const char *name)
+{
+    GIOStream *inner = nullptr;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(stream), name))
+        g_object_get(stream, name, &inner, nullptr);
+    return inner;
+}
+
+} // namespace
+
+GSocket *socket_under(GIOStream *stream, bool through_tls)
+{
+    GIOStream *current = G_IO_STREAM(g_object_ref(stream));
+    while (current && !G_IS_SOCKET_CONNECTION(current)) {
+        GIOStream *inner = inner_stream(current, "base-iostream"); // SoupIOStream
+        if (!inner && through_tls && G_IS_TLS_CONNECTION(current))
+            inner = inner_stream(current, "base-io-stream");
+        g_object_unref(current);
+        current = inner;
+    }
+    GSocket *socket = nullptr;
+    if (current) {
+        socket =
+            G_SOCKET(g_object_ref(g_socket_connection_get_socket(G_SOCKET_CONNECTION(current))));
+        g_object_unref(current);
+    }
+    return socket;
+}
+
+void watched_input_disarm(GInputStream *input)
+{
+    CallboxWatchedInput *in = CALLBOX_WATCHED_INPUT(input);
+    delete in->exceeded;
+    in->exceeded = nullptr;
 }
 
 void watched_input_stop(GInputStream *input)

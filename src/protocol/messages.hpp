@@ -29,7 +29,8 @@ enum class ErrorCode {
     Forbidden,
     Busy,
     MediaError,
-    StorageError, // callbox's own: the chat message could not be stored, so it was not sent
+    StorageError,  // callbox's own: the chat message could not be stored, so it was not sent
+    AlreadyInRoom, // callbox's own: a join of the room the connection is already in
 };
 
 std::string_view error_code_name(ErrorCode code);

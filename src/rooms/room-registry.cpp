@@ -196,12 +196,16 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
                       "a nickname has 1 to 24 characters and no control characters", re);
 
     Member &self = members_.at(from);
+    // A join of one's own room changes nothing and answers no `joined`: its history would be
+    // sent again for every such join (docs/protocol.md §5).
+    if (self.room && self.room->name == *name)
+        return refuse(from, ErrorCode::AlreadyInRoom,
+                      "you are already in '" + *name + "'; to change your nickname send \"nick\"",
+                      re);
     auto existing = rooms_.find(*name);
     std::string key = nick_key(*nick);
     if (existing != rooms_.end()) {
-        const auto &ids = existing->second.members;
-        std::size_t others = ids.size() - std::count(ids.begin(), ids.end(), from);
-        if (others >= settings_.max_browsers)
+        if (existing->second.members.size() >= settings_.max_browsers)
             return refuse(from, ErrorCode::RoomFull,
                           "room '" + *name + "' is full (" +
                               std::to_string(settings_.max_browsers) + " browsers)",

@@ -9,6 +9,11 @@
 #include "server/metrics.hpp"
 #include "server/tls-identity.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <memory>
+
 namespace callbox::server {
 
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
@@ -17,14 +22,21 @@ HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticF
       admin_(std::move(admin_password_hash)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
-      started_us_(g_get_monotonic_time())
+      started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new()))
 {
 }
 
 HttpServer::~HttpServer()
 {
+    g_cancellable_cancel(cancel_.get()); // TLS handshakes under way call back no more
+    if (service_) {
+        g_socket_service_stop(service_.get());
+        g_socket_listener_close(G_SOCKET_LISTENER(service_.get()));
+    }
     if (server_)
         soup_server_disconnect(server_.get());
+    for (auto &[connection, client] : open_)
+        g_object_weak_unref(connection, &HttpServer::connection_gone, this);
 }
 
 void HttpServer::health(SoupServerMessage *msg)
@@ -61,6 +73,29 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
         return files_.serve(msg, "/admin.html");
     }
     files_.serve(msg, path);
+}
+
+bool HttpServer::admit_request(SoupServerMessage *msg) const
+{
+    // One request per connection (a WebSocket handshake replaces the header with "Upgrade"):
+    // libsoup 3.2.3 never frees a kept-alive connection that the client closes or that times
+    // out between requests (fixed in libsoup 3.3.0, "server: do not leak idle connections closed
+    // by the client"). Without a listener of its own libsoup closes each after its response.
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
+    // libsoup keeps a request's body in memory until the handler runs: one larger than
+    // max_request_kib, or of unknown length (chunked), is read and dropped, and answered 413.
+    SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+    const SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+    if (encoding == SOUP_ENCODING_NONE ||
+        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+         soup_message_headers_get_content_length(headers) <= max_request_bytes_))
+        return true;
+    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+    respond_text(
+        msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+        "A request body has at most [server] max_request_kib KiB, with a Content-Length.\n");
+    return false;
 }
 
 bool HttpServer::allowed_origin(SoupServerMessage *msg) const
@@ -178,6 +213,18 @@ void HttpServer::metrics(SoupServerMessage *msg)
     append_metric(out, "callbox_socket_writes_total", "counter",
                   "Writes to WebSocket sockets (one carries every frame of a main-loop iteration).",
                   hub_.socket_writes());
+    append_metric(out, "callbox_tcp_connections", "gauge",
+                  "Open TCP connections (HTTP and WebSocket) counted against max_connections.",
+                  connections());
+    append_metric(out, "callbox_connections_refused_total", "counter",
+                  "Connections closed at once because a connection limit was reached.",
+                  connections_refused());
+    append_metric(out, "callbox_slow_peers_closed_total", "counter",
+                  "WebSocket peers closed (1008) because they did not read what was sent.",
+                  hub_.slow_peers_closed());
+    append_metric(out, "callbox_too_large_closed_total", "counter",
+                  "WebSocket peers closed (1009) for a message over 65,536 bytes.",
+                  hub_.too_large_closed());
     append_metric(out, "callbox_chat_batch_milliseconds", "gauge",
                   "Length of a chat batch under heavy load; 0 while not batching.",
                   hub_.batch_ms());
@@ -226,10 +273,20 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
             static_cast<HttpServer *>(self)->route(msg, path);
         },
         this, nullptr);
+    // Early handlers run once the headers are in, before libsoup reads a body.
+    soup_server_add_early_handler(
+        server, nullptr,
+        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
+            static_cast<HttpServer *>(self)->admit_request(msg);
+        },
+        this, nullptr);
     soup_server_add_early_handler(
         server, "/ws",
         [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
-            if (!static_cast<HttpServer *>(self)->allowed_origin(msg))
+            auto *http = static_cast<HttpServer *>(self);
+            if (!http->admit_request(msg))
+                return;
+            if (!http->allowed_origin(msg))
                 respond_text(msg, SOUP_STATUS_FORBIDDEN,
                              "This page may not use the device's WebSocket (foreign Origin).\n");
         },
@@ -241,33 +298,44 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         },
         this, nullptr);
 
-    SoupServerListenOptions options = static_cast<SoupServerListenOptions>(0);
+    set_limits(config);
     if (config.tls) {
         TlsFiles files{config.tls_certificate, config.tls_key};
         if (files.certificate.empty() &&
             !ensure_self_signed(config.data_dir + "/tls", config.device_name, files, error))
             return false;
         g_autoptr(GError) err = nullptr;
-        g_autoptr(GTlsCertificate) cert =
-            g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err);
-        if (!cert) {
+        certificate_ = adopt(
+            g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err));
+        if (!certificate_) {
             error = "TLS certificate " + files.certificate + ": " + err->message;
             return false;
         }
-        soup_server_set_tls_certificate(server, cert);
-        options = SOUP_SERVER_LISTEN_HTTPS;
         GByteArray *der = nullptr;
-        g_object_get(cert, "certificate", &der, nullptr);
+        g_object_get(certificate_.get(), "certificate", &der, nullptr);
         if (der) {
             tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
             g_byte_array_unref(der);
         }
     }
 
+    // callboxd accepts the connections itself and hands each to libsoup once it is admitted
+    // (and its TLS handshake is done): a refusal costs an accept() and a close(), no more.
+    service_ = adopt(g_socket_service_new());
+    auto *listener = G_SOCKET_LISTENER(service_.get());
+    g_socket_listener_set_backlog(listener, 128); // GLib's 10 drops SYNs in a burst
     g_autoptr(GError) err = nullptr;
-    gboolean ok;
+    guint16 port = static_cast<guint16>(config.port);
+    bool ok;
+    std::vector<std::string> hosts;
     if (config.listen == "::" || config.listen == "*") {
-        ok = soup_server_listen_all(server, config.port, options, &err);
+        if (port == 0) {
+            port = g_socket_listener_add_any_inet_port(listener, nullptr, &err);
+            ok = port != 0;
+        } else {
+            ok = g_socket_listener_add_inet_port(listener, port, nullptr, &err);
+        }
+        hosts = {"[::]", "0.0.0.0"};
     } else {
         g_autoptr(GSocketAddress) address =
             g_inet_socket_address_new_from_string(config.listen.c_str(), config.port);
@@ -275,27 +343,124 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
             error = "listen address '" + config.listen + "' is not an IP address";
             return false;
         }
-        ok = soup_server_listen(server, address, options, &err);
+        g_autoptr(GSocketAddress) bound = nullptr;
+        ok = g_socket_listener_add_address(listener, address, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, nullptr, &bound, &err);
+        if (ok)
+            port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+        hosts = {config.listen.find(':') != std::string::npos ? "[" + config.listen + "]"
+                                                              : config.listen};
     }
     if (!ok) {
         error = "cannot listen on " + config.listen + " port " + std::to_string(config.port) +
                 ": " + err->message;
         return false;
     }
+    for (const std::string &host : hosts)
+        uris_.push_back(std::string(config.tls ? "https" : "http") + "://" + host + ":" +
+                        std::to_string(port) + "/");
+    g_signal_connect(service_.get(), "incoming",
+                     G_CALLBACK(+[](GSocketService *, GSocketConnection *connection, GObject *,
+                                    HttpServer *self) -> gboolean {
+                         self->incoming(connection);
+                         return TRUE;
+                     }),
+                     this);
+    g_socket_service_start(service_.get());
     return true;
+}
+
+void HttpServer::set_limits(const config::Config &config)
+{
+    limits_ = ConnectionLimits{config.max_connections, config.max_connections_per_address,
+                               config.max_connections_per_ipv6_prefix};
+    idle_timeout_ = config.http_idle_timeout;
+    max_request_bytes_ = goffset{config.max_request_kib} * 1024;
+}
+
+void HttpServer::incoming(GSocketConnection *connection)
+{
+    GSocket *socket = g_socket_connection_get_socket(connection);
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, nullptr);
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, nullptr);
+    if (!remote || !local || !G_IS_INET_SOCKET_ADDRESS(remote)) {
+        g_socket_close(socket, nullptr);
+        return;
+    }
+    auto client =
+        ConnectionGate::client_of(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+    const ConnectionGate::Verdict verdict = gate_.admit(client, limits_);
+    if (verdict != ConnectionGate::Verdict::Admitted) {
+        g_socket_close(socket, nullptr); // before a byte is read: no TLS, no HTTP
+        note_refusal(client, verdict);
+        return;
+    }
+    // Counted until the connection object goes: an HTTP connection when libsoup lets it go, a
+    // WebSocket when the hub has closed it.
+    open_.emplace(G_OBJECT(connection), std::move(client));
+    g_object_weak_ref(G_OBJECT(connection), &HttpServer::connection_gone, this);
+    g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, TRUE, nullptr);
+    // Until it becomes a WebSocket (WebSocketHub::complete_upgrade), a connection that stays
+    // silent this long is closed: its sources fire and its reads fail with "timed out".
+    g_socket_set_timeout(socket, idle_timeout_);
+    if (!certificate_) {
+        hand_over(G_IO_STREAM(connection), local, remote);
+        return;
+    }
+    g_autoptr(GError) err = nullptr;
+    GIOStream *tls = g_tls_server_connection_new(G_IO_STREAM(connection), certificate_.get(), &err);
+    if (!tls)
+        return; // the connection goes with the caller's reference
+    g_object_set(tls, "require-close-notify", FALSE, nullptr);
+    struct Handshake {
+        HttpServer *server;
+        GObjectPtr<GSocketAddress> local, remote;
+    };
+    g_tls_connection_handshake_async(
+        G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT, cancel_.get(),
+        [](GObject *source, GAsyncResult *result, gpointer data) {
+            std::unique_ptr<Handshake> h(static_cast<Handshake *>(data));
+            GObjectPtr<GIOStream> tls = adopt(G_IO_STREAM(source));
+            // A failed or stalled handshake (the idle timeout) drops the connection.
+            if (g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, nullptr))
+                h->server->hand_over(tls.get(), h->local.get(), h->remote.get());
+        },
+        new Handshake{this, retain(local), retain(remote)});
+}
+
+void HttpServer::hand_over(GIOStream *stream, GSocketAddress *local, GSocketAddress *remote)
+{
+    soup_server_accept_iostream(server_.get(), stream, local, remote, nullptr);
+}
+
+void HttpServer::note_refusal(const ConnectionGate::Client &client, ConnectionGate::Verdict why)
+{
+    // One log line per 10 s at most: a flood must not fill the journal.
+    ++refused_;
+    ++refusals_unlogged_;
+    const std::int64_t now = g_get_monotonic_time();
+    if (now - refusal_logged_us_ < 10 * G_USEC_PER_SEC)
+        return;
+    g_message("refused a connection from %s: %s (%" G_GUINT64_FORMAT " refused since the last "
+              "such message)",
+              client.text.c_str(), describe(why), refusals_unlogged_);
+    refusal_logged_us_ = now;
+    refusals_unlogged_ = 0;
+}
+
+void HttpServer::connection_gone(gpointer data, GObject *connection)
+{
+    auto *self = static_cast<HttpServer *>(data);
+    auto it = self->open_.find(connection);
+    if (it == self->open_.end())
+        return;
+    self->gate_.release(it->second);
+    self->open_.erase(it);
 }
 
 std::vector<std::string> HttpServer::uris() const
 {
-    std::vector<std::string> out;
-    GSList *list = soup_server_get_uris(server_.get());
-    for (GSList *l = list; l; l = l->next) {
-        GCharPtr text(g_uri_to_string(static_cast<GUri *>(l->data)));
-        out.emplace_back(text.get());
-        g_uri_unref(static_cast<GUri *>(l->data));
-    }
-    g_slist_free(list);
-    return out;
+    return uris_;
 }
 
 std::string HttpServer::join_link() const

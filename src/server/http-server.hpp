@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/admin-auth.hpp"
+#include "server/connection-gate.hpp"
 #include "server/media-control.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
@@ -12,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace callbox::server {
@@ -25,6 +27,10 @@ public:
 
     // Listens where the config says; false with a message when it cannot.
     bool listen(const config::Config &config, std::string &error);
+    // The connection limits and the HTTP idle timeout, for connections accepted from now on.
+    void set_limits(const config::Config &config);
+    std::size_t connections() const { return gate_.open(); }
+    std::uint64_t connections_refused() const { return refused_; }
     std::vector<std::string> uris() const;
     // The address a phone opens: the listening port, on the bound address or else on the
     // machine's first LAN address (its .local name when it has none).
@@ -39,6 +45,13 @@ private:
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
     bool allowed_origin(SoupServerMessage *msg) const;
+    // Once a request's headers are in: one request per connection, and false (with a 413
+    // response set) for a body the server will not keep.
+    bool admit_request(SoupServerMessage *msg) const;
+    void incoming(GSocketConnection *connection);
+    void hand_over(GIOStream *stream, GSocketAddress *local, GSocketAddress *remote);
+    void note_refusal(const ConnectionGate::Client &client, ConnectionGate::Verdict why);
+    static void connection_gone(gpointer self, GObject *connection);
 
 public:
     AdminAuth &admin_auth() { return admin_; }
@@ -54,6 +67,18 @@ private:
     AdminAuth admin_;
     GObjectPtr<SoupServer> server_;
     std::int64_t started_us_;
+    GObjectPtr<GCancellable> cancel_; // TLS handshakes under way
+    GObjectPtr<GSocketService> service_;
+    GObjectPtr<GTlsCertificate> certificate_; // null: plain HTTP
+    std::vector<std::string> uris_;
+    ConnectionGate gate_;
+    ConnectionLimits limits_;
+    unsigned idle_timeout_ = 30;
+    goffset max_request_bytes_ = 64 * 1024;
+    std::unordered_map<GObject *, ConnectionGate::Client> open_; // accepted, not yet gone
+    std::uint64_t refused_ = 0;
+    std::uint64_t refusals_unlogged_ = 0;
+    std::int64_t refusal_logged_us_ = 0;
 };
 
 } // namespace callbox::server

@@ -10,9 +10,6 @@ namespace callbox::server {
 
 namespace {
 
-// How much larger than the protocol's limit a frame may be and still get a `too-large`
-// error before the close; beyond it libsoup itself closes with 1009.
-constexpr guint64 kReadLimit = 16 * protocol::kMaxMessageBytes;
 constexpr std::int64_t kSecond = G_USEC_PER_SEC;
 // Batching under heavy load ("busy"): from kBusyRate chat messages a second (measured over
 // kRatePeriod) the main loop works in ticks. A tick lasts as long as about kBatchMessages
@@ -30,41 +27,39 @@ constexpr std::int64_t kMinTick = 3 * 1000; // µs
 // at once would cost memory in proportion.
 constexpr std::size_t kMaxBatchMessages = 2000;
 
-// The WebSocket extensions offered to clients: permessage-deflate, as SoupServer offers.
-GPtrArray *supported_extensions()
-{
-    static GPtrArray *types = [] {
-        GPtrArray *array = g_ptr_array_new();
-        g_ptr_array_add(array, g_type_class_ref(SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE));
-        return array;
-    }();
-    return types;
-}
-
 } // namespace
 
 struct WebSocketHub::Session {
     WebSocketHub *hub;
     rooms::PeerId id;
     GObjectPtr<SoupWebsocketConnection> connection;
+    GObjectPtr<GIOStream> stream; // the batched stream under the connection
     RateLimiter limiter;
     std::int64_t pings_from_us; // when libsoup's keepalive pings started
     std::int64_t alive_us;      // the last frame or pong from the peer
-    bool gone = false;          // dropped from the rooms; waiting for the socket to close
+    bool gone = false;          // no more frames either way; dropped from the rooms, or soon
+    bool dropping = false;      // gone, and still to be dropped from the rooms (drop_slow)
 
-    Session(WebSocketHub *h, rooms::PeerId i, SoupWebsocketConnection *c, const HubSettings &s)
-        : hub(h), id(i), connection(retain(c)), limiter(s.rate_limit, s.rate_window),
-          pings_from_us(g_get_monotonic_time()), alive_us(pings_from_us)
+    Session(WebSocketHub *h, rooms::PeerId i, SoupWebsocketConnection *c, GIOStream *st,
+            const HubSettings &s)
+        : hub(h), id(i), connection(retain(c)), stream(retain(st)),
+          limiter(s.rate_limit, s.rate_window), pings_from_us(g_get_monotonic_time()),
+          alive_us(pings_from_us)
     {
     }
 
-    ~Session() { g_signal_handlers_disconnect_by_data(connection.get(), this); }
+    ~Session()
+    {
+        g_signal_handlers_disconnect_by_data(connection.get(), this);
+        loop::OutputBatch::disarm(stream.get());
+    }
 };
 
 WebSocketHub::WebSocketHub(HubSettings settings)
     : settings_(settings), iteration_end_([this] { return end_of_iteration(); }),
       output_([this] { iteration_end_.arm(); })
 {
+    output_.set_high_water(settings_.send_queue_bytes);
     sweep_timer_.reset(g_timeout_add_seconds(
         1,
         [](gpointer self) -> gboolean {
@@ -88,6 +83,7 @@ void WebSocketHub::attach(rooms::RoomRegistry *registry)
 void WebSocketHub::update_settings(const HubSettings &settings)
 {
     settings_ = settings;
+    output_.set_high_water(settings.send_queue_bytes);
     for (auto &[id, s] : sessions_)
         s->limiter.configure(settings.rate_limit, settings.rate_window);
 }
@@ -95,10 +91,10 @@ void WebSocketHub::update_settings(const HubSettings &settings)
 void WebSocketHub::upgrade(SoupServerMessage *msg)
 {
     // As SoupServer's own WebSocket handler does, except that the connection is made over a
-    // batched stream (see OutputBatch).
+    // batched stream (see OutputBatch) and no extension is offered: libsoup 3.2 inflates a
+    // permessage-deflate frame with no limit (docs/decisions/0002-websocket-compression.md).
     GList *extensions = nullptr;
-    if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, supported_extensions(),
-                                                 &extensions))
+    if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, &extensions))
         return; // libsoup has set the error response
     struct Pending {
         WebSocketHub *hub;
@@ -124,24 +120,38 @@ void WebSocketHub::complete_upgrade(SoupServerMessage *msg, GList *extensions)
     const char *host = soup_server_message_get_remote_host(msg);
     std::string client = host ? host : "";
     GObjectPtr<GIOStream> socket = adopt(soup_server_message_steal_connection(msg));
-    GObjectPtr<GIOStream> stream = adopt(output_.wrap(socket.get()));
+    // The HTTP idle timeout (HttpServer) ends here: pings watch a WebSocket, and the socket's
+    // sources (over TLS, or a full socket's) must not time out.
+    if (GSocket *raw = loop::socket_under(socket.get(), true)) {
+        g_socket_set_timeout(raw, 0);
+        g_object_unref(raw);
+    }
+    const rooms::PeerId id = next_id_++;
+    // Each message is counted as it is read, across its fragments (loop/message-meter.hpp).
+    loop::MessageLimit limit{protocol::kMaxMessageBytes, [this, id] {
+                                 auto it = sessions_.find(id);
+                                 if (it != sessions_.end() && !it->second->gone)
+                                     refuse_too_large(*it->second);
+                             }};
+    GObjectPtr<GIOStream> stream = adopt(output_.wrap(socket.get(), std::move(limit)));
     SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
     SoupMessageHeaders *response = soup_server_message_get_response_headers(msg);
     GObjectPtr<SoupWebsocketConnection> connection = adopt(soup_websocket_connection_new(
         stream.get(), soup_server_message_get_uri(msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
         soup_message_headers_get_one(request, "Origin"),
         soup_message_headers_get_one(response, "Sec-WebSocket-Protocol"), extensions));
-    accept(connection.get(), std::move(client));
+    accept(id, connection.get(), stream.get(), std::move(client));
 }
 
-void WebSocketHub::accept(SoupWebsocketConnection *connection, std::string client)
+void WebSocketHub::accept(rooms::PeerId id, SoupWebsocketConnection *connection, GIOStream *stream,
+                          std::string client)
 {
-    rooms::PeerId id = next_id_++;
-    auto session = std::make_unique<Session>(this, id, connection, settings_);
+    auto session = std::make_unique<Session>(this, id, connection, stream, settings_);
     Session *s = session.get();
     sessions_.emplace(id, std::move(session));
 
-    soup_websocket_connection_set_max_incoming_payload_size(connection, kReadLimit);
+    // The meter closes first; libsoup's own check on each frame stays as a second guard.
+    soup_websocket_connection_set_max_incoming_payload_size(connection, protocol::kMaxMessageBytes);
     soup_websocket_connection_set_keepalive_interval(connection, settings_.ping_interval);
     g_signal_connect(
         connection, "message",
@@ -193,6 +203,10 @@ void WebSocketHub::send_now(Session &s, const std::string &json)
     SoupWebsocketConnection *c = s.connection.get();
     if (s.gone || soup_websocket_connection_get_state(c) != SOUP_WEBSOCKET_STATE_OPEN)
         return;
+    // A peer whose socket is full and has send_queue_bytes waiting gets no more: past this
+    // point libsoup would queue without limit.
+    if (loop::OutputBatch::backlog(s.stream.get()) >= settings_.send_queue_bytes)
+        return drop_slow(s, "not reading: too much waiting to be sent");
     soup_websocket_connection_send_text(c, json.c_str());
     ++frames_out_;
     bytes_out_ += json.size();
@@ -221,6 +235,7 @@ int WebSocketHub::end_of_iteration()
             flush_batch(now);
         }
     }
+    close_slow_peers();
     output_.flush();
     if (tick_us_ > 0) {
         // Busy: the next poll waits for the next tick, and this hook stays armed so that it
@@ -316,15 +331,8 @@ void WebSocketHub::on_frame(Session &s, SoupWebsocketDataType type, GBytes *byte
     }
     gsize size = 0;
     const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
-    if (size > protocol::kMaxMessageBytes) {
-        registry_->refuse(s.id, {ErrorCode::TooLarge, "a message has at most 65536 bytes", ""});
-        if (!held_.empty()) // the error is held: the close goes after it
-            hold(s.id, "message too large", 0, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
-        else
-            soup_websocket_connection_close(s.connection.get(), SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-                                            "message too large");
-        return;
-    }
+    if (size > protocol::kMaxMessageBytes) // (the meter stops such a message before libsoup)
+        return refuse_too_large(s);
     auto result = parser_.parse(std::string_view(data, size));
     if (!allowed)
         refuse_rate(s, result.ok() ? protocol::type_name(result.message()) : result.error().re);
@@ -364,10 +372,55 @@ void WebSocketHub::refuse_rate(Session &s, std::string_view re)
                              std::string(re)});
 }
 
+void WebSocketHub::refuse_too_large(Session &s)
+{
+    ++too_large_closed_;
+    registry_->refuse(s.id,
+                      {protocol::ErrorCode::TooLarge, "a message has at most 65536 bytes", ""});
+    if (!held_.empty()) // the error is held: the close goes after it
+        hold(s.id, "message too large", 0, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+    else
+        soup_websocket_connection_close(s.connection.get(), SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+                                        "message too large");
+}
+
+void WebSocketHub::drop_slow(Session &s, const char *why)
+{
+    // Called while the registry may be walking a room's members: the registry hears of it at
+    // the end of the iteration (close_slow_peers); from now on the peer gets nothing.
+    if (s.gone)
+        return;
+    s.gone = true;
+    s.dropping = true;
+    ++slow_closed_;
+    slow_.emplace_back(s.id, why);
+    iteration_end_.arm();
+}
+
+void WebSocketHub::close_slow_peers()
+{
+    while (!slow_.empty()) {
+        auto slow = std::move(slow_);
+        slow_.clear();
+        for (const auto &[id, why] : slow) {
+            auto it = sessions_.find(id);
+            if (it == sessions_.end())
+                continue;
+            Session &s = *it->second;
+            g_message("peer %s %s; closing it", rooms::RoomRegistry::peer_name(id).c_str(), why);
+            if (std::exchange(s.dropping, false))
+                registry_->disconnect(id); // may drop others (their peer-left)
+            SoupWebsocketConnection *c = s.connection.get();
+            if (soup_websocket_connection_get_state(c) == SOUP_WEBSOCKET_STATE_OPEN)
+                soup_websocket_connection_close(c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, why);
+        }
+    }
+}
+
 void WebSocketHub::on_closed(Session &s)
 {
     rooms::PeerId id = s.id;
-    if (!s.gone)
+    if (!s.gone || s.dropping)
         registry_->disconnect(id);
     sessions_.erase(id); // destroys s
 }
@@ -379,8 +432,13 @@ void WebSocketHub::sweep()
     const std::int64_t interval = settings_.ping_interval * kSecond;
     const std::int64_t grace = std::min<std::int64_t>(5 * kSecond, interval);
     const std::int64_t now = g_get_monotonic_time();
+    const std::int64_t send_timeout = settings_.send_timeout * kSecond;
     std::vector<Session *> dead;
+    std::vector<Session *> stuck;
     for (auto &[id, s] : sessions_) {
+        const std::int64_t since = loop::OutputBatch::stuck_since(s->stream.get());
+        if (!s->gone && since > 0 && now - since >= send_timeout)
+            stuck.push_back(s.get());
         if (s->gone || now - grace <= s->pings_from_us)
             continue;
         std::int64_t missed = (now - grace - s->pings_from_us) / interval -
@@ -388,7 +446,11 @@ void WebSocketHub::sweep()
         if (missed >= 2)
             dead.push_back(s.get());
     }
+    for (Session *s : stuck)
+        drop_slow(*s, "not reading: nothing sent for send_timeout");
     for (Session *s : dead) {
+        if (s->gone)
+            continue;
         g_message("peer %s stopped answering pings; dropping it",
                   rooms::RoomRegistry::peer_name(s->id).c_str());
         s->gone = true;

@@ -24,6 +24,10 @@ struct HubSettings {
     unsigned rate_limit = 20;     // messages/s, 0 = none
     unsigned rate_window = 5;     // s
     unsigned batch_delay_ms = 20; // longest batch under heavy load (see websocket-hub.cpp)
+    // A peer that does not read is closed (1008) once this many bytes wait for it, or once its
+    // socket has refused more for send_timeout seconds.
+    std::size_t send_queue_bytes = 256 * 1024;
+    unsigned send_timeout = 30; // s
 };
 
 class WebSocketHub final : public rooms::Outbox
@@ -38,9 +42,10 @@ public:
     // Answers a WebSocket handshake on `msg` (the /ws handler); once the 101 response is
     // written the connection, over a batched stream, is accepted.
     void upgrade(SoupServerMessage *msg);
-    // Takes over a connection that has just completed its handshake.
-    // `client` is the peer's address (access-code back-off is per client).
-    void accept(SoupWebsocketConnection *connection, std::string client);
+    // Takes over a connection that has just completed its handshake, over `stream` (made by
+    // the hub's OutputBatch). `client` is the peer's address (access-code back-off is per client).
+    void accept(rooms::PeerId id, SoupWebsocketConnection *connection, GIOStream *stream,
+                std::string client);
     void send(rooms::PeerId to, const std::string &json) override;
     // Closes every connection (shutdown).
     void close_all(gushort code, const char *reason);
@@ -59,6 +64,10 @@ public:
     double batch_ms() const { return static_cast<double>(tick_us_) / 1000.0; }
     std::uint64_t batches() const { return batches_; }
     std::uint64_t socket_writes() const { return output_.socket_writes(); }
+    // Peers closed because they did not read what was sent to them (1008), and because a
+    // message of theirs was too large (1009).
+    std::uint64_t slow_peers_closed() const { return slow_closed_; }
+    std::uint64_t too_large_closed() const { return too_large_closed_; }
     // The chat store's appends during one batch share one commit (see GroupCommit).
     store::GroupCommit &group_commit() { return group_commit_; }
 
@@ -69,6 +78,10 @@ private:
     void handle(Session &s, const protocol::ClientMessage &message);
     void on_closed(Session &s);
     void refuse_rate(Session &s, std::string_view re);
+    void refuse_too_large(Session &s);
+    // A peer that does not read: out of the rooms at the end of the iteration, then closed.
+    void drop_slow(Session &s, const char *why);
+    void close_slow_peers();
     void sweep();
     void schedule_room_list();
     void complete_upgrade(SoupServerMessage *msg, GList *extensions);
@@ -102,6 +115,9 @@ private:
     std::uint64_t frames_out_ = 0;
     std::uint64_t bytes_in_ = 0;
     std::uint64_t bytes_out_ = 0;
+    std::uint64_t slow_closed_ = 0;
+    std::uint64_t too_large_closed_ = 0;
+    std::vector<std::pair<rooms::PeerId, const char *>> slow_; // to close with 1008
     // Group commit: frames held until the end of the iteration, the append being handled
     // (1-based count from GroupCommit::appends()) and who sent each held chat message.
     store::GroupCommit group_commit_;

@@ -84,16 +84,16 @@ test('joining another room leaves the current one first (left, then joined)', { 
     [{ name: 'one', count: 1 }, { name: 'two', count: 2 }]);
 }));
 
-test('joining the room one is already in re-joins it (left, then joined)', { timeout: 30000 }, fixture(async (t) => {
+test('joining the room one is already in is refused (already-in-room) and changes nothing', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon();
   const [a, b] = await d.clients(2, 'kitchen');
-  await a.send({ type: 'join', room: 'kitchen', nick: 'alice2' });
-  assertShape(await a.next(['left', 'joined']), { type: 'left', room: 'kitchen' }, 'first answer to a re-join');
-  assertShape(await a.next(['left', 'joined']),
-    { type: 'joined', room: 'kitchen', id: a.id, nick: 'alice2', peers: is.unordered([devicePeer(), peerOf(b)]), history: [] },
-    'second answer to a re-join');
-  assertShape(await b.next(['peer-left', 'peer-joined']), { type: 'peer-left', room: 'kitchen', peer: { id: a.id, nick: 'u1' } }, 'peer-left');
-  assertShape(await b.next(['peer-left', 'peer-joined']), { type: 'peer-joined', room: 'kitchen', peer: { id: a.id, nick: 'alice2' } }, 'peer-joined');
+  await a.request({ type: 'chat', text: 'before' }, 'chat');
+  await a.expectError({ type: 'join', room: 'kitchen', nick: 'alice2' }, 'already-in-room');
+  await a.expectError({ type: 'join', room: ' kitchen', nick: 'u1' }, 'already-in-room');
+  await a.expectNone(['left', 'joined'], 300);
+  await b.expectNone(['peer-left', 'peer-joined', 'nick-changed'], 0);
+  assertShape(await a.request({ type: 'chat', text: 'still u1' }, 'chat'),
+    { type: 'chat', room: 'kitchen', seq: 2, from: { id: a.id, nick: 'u1' }, text: 'still u1', ts: is.ts() }, 'chat after the refused join');
   assert.deepEqual(await d.api('/api/rooms'), { rooms: [{ name: 'kitchen', count: 2 }] });
 }));
 

@@ -29,7 +29,8 @@ async function childMain(wsUrl) {
 // Run with --child, this file is the child that holds the connections; otherwise it is the test.
 if (process.argv[2] === '--child') await childMain(process.argv[3]);
 else test('clients that stop answering pings are dropped and the counts recover within 40 s', { timeout: 150000 }, fixture(async (t) => {
-  const d = await t.daemon();
+  // 100 connections from one address: more than max_connections_per_address allows by default.
+  const d = await t.daemon({ config: '[server]\nmax_connections_per_address = 200\n' });
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', d.wsUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.defer(() => {
     child.kill('SIGKILL');

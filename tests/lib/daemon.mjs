@@ -1,6 +1,6 @@
 // Runs callboxd for the tests: a daemon on a free loopback port (startDaemon), or a run to completion (runCallboxd).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,16 @@ export function runCallboxd(args, { timeout = 15000 } = {}) {
       resolve({ code, signal, output, started, timedOut });
     });
   });
+}
+
+// The process's resident set size in KiB (VmRSS in /proc/PID/status; null when /proc does not tell).
+export function vmRssKib(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 // How many file descriptors the process has open (null when /proc does not tell).

@@ -2,7 +2,7 @@
 // Use: test('name', { timeout: 30000 }, fixture(async (t) => { const d = await t.daemon(); ... }));
 // node:test runs a file's top-level tests one after another: the tests of a file never overlap.
 import { rmSync } from 'node:fs';
-import { startDaemon, makeTempDir, openFdCount } from './daemon.mjs';
+import { startDaemon, makeTempDir, openFdCount, vmRssKib } from './daemon.mjs';
 import { WsClient } from './ws-client.mjs';
 import { httpGet, getJson } from './http.mjs';
 import { withTimeout } from './wait.mjs';
@@ -39,6 +39,11 @@ class TestDaemon {
 
   openFds() {
     return openFdCount(this.pid);
+  }
+
+  // The daemon's VmRSS in KiB.
+  rssKib() {
+    return vmRssKib(this.pid);
   }
 
   async client(opts = {}) {

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 
 // GET with the path sent exactly as given (no URL normalisation).
-export function httpGet(baseUrl, path, { timeout = 5000, method = 'GET' } = {}) {
+// localAddress: the loopback address to connect from (127.0.0.2 and so on).
+export function httpGet(baseUrl, path, { timeout = 5000, method = 'GET', localAddress } = {}) {
   const u = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method, agent: false, timeout }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, path, method, agent: false, timeout, localAddress }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));

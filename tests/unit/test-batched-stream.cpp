@@ -140,6 +140,9 @@ TEST_F(BatchedStream, PeerThatDoesNotReadGetsBackPressureAndLosesNothing)
         }
     }
     ASSERT_GT(blocked, 0) << "a peer that never reads must make writes block";
+    // Stuck: what waits is the backlog its owner caps.
+    EXPECT_GT(OutputBatch::stuck_since(stream), 0);
+    EXPECT_GE(OutputBatch::backlog(stream), OutputBatch::kHighWater);
     auto *out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream));
     EXPECT_FALSE(g_pollable_output_stream_is_writable(out));
     // The stream's source fires once the peer has read enough.
@@ -162,8 +165,21 @@ TEST_F(BatchedStream, PeerThatDoesNotReadGetsBackPressureAndLosesNothing)
         return received.size() >= sent.size();
     });
     EXPECT_EQ(received, sent);
+    EXPECT_EQ(OutputBatch::stuck_since(stream), 0); // all taken: not stuck any more
+    EXPECT_EQ(OutputBatch::backlog(stream), 0u);
     g_source_destroy(source);
     g_source_unref(source);
+}
+
+TEST_F(BatchedStream, AnIterationsWritesAreAllTakenWhileTheSocketIsNotStuck)
+{
+    // Four times the high-water mark in one iteration: no back-pressure and no backlog, since
+    // nothing has been refused by the socket yet.
+    std::string chunk(4096, 'y');
+    for (std::size_t total = 0; total < 4 * OutputBatch::kHighWater; total += chunk.size())
+        ASSERT_EQ(write_nonblocking(stream, chunk), static_cast<gssize>(chunk.size()));
+    EXPECT_EQ(OutputBatch::backlog(stream), 0u);
+    EXPECT_EQ(OutputBatch::stuck_since(stream), 0);
 }
 
 TEST_F(BatchedStream, CloseSendsWhatIsLeftFirst)

@@ -52,6 +52,13 @@ TEST_F(ConfigFile, DefaultsAreSensible)
     EXPECT_EQ(c.history_length, 50u);
     EXPECT_EQ(c.ping_interval, 15u);
     EXPECT_EQ(c.batch_delay_ms, 20u);
+    EXPECT_EQ(c.max_connections, 256u);
+    EXPECT_EQ(c.max_connections_per_address, 32u);
+    EXPECT_EQ(c.max_connections_per_ipv6_prefix, 128u);
+    EXPECT_EQ(c.http_idle_timeout, 30u);
+    EXPECT_EQ(c.send_queue_kib, 256u);
+    EXPECT_EQ(c.send_timeout, 30u);
+    EXPECT_EQ(c.max_request_kib, 64u);
     EXPECT_FALSE(c.web_dir.empty());
     EXPECT_FALSE(c.data_dir.empty());
     EXPECT_FALSE(validate(c));
@@ -63,6 +70,9 @@ TEST_F(ConfigFile, ReadsEveryKey)
     auto err = load(write("# callbox\n"
                           "[server]\nlisten = 127.0.0.1\nport=8080\ntls=false\n"
                           "web_dir=/srv/web\nping_interval=5\nbatch_delay_ms=0\n"
+                          "max_connections=64\nmax_connections_per_address=8\n"
+                          "max_connections_per_ipv6_prefix=16\nhttp_idle_timeout=10\n"
+                          "send_queue_kib=1024\nsend_timeout=5\nmax_request_kib=8\n"
                           "[storage]\ndata_dir=/tmp/x\n"
                           "[device]\nname = Living room\n"
                           "[rooms]\nmax_browsers=4\nrate_limit=0\nrate_window=2\n"
@@ -75,6 +85,13 @@ TEST_F(ConfigFile, ReadsEveryKey)
     EXPECT_EQ(c.web_dir, "/srv/web");
     EXPECT_EQ(c.ping_interval, 5u);
     EXPECT_EQ(c.batch_delay_ms, 0u);
+    EXPECT_EQ(c.max_connections, 64u);
+    EXPECT_EQ(c.max_connections_per_address, 8u);
+    EXPECT_EQ(c.max_connections_per_ipv6_prefix, 16u);
+    EXPECT_EQ(c.http_idle_timeout, 10u);
+    EXPECT_EQ(c.send_queue_kib, 1024u);
+    EXPECT_EQ(c.send_timeout, 5u);
+    EXPECT_EQ(c.max_request_kib, 8u);
     EXPECT_EQ(c.data_dir, "/tmp/x");
     EXPECT_EQ(c.device_name, "Living room");
     EXPECT_EQ(c.max_browsers, 4u);
@@ -101,6 +118,10 @@ TEST_F(ConfigFile, ErrorsNameTheLine)
               path + ":2: max_browsers: expected a whole number from 1 to 10000, got '0'");
     EXPECT_EQ(error_of("[rooms]\nmax_browsers=2\nmax_browsers=3\n"),
               path + ":3: 'max_browsers' is set twice in [rooms]");
+    EXPECT_EQ(error_of("[server]\nsend_queue_kib=8\n"),
+              path + ":2: send_queue_kib: expected a whole number from 16 to 1048576, got '8'");
+    EXPECT_EQ(error_of("[server]\nmax_connections=0\n"),
+              path + ":2: max_connections: expected a whole number from 1 to 100000, got '0'");
     EXPECT_EQ(error_of("[device]\njust words\n"),
               path + ":2: expected 'key = value', a [group] or a # comment");
     EXPECT_EQ(error_of("[device\n"), path + ":1: a group header looks like [name]");
@@ -174,14 +195,16 @@ TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
     fresh.max_browsers = 2;
     fresh.port = 9000;
     fresh.media.width = 640;
+    fresh.send_queue_kib = 512;
     ReloadResult r = apply_live(running, fresh);
+    EXPECT_EQ(running.send_queue_kib, 512u);
     EXPECT_EQ(running.device_name, "Kitchen");
     EXPECT_EQ(running.access_code, "4321");
     EXPECT_EQ(running.max_browsers, 2u);
     EXPECT_EQ(running.port, 8443u);        // a restart applies it
     EXPECT_EQ(running.media.width, 1280u); // likewise
-    EXPECT_EQ(r.applied, (std::vector<std::string>{"[device] name", "[rooms] max_browsers",
-                                                   "[rooms] access_code"}));
+    EXPECT_EQ(r.applied, (std::vector<std::string>{"[server] send_queue_kib", "[device] name",
+                                                   "[rooms] max_browsers", "[rooms] access_code"}));
     EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
     EXPECT_TRUE(apply_live(running, running).applied.empty());
 }

@@ -330,15 +330,21 @@ TEST_F(Rooms, FailedJoinKeepsCurrentRoom)
     EXPECT_EQ(log.rooms["kitchen"].size(), 1u);
 }
 
-TEST_F(Rooms, RejoiningSameRoomDoesNotCountSelf)
+TEST_F(Rooms, JoiningOwnRoomIsRefusedAndChangesNothing)
 {
-    reg.update_settings(RoomSettings{"Living room", 1, 50, ""});
     joined(1, "kitchen", "alice");
-    reg.handle(1, protocol::Join{"kitchen", "ALICE", std::nullopt});
-    auto frames = out.take(1);
-    ASSERT_EQ(frames.size(), 2u);
-    EXPECT_EQ(frames[0], R"({"type":"left","room":"kitchen"})");
-    EXPECT_NE(frames[1].find("\"nick\":\"ALICE\""), std::string::npos);
+    joined(2, "kitchen", "bob");
+    reg.handle(1, protocol::Chat{"history"});
+    out.take(1);
+    out.take(2);
+    // The same room, also with another nick or spelt with surrounding space: no history again.
+    expect_error(1, protocol::Join{"kitchen", "ALICE", std::nullopt}, "already-in-room", "join");
+    expect_error(1, protocol::Join{" kitchen ", "alice", std::nullopt}, "already-in-room", "join");
+    EXPECT_TRUE(out.take(2).empty()); // the others see nothing
+    // A bad nick is still reported first, and another room is a real move.
+    expect_error(1, protocol::Join{"kitchen", "", std::nullopt}, "bad-nick", "join");
+    reg.handle(1, protocol::Join{"garden", "alice", std::nullopt});
+    EXPECT_EQ(out.take(1).at(0), R"({"type":"left","room":"kitchen"})");
 }
 
 TEST_F(Rooms, AccessCode)

@@ -16,6 +16,7 @@ const FRIENDLY = Object.freeze({
   'busy': 'The device is busy with other calls right now. Please try again later.',
   'media-error': 'The device could not start the call.',
   'storage-error': 'The box could not save your message, so it was not sent. Please try again.',
+  'already-in-room': 'You are already in that room.',
 });
 
 export const JOIN_ERROR_CODES = new Set(['forbidden', 'bad-room', 'bad-nick', 'room-full', 'nick-taken']);

@@ -1,0 +1,137 @@
+// Attacks on the connection limits: too many connections from one address or in all are closed before a byte is read; silent HTTP connections time out.
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { test } from 'node:test';
+import { fixture } from '../lib/fixture.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { eventually, withTimeout } from '../lib/wait.mjs';
+import { assertRssGrowth, bystander, tcpConnect, watchRss } from './attack-lib.mjs';
+
+// Opens a TCP connection from `localAddress` and resolves with what happened to it: 'refused'
+// when the daemon closed it before it sent anything, 'open' when it is still open `settleMs`
+// later (the socket is returned to be closed by the caller).
+function probe(d, localAddress, settleMs = 300) {
+  const { socket, closed } = tcpConnect(d.url, localAddress);
+  return new Promise((resolve) => {
+    let timer;
+    socket.on('connect', () => { timer = setTimeout(() => resolve({ state: 'open', socket, closed }), settleMs); });
+    closed.then(() => { clearTimeout(timer); resolve({ state: 'refused', socket, closed }); });
+  });
+}
+
+test('connections past max_connections_per_address are closed at once; other addresses still get in', { timeout: 60000 }, fixture(async (t) => {
+  const d = await t.daemon({ config: '[server]\nmax_connections_per_address = 4\n' });
+  const normal = await bystander(t, d, { localAddress: '127.0.0.2' });
+  const held = [];
+  for (let i = 0; i < 4; i++) held.push(await d.client({ label: `a${i}`, localAddress: '127.0.0.3' }));
+  await assert.rejects(WsClient.connect(d.wsUrl, { localAddress: '127.0.0.3', timeout: 5000 }),
+    'a fifth WebSocket from the same address');
+  await assert.rejects(d.get('/api/health', { localAddress: '127.0.0.3' }), 'an HTTP request from the same address');
+  await normal.check('one address at its limit');
+  // A connection that goes frees its place.
+  await held[0].close();
+  const again = await eventually(() => WsClient.connect(d.wsUrl, { localAddress: '127.0.0.3' }),
+    { timeout: 10000, what: 'a new connection once one has closed' });
+  await again.assertAlive();
+  await again.close();
+  const m = await d.get('/metrics');
+  assert.match(m.body, /^callbox_connections_refused_total [1-9]\d*$/m);
+}));
+
+test('a flood of connections from many addresses stops at max_connections, cheaply', { timeout: 120000 }, fixture(async (t) => {
+  const d = await t.daemon({ config: '[server]\nmax_connections = 40\nmax_connections_per_address = 4\n' });
+  const normal = await bystander(t, d, { localAddress: '127.0.0.2' });
+  const base = d.rssKib();
+  const rss = watchRss(d);
+  // 50 addresses × 6 connections: 300 attempts, 200 of them within the per-address limit.
+  const probes = [];
+  for (let a = 10; a < 60; a++) for (let i = 0; i < 6; i++) probes.push(probe(d, `127.0.1.${a}`, 2000));
+  const results = await Promise.all(probes);
+  const open = results.filter((r) => r.state === 'open');
+  t.diagnostic(`${open.length} of ${results.length} connections stayed open`);
+  assert.equal(open.length, 40, 'connections admitted');
+  // At the limit, even a well-behaved client is refused...
+  assert.equal((await probe(d, '127.0.0.2')).state, 'refused', 'a connection past max_connections');
+  for (const r of open) r.socket.destroy();
+  // ...and gets in once the flood is gone.
+  await eventually(() => normal.check('after a flood of 300 connections'),
+    { timeout: 15000, what: 'a round trip once the flood has closed' });
+  // 40 open sockets and 260 accept()+close(): a few MiB of libsoup and TLS-free bookkeeping at most.
+  assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'refused connections cost nothing to keep');
+}));
+
+test('a request body over max_request_kib is answered 413 and not kept', { timeout: 120000 }, fixture(async (t) => {
+  const d = await t.daemon({ config: '[server]\nmax_request_kib = 16\n' });
+  const normal = await bystander(t, d);
+  const base = d.rssKib();
+  const rss = watchRss(d);
+  // 64 MiB announced and sent: without the bound libsoup keeps all of it before any handler runs.
+  const SIZE = 64 * 1024 * 1024;
+  const big = tcpConnect(d.url, '127.0.0.6');
+  big.socket.write(`POST /api/admin/kick HTTP/1.1\r\nHost: ${big.host}\r\nContent-Length: ${SIZE}\r\n\r\n`);
+  const block = Buffer.alloc(1024 * 1024, 'z');
+  for (let i = 0; i < SIZE / block.length; i++) {
+    if (!big.socket.write(block)) await Promise.race([new Promise((resolve) => big.socket.once('drain', resolve)), big.closed]);
+  }
+  await withTimeout(big.closed, 60000, 'the daemon answering and closing');
+  assert.match(big.received(), /^HTTP\/1\.1 413/, big.received().slice(0, 200));
+  await normal.check('a 64 MiB request body');
+  // The body passes through libsoup's 8 KiB reads and is dropped; 8 MiB is the allocator's room.
+  assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'a refused body is read and dropped');
+  // A small body is still read and handled (401: no password).
+  const small = tcpConnect(d.url, '127.0.0.6');
+  small.socket.write(`POST /api/admin/kick HTTP/1.1\r\nHost: ${small.host}\r\nConnection: close\r\nContent-Length: 11\r\n\r\n{"id":"p1"}`);
+  await withTimeout(small.closed, 20000, 'the answer to a small POST');
+  assert.match(small.received(), /^HTTP\/1\.1 (401|403)/, small.received().slice(0, 200));
+}));
+
+test('over TLS, failed and stalled handshakes are dropped and hold nothing', { timeout: 120000 }, fixture(async (t) => {
+  // libsoup 3.2.3 never frees a connection whose TLS handshake fails; callboxd does the
+  // handshake itself before handing the connection over.
+  const d = await t.daemon({ tls: true, config: '[server]\nhttp_idle_timeout = 1\nmax_connections_per_address = 1000\n' });
+  const normal = await bystander(t, d, { tls: true });
+  const base = d.rssKib();
+  const rss = watchRss(d);
+  const garbage = Buffer.from('GET / HTTP/1.1\r\nHost: not-tls\r\n\r\n');
+  for (let round = 0; round < 10; round++) {
+    const conns = Array.from({ length: 50 }, () => tcpConnect(d.url, '127.0.0.7'));
+    for (const c of conns) c.socket.write(garbage);
+    await withTimeout(Promise.all(conns.map((c) => c.closed)), 30000, 'the daemon dropping failed handshakes');
+  }
+  const stalled = tcpConnect(d.url, '127.0.0.7'); // says nothing: the handshake times out
+  await withTimeout(stalled.closed, 20000, 'the daemon dropping a stalled handshake');
+  await normal.check('500 failed TLS handshakes');
+  const m = await new Promise((resolve, reject) => {
+    https.get(`${d.url}/metrics`, { rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  // Only this request's own connection is still counted: every failed one was freed.
+  assert.match(m, /^callbox_tcp_connections 1$/m);
+  assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'a failed handshake leaves nothing behind');
+}));
+
+test('a connection that says nothing, or stops halfway through its request, is closed after http_idle_timeout; a WebSocket is not', { timeout: 60000 }, fixture(async (t) => {
+  const d = await t.daemon({ config: '[server]\nhttp_idle_timeout = 1\n' });
+  const normal = await bystander(t, d);
+  const ws = await d.client({ label: 'idle-websocket' });
+  const silent = await probe(d, '127.0.0.4');
+  assert.equal(silent.state, 'open', 'a new connection is accepted');
+  await withTimeout(silent.closed, 20000, 'the daemon closing a silent connection');
+  // A request that stops after its first line (a slow-loris client).
+  const slow = tcpConnect(d.url, '127.0.0.5');
+  slow.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${slow.host}\r\n`);
+  await withTimeout(slow.closed, 20000, 'the daemon closing a half-sent request');
+  assert.equal(slow.received(), '', 'a half-sent request gets no answer');
+  // A complete request is answered, and its connection closed (one request per connection).
+  const once = tcpConnect(d.url, '127.0.0.5');
+  once.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${once.host}\r\n\r\n`);
+  await withTimeout(once.closed, 20000, 'the daemon closing a connection after its response');
+  assert.match(once.received(), /^HTTP\/1\.1 200/, 'the request was answered');
+  assert.match(once.received(), /\r\nConnection: close\r\n/i, 'Connection: close');
+  // The WebSocket has been silent longer than http_idle_timeout, and is still served.
+  await ws.assertAlive();
+  await normal.check('idle connections');
+}));
