@@ -56,6 +56,11 @@ rooms::RoomSettings room_settings(const config::Config &c)
     return rooms::RoomSettings{c.device_name, c.max_browsers, c.history_length, c.access_code};
 }
 
+store::ChatStore::Limits store_limits(const config::Config &c)
+{
+    return {c.history_per_room, std::uint64_t{c.max_history_mb} * 1024 * 1024};
+}
+
 server::HubSettings hub_settings(const config::Config &c)
 {
     return server::HubSettings{c.ping_interval, c.rate_limit, c.rate_window, c.batch_delay_ms};
@@ -134,6 +139,7 @@ struct Daemon {
         chat = store::ChatStore::open(config.data_dir + "/chat.sqlite3", error);
         if (!chat)
             return false;
+        chat->set_limits(store_limits(config));
         auto files = server::StaticFiles::open(config.web_dir, error);
         if (!files)
             return false;
@@ -152,6 +158,7 @@ struct Daemon {
     void apply_config()
     {
         http->admin_auth().set_hash(config.admin_password_hash);
+        chat->set_limits(store_limits(config));
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));
         media->show_idle_screen(config.device_name, http->join_link());

@@ -22,6 +22,8 @@ struct Config {
     std::string admin_password_hash; // from callboxd --hash-password; empty: admin pages off
     // [storage]
     std::string data_dir;
+    unsigned history_per_room = 1000; // chat messages kept per room; older ones are deleted
+    unsigned max_history_mb = 64;     // chat database pages in use; past it chat is storage-full
     // [device]
     std::string device_name = "callbox";
     // [rooms]

@@ -30,6 +30,7 @@ enum class ErrorCode {
     Busy,
     MediaError,
     StorageError, // callbox's own: the chat message could not be stored, so it was not sent
+    StorageFull,  // callbox's own: no room left to store it (the cap or a full disk)
 };
 
 std::string_view error_code_name(ErrorCode code);

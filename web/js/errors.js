@@ -16,6 +16,7 @@ const FRIENDLY = Object.freeze({
   'busy': 'The device is busy with other calls right now. Please try again later.',
   'media-error': 'The device could not start the call.',
   'storage-error': 'The box could not save your message, so it was not sent. Please try again.',
+  'storage-full': 'The box has no room left to save messages, so yours was not sent. Ask whoever looks after the box to make room.',
 });
 
 export const JOIN_ERROR_CODES = new Set(['forbidden', 'bad-room', 'bad-nick', 'room-full', 'nick-taken']);
