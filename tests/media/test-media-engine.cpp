@@ -304,6 +304,25 @@ TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
     EXPECT_FALSE(engine.capturing());
 }
 
+TEST_F(MediaEngineTest, OverLimitOfferIsABadMessageAndBuildsNothing)
+{
+    FakeBrowser browser("webrtcbin name=browser");
+    rooms::RoomRegistry registry(browser, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), browser, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    const std::string head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+    const std::string video = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n";
+    engine.signal(1, offer(head + video + video));
+    engine.signal(1, offer(head + "a=x-padding:" + std::string(20000, 'p') + "\r\n" + video));
+    ASSERT_EQ(browser.errors.size(), 2u);
+    for (const auto &e : browser.errors)
+        EXPECT_EQ(e.rfind("bad-message", 0), 0u) << e;
+    EXPECT_NE(browser.errors[1].find("at most 16384"), std::string::npos) << browser.errors[1];
+    EXPECT_EQ(engine.call_count(), 0u);
+    EXPECT_FALSE(engine.capturing()); // no pipeline, no element, no streaming thread
+}
+
 TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
 {
     FakeBrowser browser("webrtcbin name=browser");
