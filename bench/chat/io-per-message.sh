@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 printf '[rooms]\nmax_browsers=1000\nrate_limit=0\n[media]\nenabled=false\n' >"$work/bench.conf"
 strace -f --seccomp-bpf -c -e trace=fsync,fdatasync,pwrite64 -o "$work/strace.txt" \
   "$callboxd" --no-tls --bind 127.0.0.1 --port 0 --data-dir "$work/data" --config "$work/bench.conf" \
+  --web-dir web \
   >"$work/out" 2>&1 &
 tracer=$!
 for _ in $(seq 100); do grep -q 'listening on' "$work/out" && break; sleep 0.1; done
