@@ -17,7 +17,7 @@ strace -f --seccomp-bpf -c -e trace=fsync,fdatasync,pwrite64 -o "$work/strace.tx
   --web-dir web \
   >"$work/out" 2>&1 &
 tracer=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs 'listening on' "$work/out" && break; sleep 0.1; done
 url=$(grep -o 'listening on http[^ ]*' "$work/out" | head -1 | sed 's/listening on http/ws/; s,/$,,')/ws
 pid=$(ps --ppid "$tracer" -o pid= | tr -d ' ')
 written() { awk '/^write_bytes/ {print $2}' "/proc/$pid/io"; }
