@@ -56,6 +56,11 @@ rooms::RoomSettings room_settings(const config::Config &c)
     return rooms::RoomSettings{c.device_name, c.max_browsers, c.history_length, c.access_code};
 }
 
+store::ChatStore::Limits store_limits(const config::Config &c)
+{
+    return {c.history_per_room, std::uint64_t{c.max_history_mb} * 1024 * 1024};
+}
+
 server::HubSettings hub_settings(const config::Config &c)
 {
     return server::HubSettings{c.ping_interval,
@@ -139,6 +144,7 @@ struct Daemon {
         chat = store::ChatStore::open(config.data_dir + "/chat.sqlite3", error);
         if (!chat)
             return false;
+        chat->set_limits(store_limits(config));
         auto files = server::StaticFiles::open(config.web_dir, error);
         if (!files)
             return false;
@@ -158,6 +164,7 @@ struct Daemon {
     {
         http->admin_auth().set_hash(config.admin_password_hash);
         http->set_limits(config);
+        chat->set_limits(store_limits(config));
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));
         show_idle_screen();

@@ -188,6 +188,10 @@ const std::vector<Key> &keys()
         key("server", "max_request_kib", R::Live, member(&Config::max_request_kib),
             whole_number(1, 65536)),
         key("storage", "data_dir", R::Restart, member(&Config::data_dir), text()),
+        key("storage", "history_per_room", R::Live, member(&Config::history_per_room),
+            whole_number(1, 1000000)),
+        key("storage", "max_history_mb", R::Live, member(&Config::max_history_mb),
+            whole_number(1, 1000000)),
         key("device", "name", R::Live, member(&Config::device_name), text()),
         key("rooms", "max_browsers", R::Live, member(&Config::max_browsers),
             whole_number(1, 10000)),
@@ -212,6 +216,8 @@ const std::vector<Key> &keys()
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
+        media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),
+        media_key("max_ice_candidates", &M::max_ice_candidates, whole_number(1, 1000)),
         media_key("clock_pattern", &M::clock_pattern, choice<ClockPattern>()),
         media_key("encoders", &M::encoders, choice<Encoders>()),
         media_key("ice_addresses", &M::ice_addresses, addresses()),
@@ -371,6 +377,10 @@ std::optional<std::string> validate(const Config &config)
         return "the device name has at most 32 characters";
     if (config.tls && config.tls_certificate.empty() != config.tls_key.empty())
         return "tls_certificate and tls_key are set together or not at all";
+    if (config.history_per_room < config.history_length)
+        return "[storage] history_per_room (" + std::to_string(config.history_per_room) +
+               ") must be at least [rooms] history_length (" +
+               std::to_string(config.history_length) + "): a join replays that many";
     return std::nullopt;
 }
 

@@ -30,6 +30,8 @@ struct Config {
     unsigned max_request_kib = 64;   // body of an HTTP request
     // [storage]
     std::string data_dir;
+    unsigned history_per_room = 1000; // chat messages kept per room; older ones are deleted
+    unsigned max_history_mb = 64;     // chat database pages in use; past it chat is storage-full
     // [device]
     std::string device_name = "callbox";
     // [rooms]

@@ -496,6 +496,17 @@ void CallSession::add_remote_candidate(const protocol::IceCandidate &ice)
             mline = l.mline;
     if (!mline)
         return; // a line this call does not have
+    std::string why;
+    if (!remote_candidate_allowed(ice.candidate, engine_.settings().ice_addresses, why)) {
+        GST_DEBUG("call %" G_GUINT64_FORMAT ": dropped a candidate: %s", serial_, why.c_str());
+        return;
+    }
+    if (remote_candidates_ >= engine_.settings().max_ice_candidates) {
+        GST_DEBUG("call %" G_GUINT64_FORMAT ": dropped a candidate past the first %u", serial_,
+                  engine_.settings().max_ice_candidates);
+        return;
+    }
+    ++remote_candidates_;
     if (!remote_set_)
         pending_candidates_.emplace_back(*mline, ice.candidate);
     else

@@ -47,7 +47,8 @@ public:
     bool start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                const OfferPlan &plan, const std::string &offer, std::string &error);
     // A browser candidate; kept until the offer is applied. Without an m-line index (or with
-    // one out of range) its line is found by `mid`.
+    // one out of range) its line is found by `mid`. Dropped: candidates the device does not
+    // try (remote_candidate_allowed()) and those past [media] max_ice_candidates.
     void add_remote_candidate(const protocol::IceCandidate &candidate);
 
     rooms::PeerId peer() const { return peer_; }
@@ -109,6 +110,7 @@ private:
     std::vector<RequestPad> tee_pads_; // the shared encoders' outputs this call taps
     std::vector<std::pair<unsigned, std::string>> pending_candidates_;
     bool remote_set_ = false;
+    unsigned remote_candidates_ = 0; // given to webrtcbin or queued for it
     struct Sample {
         std::int64_t at_us = 0;
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;

@@ -150,14 +150,23 @@ void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &
     if (sdp.type != protocol::SessionDescription::Type::Offer)
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device answers calls; send it an offer, not an answer");
+    // Over the limits: a bad message, refused before anything is parsed further or built, and
+    // the caller's running call (if any) goes on.
+    if (sdp.sdp.size() > settings_.max_sdp_bytes)
+        return refuse(from, protocol::ErrorCode::BadMessage,
+                      "the offer has " + std::to_string(sdp.sdp.size()) +
+                          " bytes; the device takes offers of at most " +
+                          std::to_string(settings_.max_sdp_bytes));
+    std::string why;
+    OfferPlan plan = plan_offer(sdp.sdp, why);
+    if (plan.over_limit)
+        return refuse(from, protocol::ErrorCode::BadMessage, why);
     // A new offer from a caller replaces its call (a renegotiation or a retry), quietly: the
     // browser already waits for the answer to this offer.
     if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
         return refuse(from, protocol::ErrorCode::Busy,
                       "the device is already in " + std::to_string(calls_.size()) +
                           " calls; try again later");
-    std::string why;
-    OfferPlan plan = plan_offer(sdp.sdp, why);
     if (!why.empty())
         return refuse(from, protocol::ErrorCode::MediaError, why);
     if (!pipeline_ && !start_pipeline(why)) {

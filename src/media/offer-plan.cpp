@@ -4,6 +4,7 @@
 
 #include "util/glib-ptr.hpp"
 
+#include <gio/gio.h>
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
@@ -98,6 +99,25 @@ std::optional<Format> pick_audio(const std::vector<Format> &fs)
     return std::nullopt;
 }
 
+// Why an offer has more m-lines than a call with the device takes, or nullptr.
+const char *over_limit(const GstSDPMessage *msg)
+{
+    const guint count = gst_sdp_message_medias_len(msg);
+    if (count > kMaxOfferLines)
+        return "the offer has more m-lines than a call with the device takes (at most one "
+               "audio, one video and one other line)";
+    unsigned audio = 0, video = 0;
+    for (guint i = 0; i < count; ++i) {
+        const char *kind = gst_sdp_media_get_media(gst_sdp_message_get_media(msg, i));
+        audio += kind && std::strcmp(kind, "audio") == 0;
+        video += kind && std::strcmp(kind, "video") == 0;
+    }
+    if (audio > 1 || video > 1)
+        return "the offer has more than one audio or video m-line; a call with the device has "
+               "one of each";
+    return nullptr;
+}
+
 } // namespace
 
 std::string_view codec_name(Codec codec)
@@ -140,6 +160,11 @@ OfferPlan plan_offer(std::string_view sdp, std::string &error)
         error = "the offer is not an SDP description with media";
         return plan;
     }
+    if (const char *why = over_limit(msg)) {
+        plan.over_limit = true;
+        error = why;
+        return plan;
+    }
     for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
         const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
         PlannedLine line;
@@ -173,6 +198,48 @@ OfferPlan plan_offer(std::string_view sdp, std::string &error)
         error = "the offer has no audio or video the device can use (it needs H.264 constrained "
                 "baseline with packetization-mode=1, VP8, or Opus)";
     return plan;
+}
+
+namespace {
+
+GObjectPtr<GInetAddress> inet_address(const std::string &text)
+{
+    return adopt(g_inet_address_new_from_string(text.c_str()));
+}
+
+} // namespace
+
+bool remote_candidate_allowed(std::string_view candidate,
+                              const std::vector<std::string> &ice_addresses, std::string &why)
+{
+    // foundation component transport priority address port "typ" type …
+    std::vector<std::string> fields;
+    for (std::size_t pos = 0; pos < candidate.size() && fields.size() < 6;) {
+        const std::size_t end = std::min(candidate.find(' ', pos), candidate.size());
+        if (end > pos)
+            fields.emplace_back(candidate.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    if (fields.size() < 6) {
+        why = "not a candidate";
+        return false;
+    }
+    const std::string &text = fields[4];
+    const auto address = inet_address(text);
+    if (!address) {
+        why = "a name, not an address: " + text;
+        return false;
+    }
+    GInetAddress *a = address.get();
+    if (!g_inet_address_get_is_loopback(a) && !g_inet_address_get_is_link_local(a) &&
+        !g_inet_address_get_is_multicast(a) && !g_inet_address_get_is_any(a))
+        return true;
+    for (const std::string &allowed : ice_addresses)
+        if (const auto listed = inet_address(allowed);
+            listed && g_inet_address_equal(a, listed.get()))
+            return true;
+    why = "a loopback, link-local, multicast or unspecified address: " + text;
+    return false;
 }
 
 } // namespace callbox::media

@@ -31,6 +31,7 @@ enum class ErrorCode {
     MediaError,
     StorageError,  // callbox's own: the chat message could not be stored, so it was not sent
     AlreadyInRoom, // callbox's own: a join of the room the connection is already in
+    StorageFull,   // callbox's own: no room left to store it (the cap or a full disk)
 };
 
 std::string_view error_code_name(ErrorCode code);

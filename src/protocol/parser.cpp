@@ -172,10 +172,10 @@ ParseResult parse_object(const JsonValue &obj, std::string_view type)
 
 std::string_view error_code_name(ErrorCode code)
 {
-    static constexpr std::array<std::string_view, 16> names = {
-        "bad-json", "bad-message", "too-large",     "rate-limited",    "not-in-room", "bad-room",
-        "bad-nick", "nick-taken",  "bad-text",      "unknown-peer",    "room-full",   "forbidden",
-        "busy",     "media-error", "storage-error", "already-in-room",
+    static constexpr std::array<std::string_view, 17> names = {
+        "bad-json", "bad-message", "too-large",     "rate-limited",    "not-in-room",  "bad-room",
+        "bad-nick", "nick-taken",  "bad-text",      "unknown-peer",    "room-full",    "forbidden",
+        "busy",     "media-error", "storage-error", "already-in-room", "storage-full",
     };
     return names.at(static_cast<std::size_t>(code));
 }

@@ -281,7 +281,7 @@ void RoomRegistry::on(PeerId from, const protocol::Chat &m)
     protocol::ChatRecord chat{self.room->name, 0, self.id, self.nick, std::move(*text), clock_()};
     std::string error;
     if (!log_.append(chat, error))
-        return refuse(from, ErrorCode::StorageError,
+        return refuse(from, log_.full() ? ErrorCode::StorageFull : ErrorCode::StorageError,
                       "the message could not be stored, so it was not sent: " + error, re);
     send_room(*self.room, encode::chat(chat));
 }

@@ -31,6 +31,8 @@ public:
     virtual ~ChatLog() = default;
     // Stores `chat` durably and sets its seq; false with a reason when it could not.
     virtual bool append(protocol::ChatRecord &chat, std::string &error) = 0;
+    // After a refused append(): true when it was refused for want of room (storage-full).
+    virtual bool full() const { return false; }
     // The latest `count` messages of `room`, oldest first.
     virtual std::vector<protocol::ChatRecord> latest(std::string_view room, std::size_t count) = 0;
 };

@@ -6,32 +6,33 @@
 #include <gnutls/x509.h>
 
 #include <glib.h>
-#include <glib/gstdio.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <ctime>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <memory>
 #include <netinet/in.h>
-#include <unistd.h>
 #include <vector>
 
 namespace callbox::server {
 
 namespace {
 
+// Writes `data` to a new file beside `path`, syncs it and renames it over `path`: a power cut
+// leaves the old file or the new one, never half of one. Mode 0600 from the start (the key).
 bool write_private(const std::string &path, const gnutls_datum_t &data, std::string &error)
 {
-    int fd = g_open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || fchmod(fd, 0600) != 0 ||
-        write(fd, data.data, data.size) != static_cast<ssize_t>(data.size)) {
-        error = "cannot write " + path + ": " + g_strerror(errno);
-        if (fd >= 0)
-            close(fd);
+    g_autoptr(GError) err = nullptr;
+    if (!g_file_set_contents_full(path.c_str(), reinterpret_cast<const char *>(data.data),
+                                  static_cast<gssize>(data.size),
+                                  static_cast<GFileSetContentsFlags>(
+                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE),
+                                  0600, &err)) {
+        error = "cannot write " + path + ": " + err->message;
         return false;
     }
-    return close(fd) == 0;
+    return true;
 }
 
 // Every address of the machine's interfaces, as raw bytes (4 or 16).

@@ -306,7 +306,8 @@ void WebSocketHub::flush_held()
         // What the registry says when a message cannot be stored, to each sender.
         for (auto &[chat, sender] : chats)
             registry_->refuse(
-                sender, {protocol::ErrorCode::StorageError,
+                sender, {group_commit_.full() ? protocol::ErrorCode::StorageFull
+                                              : protocol::ErrorCode::StorageError,
                          "the message could not be stored, so it was not sent: " + error, "chat"});
     }
 }

@@ -50,11 +50,16 @@ std::unique_ptr<ChatStore> ChatStore::open(const std::string &path, std::string 
     sqlite3_busy_timeout(db, 2000);
     sqlite3_extended_result_codes(db, 1);
 
-    // WAL: a commit is one append to the log; NORMAL sync survives a crash of the daemon
-    // (the kernel keeps the write), and costs no fsync per message on an SD card.
+    // WAL: a commit is one append to the log. FULL sync fsyncs the log at every commit, so a
+    // message is on the card before anyone is sent it and survives a power cut, not only a
+    // crash of the daemon; the group commit makes that one fsync per batch, not per message.
+    // The log is cut back to 4 MiB after each checkpoint, so the data dir does not keep a
+    // burst's worth of log.
     char *msg = nullptr;
-    rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr,
-                      &msg);
+    rc = sqlite3_exec(db,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                      "PRAGMA journal_size_limit=4194304;",
+                      nullptr, nullptr, &msg);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, kSchema, nullptr, nullptr, &msg);
     if (rc == SQLITE_OK)
@@ -69,6 +74,11 @@ std::unique_ptr<ChatStore> ChatStore::open(const std::string &path, std::string 
         error = "chat database " + path + ": " + error;
         return nullptr;
     }
+    sqlite3_stmt *page_size = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &page_size, nullptr) == SQLITE_OK &&
+        sqlite3_step(page_size) == SQLITE_ROW)
+        store->page_size_ = static_cast<std::uint64_t>(sqlite3_column_int64(page_size, 0));
+    sqlite3_finalize(page_size);
     return store;
 }
 
@@ -92,6 +102,8 @@ ChatStore::~ChatStore()
     insert_.reset();
     latest_.reset();
     max_seq_.reset();
+    prune_.reset();
+    used_pages_.reset();
     sqlite3_close_v2(db_);
 }
 
@@ -111,6 +123,9 @@ bool ChatStore::prepare(std::string &error)
            make(latest_, "SELECT seq, from_id, nick, text, ts FROM chat WHERE room = ?1 "
                          "ORDER BY seq DESC LIMIT ?2") &&
            make(max_seq_, "SELECT max(seq) FROM chat WHERE room = ?1") &&
+           make(prune_, "DELETE FROM chat WHERE room = ?1 AND seq <= ?2") &&
+           make(used_pages_, "SELECT (SELECT page_count FROM pragma_page_count()) - "
+                             "(SELECT freelist_count FROM pragma_freelist_count())") &&
            make(begin_, "BEGIN IMMEDIATE") && make(commit_, "COMMIT") &&
            make(rollback_, "ROLLBACK");
 }
@@ -142,17 +157,35 @@ int step_once(sqlite3_stmt *s)
 
 } // namespace
 
+std::uint64_t ChatStore::used_bytes()
+{
+    sqlite3_stmt *s = used_pages_.get();
+    std::uint64_t pages = 0;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        pages = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    sqlite3_reset(s);
+    return pages * page_size_;
+}
+
+bool ChatStore::fail(int rc, const char *what, std::string &error)
+{
+    full_ = (rc & 0xff) == SQLITE_FULL;
+    error = full_ ? "the disk is full" : sqlite3_errmsg(db_);
+    g_warning("%s failed: %s", what, error.c_str());
+    return false;
+}
+
 bool ChatStore::commit_batch(std::string &error)
 {
     if (!in_transaction_)
         return true;
     in_transaction_ = false;
     const std::uint64_t count = std::exchange(uncommitted_, 0);
-    if (step_once(commit_.get()) == SQLITE_DONE)
+    const int lost = std::exchange(batch_lost_, SQLITE_OK);
+    const int rc = lost != SQLITE_OK ? lost : step_once(commit_.get());
+    if (rc == SQLITE_DONE)
         return true;
-    error = sqlite3_errmsg(db_);
-    g_warning("committing %llu chat message(s) failed: %s", static_cast<unsigned long long>(count),
-              error.c_str());
+    fail(rc, ("committing " + std::to_string(count) + " chat message(s)").c_str(), error);
     if (!sqlite3_get_autocommit(db_))
         step_once(rollback_.get());
     // The rolled-back messages used no seq after all: read the rooms' last seq again.
@@ -161,20 +194,20 @@ bool ChatStore::commit_batch(std::string &error)
     return false;
 }
 
-bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
+int ChatStore::write(const protocol::ChatRecord &chat, std::uint64_t seq)
 {
-    // In a group-commit batch the row joins one transaction that the hub commits, before it
-    // sends anything, at the end of the main-loop iteration; otherwise it commits on its own.
-    if (group_ && group_->batching() && !in_transaction_) {
-        if (step_once(begin_.get()) != SQLITE_DONE) {
-            error = sqlite3_errmsg(db_);
-            g_warning("starting a chat transaction failed: %s", error.c_str());
-            return false;
-        }
-        in_transaction_ = true;
-        group_->enlist(this);
+    if (limits_.per_room && seq > limits_.per_room) {
+        // The room keeps its latest per_room messages: the oldest goes in the transaction
+        // that adds the new one, so the file stops growing and its free pages are reused.
+        // Pruning first: if the insert then fails, the room only lost a message due to go.
+        sqlite3_stmt *s = prune_.get();
+        bind_text(s, 1, chat.room);
+        sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq - limits_.per_room));
+        const int rc = step_once(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE)
+            return rc;
     }
-    std::uint64_t seq = last_seq(chat.room) + 1;
     sqlite3_stmt *s = insert_.get();
     bind_text(s, 1, chat.room);
     sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq));
@@ -182,14 +215,46 @@ bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
     bind_text(s, 4, chat.from_nick);
     bind_text(s, 5, chat.text);
     sqlite3_bind_int64(s, 6, chat.ts);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
+    const int rc = step_once(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) {
-        error = sqlite3_errmsg(db_);
-        g_warning("storing a chat message in room '%s' failed: %s", chat.room.c_str(),
-                  error.c_str());
+    return rc;
+}
+
+bool ChatStore::append(protocol::ChatRecord &chat, std::string &error)
+{
+    // In a group-commit batch the row joins one transaction that the hub commits, before it
+    // sends anything, at the end of the main-loop iteration; otherwise it commits on its own.
+    full_ = false;
+    if (in_transaction_ && batch_lost_ != SQLITE_OK) // SQLite rolled this batch back
+        return fail(batch_lost_, "storing a chat message", error);
+    const bool own = !in_transaction_ && !(group_ && group_->batching());
+    if (!in_transaction_) {
+        if (const int rc = step_once(begin_.get()); rc != SQLITE_DONE)
+            return fail(rc, "starting a chat transaction", error);
+        if (!own) {
+            in_transaction_ = true;
+            group_->enlist(this);
+        }
+    }
+    if (limits_.max_bytes && used_bytes() >= limits_.max_bytes) {
+        if (own)
+            step_once(rollback_.get());
+        full_ = true;
+        error = "the chat history has reached its size limit";
+        g_warning("chat message in room '%s' refused: %s (%llu bytes)", chat.room.c_str(),
+                  error.c_str(), static_cast<unsigned long long>(limits_.max_bytes));
         return false;
+    }
+    const std::uint64_t seq = last_seq(chat.room) + 1;
+    int rc = write(chat, seq);
+    if (own && rc == SQLITE_DONE)
+        rc = step_once(commit_.get());
+    if (rc != SQLITE_DONE) {
+        if (own && !sqlite3_get_autocommit(db_))
+            step_once(rollback_.get());
+        else if (!own && sqlite3_get_autocommit(db_))
+            batch_lost_ = rc; // the whole batch is gone: its commit must fail too
+        return fail(rc, ("storing a chat message in room '" + chat.room + "'").c_str(), error);
     }
     chat.seq = seq;
     last_seq_[chat.room] = seq;

@@ -19,12 +19,14 @@ void GroupCommit::withdraw(Participant *p)
 bool GroupCommit::commit(std::string &error)
 {
     bool ok = true;
+    full_ = false;
     std::vector<Participant *> stores;
     stores.swap(enlisted_);
     for (Participant *p : stores) {
         std::string e;
         if (!p->commit_batch(e) && ok) {
             ok = false;
+            full_ = p->full();
             error = std::move(e);
         }
     }

@@ -22,6 +22,8 @@ public:
         virtual ~Participant() = default;
         // Commits the open transaction; on failure rolls it back and says why.
         virtual bool commit_batch(std::string &error) = 0;
+        // After a failed commit: true when it failed for want of room (a full disk).
+        virtual bool full() const { return false; }
     };
 
     // While a Batch lives, appends are grouped.
@@ -51,10 +53,13 @@ public:
     void withdraw(Participant *p);
     // Commits every enlisted store; false (with the first error) when one failed.
     bool commit(std::string &error);
+    // After a failed commit(): the first failure was for want of room.
+    bool full() const { return full_; }
 
 private:
     int depth_ = 0;
     std::uint64_t appends_ = 0;
+    bool full_ = false;
     std::vector<Participant *> enlisted_;
 };
 

@@ -333,21 +333,29 @@ TEST_F(MediaEngineTest, SendReceiveCallBackToBack)
     EXPECT_NE(first_line.find("a=sendrecv"), std::string::npos) << browser.answer_sdp;
 }
 
-TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
+TEST_F(MediaEngineTest, RefusedOffersBuildNothing)
 {
     FakeBrowser browser("webrtcbin name=browser");
     rooms::RoomRegistry registry(browser, log, {}, [] { return 0; });
     media::MediaEngine engine(test_settings(), browser, registry);
     std::string error;
     ASSERT_TRUE(engine.init(error)) << error;
+    // Unusable: media-error.
     engine.signal(1, offer("v=0\r\n"));
-    ASSERT_FALSE(browser.errors.empty());
-    EXPECT_EQ(browser.errors[0].rfind("media-error", 0), 0u) << browser.errors[0];
     engine.signal(
         1, protocol::SessionDescription{protocol::SessionDescription::Type::Answer, "v=0\r\n"});
-    EXPECT_EQ(browser.errors.size(), 2u);
+    // Over the limits (two video lines; more than max_sdp_bytes): bad-message.
+    const std::string head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+    const std::string video = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n";
+    engine.signal(1, offer(head + video + video));
+    engine.signal(1, offer(head + "a=x-padding:" + std::string(20000, 'p') + "\r\n" + video));
+    ASSERT_EQ(browser.errors.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(browser.errors[i].rfind(i < 2 ? "media-error" : "bad-message", 0), 0u)
+            << browser.errors[i];
+    EXPECT_NE(browser.errors[3].find("at most 16384"), std::string::npos) << browser.errors[3];
     EXPECT_EQ(engine.call_count(), 0u);
-    EXPECT_FALSE(engine.capturing());
+    EXPECT_FALSE(engine.capturing()); // no pipeline, no element, no streaming thread
 }
 
 TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)

@@ -208,3 +208,39 @@ TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
     EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
     EXPECT_TRUE(apply_live(running, running).applied.empty());
 }
+
+TEST_F(ConfigFile, StorageAndMediaBounds)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.history_per_room, 1000u);
+    EXPECT_EQ(c.max_history_mb, 64u);
+    EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
+    EXPECT_EQ(c.media.max_ice_candidates, 64u);
+    auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
+                          "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.history_per_room, 200u);
+    EXPECT_EQ(c.max_history_mb, 8u);
+    EXPECT_EQ(c.media.max_sdp_bytes, 8192u);
+    EXPECT_EQ(c.media.max_ice_candidates, 10u);
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[media]\nmax_sdp_bytes=100\n"),
+              path + ":2: max_sdp_bytes: expected a whole number from 1024 to 65536, got '100'");
+    EXPECT_EQ(error_of("[storage]\nmax_history_mb=0\n"),
+              path + ":2: max_history_mb: expected a whole number from 1 to 1000000, got '0'");
+    // A join replays history_length messages: the store must keep at least that many.
+    EXPECT_NE(error_of("[storage]\nhistory_per_room=10\n[rooms]\nhistory_length=20\n")
+                  .find("history_per_room (10) must be at least [rooms] history_length (20)"),
+              std::string::npos);
+
+    Config running = defaults();
+    Config fresh = running;
+    fresh.history_per_room = 300;
+    fresh.max_history_mb = 16;
+    fresh.media.max_sdp_bytes = 4096;
+    ReloadResult r = apply_live(running, fresh);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[storage] history_per_room", "[storage] max_history_mb"}));
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[media] max_sdp_bytes"}));
+}

@@ -90,6 +90,73 @@ TEST(OfferPlan, Refusals)
     EXPECT_NE(error.find("H.264"), std::string::npos) << error;
 }
 
+TEST(OfferPlan, OneLineOfEachKindAtMost)
+{
+    const std::string video = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+                              "a=sendrecv\r\na=rtpmap:96 VP8/90000\r\n";
+    const std::string data = "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                             "c=IN IP4 0.0.0.0\r\na=sctp-port:5000\r\n";
+    std::string error;
+    // What browsers offer: audio, video, and a data channel. The data line is refused, not
+    // the offer.
+    auto usual = plan_offer(chromium_offer("sendrecv", "sendrecv") + data, error);
+    EXPECT_TRUE(error.empty()) << error;
+    EXPECT_FALSE(usual.over_limit);
+    ASSERT_EQ(usual.lines.size(), 3u);
+    EXPECT_EQ(usual.lines[2].codec, Codec::None);
+
+    // A second video line: over the limit, not merely unusable, and nothing is planned.
+    auto two_video = plan_offer(chromium_offer("sendrecv", "sendrecv") + video, error);
+    EXPECT_TRUE(two_video.over_limit);
+    EXPECT_TRUE(two_video.lines.empty());
+    EXPECT_NE(error.find("more than one audio or video m-line"), std::string::npos) << error;
+
+    error.clear();
+    std::string many = chromium_offer("sendrecv", "sendrecv");
+    for (int i = 0; i < 200; ++i)
+        many += data;
+    auto flood = plan_offer(many, error);
+    EXPECT_TRUE(flood.over_limit);
+    EXPECT_TRUE(flood.lines.empty());
+    EXPECT_NE(error.find("more m-lines"), std::string::npos) << error;
+
+    // An unusable offer within the limit is not over it: the device says media-error.
+    error.clear();
+    auto vp9 = plan_offer("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                          "m=video 9 UDP/TLS/RTP/SAVPF 98\r\na=rtpmap:98 VP9/90000\r\n",
+                          error);
+    EXPECT_FALSE(vp9.over_limit);
+    EXPECT_FALSE(error.empty());
+}
+
+TEST(RemoteCandidates, OnlyAddressesOfTheLan)
+{
+    auto allowed = [](const std::string &address, std::vector<std::string> listed = {}) {
+        std::string why;
+        const bool ok = remote_candidate_allowed("candidate:842163049 1 udp 1677729535 " + address +
+                                                     " 54321 typ host generation 0",
+                                                 listed, why);
+        EXPECT_EQ(ok, why.empty()) << address;
+        return ok;
+    };
+    EXPECT_TRUE(allowed("192.168.1.23"));
+    EXPECT_TRUE(allowed("10.0.0.7"));
+    EXPECT_TRUE(allowed("2001:db8::5"));
+    EXPECT_TRUE(allowed("fd12:3456::1")); // a unique local address is the LAN's
+    for (const char *refused :
+         {"127.0.0.1", "127.8.9.10", "::1", "169.254.3.4", "fe80::1", "224.0.0.251", "239.1.2.3",
+          "ff02::fb", "0.0.0.0", "::", "4e1b0c6b-5a7e-4a1e-9c0b-1f2e3d4c5b6a.local", "router.lan"})
+        EXPECT_FALSE(allowed(refused)) << refused;
+    // ice_addresses lets the very address listed through (the tests call over 127.0.0.1).
+    EXPECT_TRUE(allowed("127.0.0.1", {"127.0.0.1"}));
+    EXPECT_FALSE(allowed("127.0.0.2", {"127.0.0.1"}));
+    EXPECT_TRUE(allowed("::1", {"0:0:0:0:0:0:0:1"}));
+    std::string why;
+    EXPECT_FALSE(remote_candidate_allowed("candidate:1 1 udp", {}, why));
+    EXPECT_EQ(why, "not a candidate");
+    EXPECT_FALSE(remote_candidate_allowed("", {}, why));
+}
+
 TEST(ClockPattern, RoundTrip)
 {
     const int w = 1280, h = 720;

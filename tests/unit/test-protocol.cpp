@@ -211,10 +211,10 @@ TEST(Encode, Escaping)
 
 TEST(Encode, ErrorCodeNames)
 {
-    const char *names[] = {"bad-json",    "bad-message",  "too-large",     "rate-limited",
-                           "not-in-room", "bad-room",     "bad-nick",      "nick-taken",
-                           "bad-text",    "unknown-peer", "room-full",     "forbidden",
-                           "busy",        "media-error",  "storage-error", "already-in-room"};
+    const char *names[] = {
+        "bad-json", "bad-message", "too-large",     "rate-limited",    "not-in-room", "bad-room",
+        "bad-nick", "nick-taken",  "bad-text",      "unknown-peer",    "room-full",   "forbidden",
+        "busy",     "media-error", "storage-error", "already-in-room", "storage-full"};
     for (int i = 0; i < 16; ++i)
         EXPECT_EQ(error_code_name(static_cast<ErrorCode>(i)), names[i]);
 }

@@ -23,9 +23,10 @@ struct RecordingOutbox : Outbox {
 struct MemoryLog : ChatLog {
     std::map<std::string, std::vector<protocol::ChatRecord>> rooms;
     bool fail = false;
+    bool no_room = false; // fails as a store at its cap or on a full disk does
     bool append(protocol::ChatRecord &chat, std::string &error) override
     {
-        if (fail) {
+        if (fail || no_room) {
             error = "disk full";
             return false;
         }
@@ -34,6 +35,7 @@ struct MemoryLog : ChatLog {
         list.push_back(chat);
         return true;
     }
+    bool full() const override { return no_room; }
     std::vector<protocol::ChatRecord> latest(std::string_view room, std::size_t count) override
     {
         auto &list = rooms[std::string(room)];
@@ -245,6 +247,11 @@ TEST_F(Rooms, StorageFailureSendsNothing)
     out.take(1);
     log.fail = true;
     expect_error(1, protocol::Chat{"lost?"}, "storage-error", "chat");
+    EXPECT_TRUE(out.take(2).empty());
+    // A store with no room left (its cap, a full disk) says so with its own code.
+    log.fail = false;
+    log.no_room = true;
+    expect_error(1, protocol::Chat{"no room?"}, "storage-full", "chat");
     EXPECT_TRUE(out.take(2).empty());
 }
 

@@ -133,3 +133,121 @@ TEST_F(Store, GroupCommitSharesOneCommitPerBatch)
     EXPECT_FALSE(group.pending());
     s->set_group_commit(nullptr);
 }
+
+TEST_F(Store, EachRoomKeepsItsLatestMessagesOnly)
+{
+    auto s = open();
+    s->set_limits({5, 0});
+    for (int i = 1; i <= 12; ++i)
+        add(*s, "kitchen", "k" + std::to_string(i));
+    for (int i = 1; i <= 3; ++i)
+        add(*s, "garden", "g" + std::to_string(i));
+    auto kitchen = s->latest("kitchen", 50);
+    ASSERT_EQ(kitchen.size(), 5u);
+    EXPECT_EQ(kitchen.front().seq, 8u);
+    EXPECT_EQ(kitchen.back().text, "k12");
+    EXPECT_EQ(s->latest("garden", 50).size(), 3u); // other rooms keep theirs
+    // Inside a group-commit batch the pruning is in the batch's transaction.
+    store::GroupCommit group;
+    s->set_group_commit(&group);
+    {
+        store::GroupCommit::Batch batch(group);
+        EXPECT_EQ(add(*s, "kitchen", "k13"), 13u);
+        EXPECT_EQ(add(*s, "kitchen", "k14"), 14u);
+    }
+    std::string error;
+    ASSERT_TRUE(group.commit(error)) << error;
+    s->set_group_commit(nullptr);
+    s.reset();
+    // seq goes on after a reopen, from the latest kept message.
+    s = open();
+    EXPECT_EQ(add(*s, "kitchen", "k15"), 15u);
+    kitchen = s->latest("kitchen", 50);
+    ASSERT_EQ(kitchen.size(), 6u); // no limits set on this handle: nothing pruned
+    EXPECT_EQ(kitchen.front().seq, 10u);
+}
+
+TEST_F(Store, PrunedPagesAreReused)
+{
+    auto s = open();
+    s->set_limits({10, 0});
+    const std::string text(4000, 'x');
+    for (int i = 0; i < 50; ++i)
+        add(*s, "kitchen", text);
+    const std::uint64_t settled = s->used_bytes();
+    for (int i = 0; i < 500; ++i)
+        add(*s, "kitchen", text);
+    // 500 more messages of 4 KB (2 MB) take no more room than the 10 kept ones did.
+    EXPECT_LE(s->used_bytes(), settled + 16 * 1024);
+    EXPECT_LT(s->used_bytes(), 200u * 1024);
+}
+
+TEST_F(Store, PastTheByteCapAppendIsRefusedAsFull)
+{
+    auto s = open();
+    const std::string text(8000, 'y');
+    add(*s, "kitchen", "before");
+    s->set_limits({1000, s->used_bytes() + 64 * 1024});
+    std::vector<std::uint64_t> acked;
+    std::string error;
+    for (int i = 0; i < 100; ++i) {
+        protocol::ChatRecord c{"kitchen", 0, "p1", "alice", text, 1000};
+        if (!s->append(c, error))
+            break;
+        acked.push_back(c.seq);
+    }
+    EXPECT_TRUE(s->full());
+    EXPECT_NE(error.find("size limit"), std::string::npos) << error;
+    EXPECT_GE(acked.size(), 4u);
+    EXPECT_LE(acked.size(), 10u);
+    // Every acknowledged message is kept; the refused one used no seq.
+    auto kept = s->latest("kitchen", 1000);
+    ASSERT_EQ(kept.size(), acked.size() + 1);
+    EXPECT_EQ(kept.back().seq, acked.back());
+    // Refused inside a batch: the batch's earlier messages are still committed.
+    s->set_limits({1000, 0});
+    store::GroupCommit group;
+    s->set_group_commit(&group);
+    {
+        store::GroupCommit::Batch batch(group);
+        EXPECT_EQ(add(*s, "kitchen", "in the batch"), acked.back() + 1);
+        s->set_limits({1000, 1});
+        protocol::ChatRecord c{"kitchen", 0, "p1", "alice", "refused", 1000};
+        EXPECT_FALSE(s->append(c, error));
+        EXPECT_TRUE(s->full());
+    }
+    ASSERT_TRUE(group.commit(error)) << error;
+    EXPECT_EQ(s->latest("kitchen", 1).at(0).text, "in the batch");
+    s->set_group_commit(nullptr);
+    // A raised cap takes messages again.
+    s->set_limits({1000, 0});
+    EXPECT_EQ(add(*s, "kitchen", "after"), acked.back() + 2);
+    EXPECT_FALSE(s->full());
+}
+
+namespace {
+
+// A store whose commit fails as a full disk's would.
+struct FullDisk : store::GroupCommit::Participant {
+    bool commit_batch(std::string &error) override
+    {
+        error = "the disk is full";
+        return false;
+    }
+    bool full() const override { return true; }
+};
+
+} // namespace
+
+TEST(GroupCommit, SaysWhenACommitFailedForWantOfRoom)
+{
+    store::GroupCommit group;
+    FullDisk disk;
+    group.enlist(&disk);
+    std::string error;
+    EXPECT_FALSE(group.commit(error));
+    EXPECT_TRUE(group.full());
+    EXPECT_EQ(error, "the disk is full");
+    EXPECT_TRUE(group.commit(error)); // nothing enlisted: nothing to fail
+    EXPECT_FALSE(group.full());
+}

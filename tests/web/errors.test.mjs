@@ -8,7 +8,7 @@ import { LIMITS } from '../../web/js/limits.js';
 const CODES = [
   'bad-json', 'bad-message', 'too-large', 'rate-limited', 'not-in-room', 'bad-room', 'bad-nick',
   'nick-taken', 'bad-text', 'unknown-peer', 'room-full', 'forbidden', 'busy', 'media-error',
-  'storage-error', 'already-in-room',
+  'storage-error', 'already-in-room', 'storage-full',
 ];
 const SERVER_WORDS = 'the server\'s own words';
 const GENERIC = 'Something went wrong. Please try again.';

@@ -17,6 +17,7 @@ const FRIENDLY = Object.freeze({
   'media-error': 'The device could not start the call.',
   'storage-error': 'The box could not save your message, so it was not sent. Please try again.',
   'already-in-room': 'You are already in that room.',
+  'storage-full': 'The box has no room left to save messages, so yours was not sent. Ask whoever looks after the box to make room.',
 });
 
 export const JOIN_ERROR_CODES = new Set(['forbidden', 'bad-room', 'bad-nick', 'room-full', 'nick-taken']);
