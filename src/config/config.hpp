@@ -20,6 +20,12 @@ struct Config {
     unsigned ping_interval = 15;     // seconds between WebSocket pings
     unsigned batch_delay_ms = 20;    // longest wait for a batch under heavy chat load; 0 = none
     std::string admin_password_hash; // from callboxd --hash-password; empty: admin pages off
+    unsigned max_body_bytes = 1024;  // request bodies, any path but the admin API
+    unsigned admin_max_body_bytes = 4096; // request bodies of /api/admin/...
+    // The back-off after wrong access codes and admin passwords (each has its own counts).
+    unsigned guess_free_tries = 3;         // wrong guesses per client bucket before it waits
+    unsigned guess_max_wait = 60;          // seconds: the longest wait of one bucket
+    unsigned guess_budget_per_minute = 30; // wrong guesses a minute, all clients, before slow mode
     // [storage]
     std::string data_dir;
     // [device]

@@ -11,14 +11,31 @@
 
 namespace callbox::server {
 
+namespace {
+
+rooms::GuessPolicy guess_policy(const config::Config &c)
+{
+    return rooms::GuessPolicy{c.guess_free_tries, c.guess_max_wait, c.guess_budget_per_minute};
+}
+
+} // namespace
+
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-                       MediaControl &media, std::string admin_password_hash)
+                       MediaControl &media, const config::Config &config)
     : hub_(hub), registry_(registry), files_(std::move(files)), media_(media),
-      admin_(std::move(admin_password_hash)),
+      admin_(config.admin_password_hash, guess_policy(config)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
       started_us_(g_get_monotonic_time())
 {
+    apply_config(config);
+}
+
+void HttpServer::apply_config(const config::Config &config)
+{
+    admin_.set_hash(config.admin_password_hash);
+    admin_.set_policy(guess_policy(config));
+    limits_.configure(BodyLimits{config.max_body_bytes, config.admin_max_body_bytes});
 }
 
 HttpServer::~HttpServer()
@@ -52,20 +69,28 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
         return metrics(msg);
     if (p == "/admin" || p == "/admin/" || p == "/admin.html" || p == "/api/status" ||
         p.starts_with("/api/admin/")) {
-        if (admin_.check(msg) != AdminAuth::Result::Allowed)
+        // Before the password: a foreign page's form POST costs no hashing.
+        if (p.starts_with("/api/admin/") && !admin_write_allowed(msg))
             return;
-        if (p == "/api/status")
-            return status(msg);
-        if (p.starts_with("/api/admin/"))
-            return admin_action(msg, p.substr(11));
-        return files_.serve(msg, "/admin.html");
+        return admin_.check(
+            msg, [this, p = std::string(p)](SoupServerMessage *m) { admin_route(m, p); });
     }
     files_.serve(msg, path);
 }
 
+void HttpServer::admin_route(SoupServerMessage *msg, std::string_view p)
+{
+    if (p == "/api/status")
+        return status(msg);
+    if (p.starts_with("/api/admin/"))
+        return admin_action(msg, p.substr(11));
+    files_.serve(msg, "/admin.html");
+}
+
 bool HttpServer::allowed_origin(SoupServerMessage *msg) const
 {
-    // Browsers send Origin on WebSocket handshakes: a page from another site may not use ours.
+    // Browsers send Origin on WebSocket handshakes and on POSTs: a page from another site may
+    // not use ours.
     auto *headers = soup_server_message_get_request_headers(msg);
     const char *origin = soup_message_headers_get_one(headers, "Origin");
     if (!origin)
@@ -80,6 +105,36 @@ bool HttpServer::allowed_origin(SoupServerMessage *msg) const
     if (g_uri_get_port(uri) > 0)
         expected += ":" + std::to_string(g_uri_get_port(uri));
     return g_ascii_strcasecmp(expected.c_str(), host) == 0;
+}
+
+namespace {
+
+void respond_error(SoupServerMessage *msg, guint status, std::string_view message)
+{
+    protocol::JsonWriter w;
+    respond_json(msg, status, w.begin_object().member("error", message).end_object().take());
+}
+
+} // namespace
+
+bool HttpServer::admin_write_allowed(SoupServerMessage *msg) const
+{
+    const char *method = soup_server_message_get_method(msg);
+    if (method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD)
+        return true;
+    if (!allowed_origin(msg)) {
+        respond_error(msg, SOUP_STATUS_FORBIDDEN,
+                      "a page from another site may not use the admin API");
+        return false;
+    }
+    const char *type = soup_message_headers_get_content_type(
+        soup_server_message_get_request_headers(msg), nullptr);
+    if (!type || g_ascii_strcasecmp(type, "application/json") != 0) {
+        respond_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                      "send the body as Content-Type: application/json");
+        return false;
+    }
+    return true;
 }
 
 namespace {
@@ -102,12 +157,6 @@ std::optional<protocol::JsonValue> json_body(SoupServerMessage *msg)
         return std::nullopt;
     }
     return value;
-}
-
-void respond_error(SoupServerMessage *msg, guint status, std::string_view message)
-{
-    protocol::JsonWriter w;
-    respond_json(msg, status, w.begin_object().member("error", message).end_object().take());
 }
 
 } // namespace
@@ -218,6 +267,7 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
     listen_ = config.listen;
     tls_ = config.tls;
     SoupServer *server = server_.get();
+    limits_.attach(server);
     soup_server_add_handler(
         server, nullptr,
         [](SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer self) {

@@ -5,6 +5,7 @@
 #include "rooms/room-registry.hpp"
 #include "server/admin-auth.hpp"
 #include "server/media-control.hpp"
+#include "server/request-limits.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
 #include "util/glib-ptr.hpp"
@@ -20,8 +21,11 @@ class HttpServer
 {
 public:
     HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-               MediaControl &media, std::string admin_password_hash);
+               MediaControl &media, const config::Config &config);
     ~HttpServer();
+
+    // Puts the keys that apply live in force: the admin password, body limits, back-off.
+    void apply_config(const config::Config &config);
 
     // Listens where the config says; false with a message when it cannot.
     bool listen(const config::Config &config, std::string &error);
@@ -34,14 +38,15 @@ private:
     void route(SoupServerMessage *msg, const char *path);
     void health(SoupServerMessage *msg);
     void status(SoupServerMessage *msg);
+    // /admin, /api/status and /api/admin/... once the admin's credentials are accepted.
+    void admin_route(SoupServerMessage *msg, std::string_view path);
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
     bool allowed_origin(SoupServerMessage *msg) const;
+    // An admin request that changes something (any method but GET and HEAD) comes from the
+    // device's own pages and carries JSON; false with 403 or 415 set when it does not.
+    bool admin_write_allowed(SoupServerMessage *msg) const;
 
-public:
-    AdminAuth &admin_auth() { return admin_; }
-
-private:
     WebSocketHub &hub_;
     rooms::RoomRegistry &registry_;
     StaticFiles files_;
@@ -49,6 +54,7 @@ private:
     std::string listen_; // as configured
     bool tls_ = false;
     AdminAuth admin_;
+    RequestLimits limits_;
     GObjectPtr<SoupServer> server_;
     std::int64_t started_us_;
 };

@@ -39,7 +39,7 @@ public:
     // written the connection, over a batched stream, is accepted.
     void upgrade(SoupServerMessage *msg);
     // Takes over a connection that has just completed its handshake.
-    // `client` is the peer's address (access-code back-off is per client).
+    // `client` is the peer's address bucket (access-code back-off is per bucket).
     void accept(SoupWebsocketConnection *connection, std::string client);
     void send(rooms::PeerId to, const std::string &json) override;
     // Closes every connection (shutdown).

@@ -185,3 +185,41 @@ TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
     EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
     EXPECT_TRUE(apply_live(running, running).applied.empty());
 }
+
+TEST_F(ConfigFile, RequestLimitsAndGuessBackOff)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.max_body_bytes, 1024u);
+    EXPECT_EQ(c.admin_max_body_bytes, 4096u);
+    EXPECT_EQ(c.guess_free_tries, 3u);
+    EXPECT_EQ(c.guess_max_wait, 60u);
+    EXPECT_EQ(c.guess_budget_per_minute, 30u);
+    auto err = load(write("[server]\nmax_body_bytes=0\nadmin_max_body_bytes=512\n"
+                          "guess_free_tries=0\nguess_max_wait=5\nguess_budget_per_minute=4\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.max_body_bytes, 0u);
+    EXPECT_EQ(c.admin_max_body_bytes, 512u);
+    EXPECT_EQ(c.guess_free_tries, 0u);
+    EXPECT_EQ(c.guess_max_wait, 5u);
+    EXPECT_EQ(c.guess_budget_per_minute, 4u);
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[server]\nadmin_max_body_bytes=100\n"),
+              path + ":2: admin_max_body_bytes: expected a whole number from 256 to 1048576, got "
+                     "'100'");
+    EXPECT_EQ(error_of("[server]\nguess_max_wait=0\n"),
+              path + ":2: guess_max_wait: expected a whole number from 1 to 3600, got '0'");
+    EXPECT_EQ(error_of("[server]\nguess_budget_per_minute=0\n"),
+              path +
+                  ":2: guess_budget_per_minute: expected a whole number from 1 to 100000, got '0'");
+    // All of them apply on a reload.
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.max_body_bytes, 0u);
+    EXPECT_EQ(running.guess_budget_per_minute, 4u);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[server] max_body_bytes", "[server] admin_max_body_bytes",
+                                        "[server] guess_free_tries", "[server] guess_max_wait",
+                                        "[server] guess_budget_per_minute"}));
+    EXPECT_TRUE(r.need_restart.empty());
+}
