@@ -3,8 +3,8 @@
 #include "config/config.hpp"
 #include "media/device-media.hpp"
 #include "rooms/room-registry.hpp"
-#include "server/admin-auth.hpp"
 #include "server/http-server.hpp"
+#include "server/password-hash.hpp"
 #include "server/websocket-hub.hpp"
 #include "store/chat-store.hpp"
 #include "store/data-dir.hpp"
@@ -53,7 +53,9 @@ void notify(const char *state)
 
 rooms::RoomSettings room_settings(const config::Config &c)
 {
-    return rooms::RoomSettings{c.device_name, c.max_browsers, c.history_length, c.access_code};
+    return rooms::RoomSettings{
+        c.device_name, c.max_browsers, c.history_length, c.access_code,
+        rooms::GuessPolicy{c.guess_free_tries, c.guess_max_wait, c.guess_budget_per_minute}};
 }
 
 store::ChatStore::Limits store_limits(const config::Config &c)
@@ -155,15 +157,14 @@ struct Daemon {
         chat->set_group_commit(&hub->group_commit());
         media = media::start_media(config, *hub, *registry);
         http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
-                                                    config.admin_password_hash);
+                                                    config);
         return http->listen(config, error);
     }
 
     // Puts the running config in force in every part that takes changes live.
     void apply_config()
     {
-        http->admin_auth().set_hash(config.admin_password_hash);
-        http->set_limits(config);
+        http->apply_config(config);
         chat->set_limits(store_limits(config));
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));
@@ -233,14 +234,19 @@ int print_password_hash()
 {
     if (isatty(STDIN_FILENO))
         std::fprintf(stderr, "Admin password (then Enter): ");
-    char line[1024];
+    char line[server::kMaxPasswordBytes + 3]; // the password, CR, LF, NUL
     if (!std::fgets(line, sizeof line, stdin)) {
         std::fprintf(stderr, "callboxd: no password on standard input\n");
         return 1;
     }
     std::string password(line);
+    const bool whole_line = !password.empty() && password.back() == '\n';
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
         password.pop_back();
+    if (password.size() > server::kMaxPasswordBytes || (!whole_line && !std::feof(stdin))) {
+        std::fprintf(stderr, "callboxd: use at most %zu bytes\n", server::kMaxPasswordBytes);
+        return 1;
+    }
     if (password.size() < 6) {
         std::fprintf(stderr, "callboxd: use at least 6 characters\n");
         return 1;
@@ -253,6 +259,9 @@ int print_password_hash()
 
 int main(int argc, char **argv)
 {
+    // libsoup 3.2 serves HTTP/2 only with this set; the request limits watch HTTP/1.1
+    // (server/request-limits.hpp), so it stays off.
+    g_unsetenv("SOUP_SERVER_HTTP2");
     Options o;
     const GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,

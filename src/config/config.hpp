@@ -24,10 +24,15 @@ struct Config {
     unsigned max_connections = 256;                 // TCP connections in all, HTTP and WebSocket
     unsigned max_connections_per_address = 32;      // from one IP address
     unsigned max_connections_per_ipv6_prefix = 128; // from one IPv6 /64
-    unsigned http_idle_timeout = 30; // s a connection that is not a WebSocket may stay silent
-    unsigned send_queue_kib = 256;   // waiting for a WebSocket peer before it is closed (1008)
-    unsigned send_timeout = 30;      // s a peer's socket may refuse more before it is closed
-    unsigned max_request_kib = 64;   // body of an HTTP request
+    unsigned http_idle_timeout = 30;      // s a connection that is not a WebSocket may stay silent
+    unsigned send_queue_kib = 256;        // waiting for a WebSocket peer before it is closed (1008)
+    unsigned send_timeout = 30;           // s a peer's socket may refuse more before it is closed
+    unsigned max_body_bytes = 1024;       // request bodies, any path but the admin API
+    unsigned admin_max_body_bytes = 4096; // request bodies of /api/admin/...
+    // The back-off after wrong access codes and admin passwords (each has its own counts).
+    unsigned guess_free_tries = 3;         // wrong guesses per client bucket before it waits
+    unsigned guess_max_wait = 60;          // seconds: the longest wait of one bucket
+    unsigned guess_budget_per_minute = 30; // wrong guesses a minute, all clients, before slow mode
     // [storage]
     std::string data_dir;
     unsigned history_per_room = 1000; // chat messages kept per room; older ones are deleted

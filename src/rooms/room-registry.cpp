@@ -17,6 +17,13 @@ namespace encode = protocol::encode;
 RoomRegistry::RoomRegistry(Outbox &outbox, ChatLog &log, RoomSettings settings, Clock clock)
     : outbox_(outbox), log_(log), settings_(std::move(settings)), clock_(std::move(clock))
 {
+    code_guesses_.configure(settings_.code_guesses);
+}
+
+void RoomRegistry::update_settings(RoomSettings settings)
+{
+    settings_ = std::move(settings);
+    code_guesses_.configure(settings_.code_guesses);
 }
 
 std::string RoomRegistry::peer_name(PeerId id)
@@ -168,23 +175,21 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
 {
     constexpr std::string_view re = "join";
     if (!settings_.access_code.empty()) {
-        CodeFailures &f = code_failures_[members_.at(from).client];
+        const std::string &client = members_.at(from).client;
         const std::int64_t now = clock_();
-        if (f.blocked_until_ms > now)
+        if (const std::int64_t wait = code_guesses_.wait_ms(client, now))
             return refuse(from, ErrorCode::Forbidden,
                           "too many wrong access codes; try again in " +
-                              std::to_string((f.blocked_until_ms - now + 999) / 1000) + " s",
+                              std::to_string((wait + 999) / 1000) + " s",
                           re);
         if (m.code.value_or("") != settings_.access_code) {
-            if (m.code && ++f.count > 3)
-                f.blocked_until_ms =
-                    now +
-                    std::min<std::int64_t>(60, std::int64_t{1} << std::min(f.count - 3, 6u)) * 1000;
+            if (m.code)
+                code_guesses_.failed(client, now);
             return refuse(from, ErrorCode::Forbidden,
                           m.code ? "that access code is wrong" : "this device needs an access code",
                           re);
         }
-        code_failures_.erase(members_.at(from).client);
+        code_guesses_.succeeded(client);
     }
     auto name = valid_room_name(m.room);
     if (!name)

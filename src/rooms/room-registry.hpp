@@ -3,6 +3,7 @@
 #pragma once
 
 #include "protocol/messages.hpp"
+#include "rooms/guess-limiter.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -51,7 +52,8 @@ struct RoomSettings {
     std::string device_name = "callbox";
     std::size_t max_browsers = 8;
     std::size_t history_length = 50;
-    std::string access_code; // empty: no code needed
+    std::string access_code;  // empty: no code needed
+    GuessPolicy code_guesses; // the back-off after wrong access codes
 };
 
 class RoomRegistry
@@ -61,8 +63,8 @@ public:
 
     RoomRegistry(Outbox &outbox, ChatLog &log, RoomSettings settings, Clock clock);
 
-    // `client` names where the connection comes from (its address), for the back-off after
-    // wrong access codes.
+    // `client` names where the connection comes from (its address bucket: the IPv4 address or
+    // the IPv6 /64), for the back-off after wrong access codes.
     void connect(PeerId id, std::string client = {});
     void disconnect(PeerId id);
     void handle(PeerId from, const protocol::ClientMessage &message);
@@ -78,7 +80,7 @@ public:
     // browser right after it joins.
     void set_device_media(bool audio, bool video);
     const RoomSettings &settings() const { return settings_; }
-    void update_settings(RoomSettings settings) { settings_ = std::move(settings); }
+    void update_settings(RoomSettings settings);
 
     std::size_t connection_count() const { return members_.size(); }
     std::size_t room_count() const { return rooms_.size(); }
@@ -99,12 +101,8 @@ private:
         std::string client;
         Room *room = nullptr;
     };
-    // Wrong access codes from one client: after the third, each try waits twice as long.
-    struct CodeFailures {
-        unsigned count = 0;
-        std::int64_t blocked_until_ms = 0;
-    };
-    std::unordered_map<std::string, CodeFailures> code_failures_;
+    // Wrong access codes, per client bucket and for the whole device.
+    GuessLimiter code_guesses_;
     struct Room {
         std::string name;
         std::vector<PeerId> members; // in join order

@@ -1,89 +1,103 @@
-// AdminAuth: PBKDF2 over GHmac, Basic credentials, and a per-client back-off after failures.
+// AdminAuth: Basic credentials, password checks on a worker thread (a GTask at a time), the
+// remembered logins, and the back-off after wrong passwords.
 #include "server/admin-auth.hpp"
 
+#include "server/client-address.hpp"
 #include "server/http-headers.hpp"
-#include "util/glib-ptr.hpp"
 
 #include <glib.h>
 
-#include <algorithm>
+#include <deque>
 #include <vector>
 
 namespace callbox::server {
 
 namespace {
 
-constexpr unsigned kIterations = 120000;
-
-std::vector<guint8> pbkdf2_sha256(std::string_view password, const std::vector<guint8> &salt,
-                                  unsigned iterations)
+std::int64_t now_ms()
 {
-    // One block is enough for a 32-byte key: U1 = HMAC(P, S || INT(1)), Uk = HMAC(P, Uk-1).
-    std::vector<guint8> block(32), u(32);
-    std::vector<guint8> first(salt);
-    first.insert(first.end(), {0, 0, 0, 1});
-    gsize len = u.size();
-    {
-        g_autoptr(GHmac) h = g_hmac_new(
-            G_CHECKSUM_SHA256, reinterpret_cast<const guchar *>(password.data()), password.size());
-        g_hmac_update(h, first.data(), static_cast<gssize>(first.size()));
-        g_hmac_get_digest(h, u.data(), &len);
-    }
-    block = u;
-    for (unsigned i = 1; i < iterations; ++i) {
-        g_autoptr(GHmac) h = g_hmac_new(
-            G_CHECKSUM_SHA256, reinterpret_cast<const guchar *>(password.data()), password.size());
-        g_hmac_update(h, u.data(), static_cast<gssize>(u.size()));
-        len = u.size();
-        g_hmac_get_digest(h, u.data(), &len);
-        for (std::size_t k = 0; k < block.size(); ++k)
-            block[k] ^= u[k];
-    }
-    return block;
+    return g_get_monotonic_time() / 1000;
 }
 
-std::string base64(const std::vector<guint8> &bytes)
+void deny(SoupServerMessage *msg, guint status, const char *text, std::int64_t retry_ms = 0)
 {
-    GCharPtr text(g_base64_encode(bytes.data(), bytes.size()));
-    return text.get();
+    auto *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "WWW-Authenticate", "Basic realm=\"callbox admin\"");
+    if (retry_ms > 0)
+        soup_message_headers_replace(headers, "Retry-After",
+                                     std::to_string((retry_ms + 999) / 1000).c_str());
+    respond_text(msg, status, text);
 }
 
-std::vector<guint8> unbase64(const std::string &text)
+// libsoup 3.2 has no name for 429 (RFC 6585).
+constexpr guint kTooManyRequests = 429;
+
+constexpr char kWrong[] = "The admin password is needed (user: admin).\n";
+
+// The password of "Basic base64(admin:password)"; false for another user or a malformed value.
+bool basic_password(const std::string &credentials, std::string &password)
 {
     gsize len = 0;
-    guchar *raw = g_base64_decode(text.c_str(), &len);
-    std::vector<guint8> out(raw, raw + len);
+    guchar *raw = g_base64_decode(credentials.c_str() + 6, &len);
+    std::string pair(reinterpret_cast<char *>(raw), len);
     g_free(raw);
-    return out;
+    const auto colon = pair.find(':');
+    if (colon == std::string::npos || pair.compare(0, colon, "admin") != 0)
+        return false;
+    password = pair.substr(colon + 1);
+    return true;
 }
 
 } // namespace
 
-std::string hash_password(std::string_view password)
+// One paused request that waits for a check.
+struct AdminAuth::Waiter {
+    GObjectPtr<SoupServerMessage> msg;
+    Allowed allowed;
+    gulong disconnected = 0;
+    bool gone = false; // the client went away: nothing to answer
+
+    Waiter(SoupServerMessage *m, Allowed a) : msg(retain(m)), allowed(std::move(a))
+    {
+        disconnected = g_signal_connect(
+            msg.get(), "disconnected",
+            G_CALLBACK(+[](SoupServerMessage *, Waiter *self) { self->gone = true; }), this);
+    }
+    ~Waiter() { g_signal_handler_disconnect(msg.get(), disconnected); }
+    Waiter(const Waiter &) = delete;
+    Waiter &operator=(const Waiter &) = delete;
+};
+
+// One password to verify against one hash, for every request that sent it meanwhile. The
+// worker thread reads password and hash and writes ok; the main thread does not touch them
+// until the task is done.
+struct AdminAuth::Check {
+    std::string credentials;
+    std::string password;
+    std::string hash;
+    std::string bucket;
+    bool ok = false;
+    std::vector<std::unique_ptr<Waiter>> waiters;
+};
+
+struct AdminAuth::Shared {
+    AdminAuth *owner = nullptr;
+    std::deque<std::unique_ptr<Check>> queued;
+    std::unique_ptr<Check> running;
+};
+
+AdminAuth::AdminAuth(std::string password_hash, rooms::GuessPolicy policy)
+    : hash_(std::move(password_hash)), guesses_(policy), shared_(std::make_shared<Shared>())
 {
-    std::vector<guint8> salt(16);
-    for (auto &b : salt)
-        b = static_cast<guint8>(g_random_int_range(0, 256));
-    return "$pbkdf2-sha256$" + std::to_string(kIterations) + "$" + base64(salt) + "$" +
-           base64(pbkdf2_sha256(password, salt, kIterations));
+    shared_->owner = this;
 }
 
-bool verify_password(std::string_view password, std::string_view encoded)
+AdminAuth::~AdminAuth()
 {
-    g_auto(GStrv) parts = g_strsplit(std::string(encoded).c_str(), "$", -1);
-    if (g_strv_length(parts) != 5 || std::string_view(parts[1]) != "pbkdf2-sha256")
-        return false;
-    const unsigned iterations = static_cast<unsigned>(g_ascii_strtoull(parts[2], nullptr, 10));
-    if (iterations == 0 || iterations > 10000000)
-        return false;
-    const auto expected = unbase64(parts[4]);
-    const auto actual = pbkdf2_sha256(password, unbase64(parts[3]), iterations);
-    if (expected.size() != actual.size())
-        return false;
-    guint8 diff = 0;
-    for (std::size_t i = 0; i < actual.size(); ++i)
-        diff |= expected[i] ^ actual[i];
-    return diff == 0;
+    // A running check finishes on its thread and is dropped; queued requests get no answer
+    // (the server that would send it is going away).
+    shared_->owner = nullptr;
+    shared_->queued.clear();
 }
 
 void AdminAuth::set_hash(std::string password_hash)
@@ -93,55 +107,128 @@ void AdminAuth::set_hash(std::string password_hash)
     hash_ = std::move(password_hash);
 }
 
-AdminAuth::Result AdminAuth::check(SoupServerMessage *msg)
+void AdminAuth::check(SoupServerMessage *msg, Allowed allowed)
 {
     if (hash_.empty()) {
         respond_text(msg, SOUP_STATUS_FORBIDDEN,
                      "The admin pages are off: set an admin password first.\n"
                      "Run: callboxd --hash-password, and put the line it prints into the config "
                      "as [server] admin_password_hash=...\n");
-        return Result::NoPasswordSet;
+        return;
     }
     const char *header =
         soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    std::string credentials = header ? header : "";
+    const std::string credentials = header ? header : "";
     if (accepted_.contains(credentials))
-        return Result::Allowed;
+        return allowed(msg);
 
-    const char *host = soup_server_message_get_remote_host(msg);
-    Failures &f = failures_[host ? host : ""];
-    const std::int64_t now = g_get_monotonic_time();
-    auto deny = [msg](guint status, const char *text) {
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                                     "WWW-Authenticate", "Basic realm=\"callbox admin\"");
-        respond_text(msg, status, text);
+    const std::string bucket = guess_bucket(msg);
+    const std::int64_t now = now_ms();
+    if (const std::int64_t wait = guesses_.wait_ms(bucket, now))
+        return deny(msg, kTooManyRequests, "Too many wrong passwords; wait a little.\n", wait);
+    if (!credentials.starts_with("Basic "))
+        return deny(msg, SOUP_STATUS_UNAUTHORIZED, kWrong);
+    std::string password;
+    if (!basic_password(credentials, password) || password.size() > kMaxPasswordBytes) {
+        guesses_.failed(bucket, now); // wrong without any hashing
+        return deny(msg, SOUP_STATUS_UNAUTHORIZED, kWrong);
+    }
+    if (queue(msg, allowed, credentials, std::move(password), bucket))
+        start_next();
+}
+
+bool AdminAuth::queue(SoupServerMessage *msg, Allowed &allowed, const std::string &credentials,
+                      std::string password, const std::string &bucket)
+{
+    Check *same = nullptr;
+    bool bucket_busy = false;
+    auto look = [&](Check *c) {
+        if (c && c->credentials == credentials && c->hash == hash_)
+            same = c;
+        else if (c && c->bucket == bucket)
+            bucket_busy = true;
     };
-    if (f.blocked_until_us > now) {
-        deny(429, "Too many wrong passwords; wait a little.\n");
-        return Result::SlowDown;
+    look(shared_->running.get());
+    for (auto &c : shared_->queued)
+        look(c.get());
+    if (!same && bucket_busy) {
+        deny(msg, kTooManyRequests,
+             "Another password from your address is being checked; try again.\n", 1000);
+        return false;
     }
-    if (credentials.rfind("Basic ", 0) == 0) {
-        gsize len = 0;
-        guchar *raw = g_base64_decode(credentials.c_str() + 6, &len);
-        std::string pair(reinterpret_cast<char *>(raw), len);
-        g_free(raw);
-        const auto colon = pair.find(':');
-        if (colon != std::string::npos && pair.substr(0, colon) == "admin" &&
-            verify_password(pair.substr(colon + 1), hash_)) {
-            if (accepted_.size() > 64)
-                accepted_.clear();
-            accepted_.insert(credentials);
-            failures_.erase(host ? host : "");
-            return Result::Allowed;
-        }
-        // Each wrong guess from this address doubles the wait after the third (max 60 s).
-        if (++f.count > 3)
-            f.blocked_until_us =
-                now + std::min<std::int64_t>(60, std::int64_t{1} << std::min(f.count - 3, 6u)) *
-                          G_USEC_PER_SEC;
+    if (!same) {
+        auto check = std::make_unique<Check>();
+        check->credentials = credentials;
+        check->password = std::move(password);
+        check->hash = hash_;
+        check->bucket = bucket;
+        same = check.get();
+        shared_->queued.push_back(std::move(check));
     }
-    deny(SOUP_STATUS_UNAUTHORIZED, "The admin password is needed (user: admin).\n");
-    return Result::Denied;
+    soup_server_message_pause(msg);
+    same->waiters.push_back(std::make_unique<Waiter>(msg, std::move(allowed)));
+    return true;
+}
+
+void AdminAuth::start_next()
+{
+    Shared &s = *shared_;
+    if (s.running) // its task is under way; it starts the next when it is done
+        return;
+    while (!s.running && !s.queued.empty()) {
+        std::unique_ptr<Check> next = std::move(s.queued.front());
+        s.queued.pop_front();
+        bool anyone = false;
+        for (const auto &w : next->waiters)
+            anyone = anyone || !w->gone;
+        if (anyone) // nobody left to answer: not worth a thread's time
+            s.running = std::move(next);
+    }
+    if (!s.running)
+        return;
+    GTask *task = g_task_new(
+        nullptr, nullptr,
+        [](GObject *, GAsyncResult *result, gpointer data) {
+            std::unique_ptr<std::shared_ptr<Shared>> shared(
+                static_cast<std::shared_ptr<Shared> *>(data));
+            g_task_propagate_boolean(G_TASK(result), nullptr);
+            std::unique_ptr<Check> done = std::move((*shared)->running);
+            if (AdminAuth *owner = (*shared)->owner) {
+                owner->finish(*done);
+                owner->start_next();
+            }
+        },
+        new std::shared_ptr<Shared>(shared_));
+    g_task_set_task_data(task, s.running.get(), nullptr);
+    g_task_run_in_thread(task, [](GTask *t, gpointer, gpointer data, GCancellable *) {
+        auto *c = static_cast<Check *>(data);
+        c->ok = verify_password(c->password, c->hash);
+        g_task_return_boolean(t, TRUE);
+    });
+    g_object_unref(task);
+}
+
+void AdminAuth::finish(Check &check)
+{
+    const bool current = check.hash == hash_; // the hash may have changed meanwhile
+    const bool ok = check.ok && current;
+    if (ok) {
+        if (accepted_.size() > 64)
+            accepted_.clear();
+        accepted_.insert(check.credentials);
+        guesses_.succeeded(check.bucket);
+    } else if (current) {
+        guesses_.failed(check.bucket, now_ms());
+    }
+    for (auto &w : check.waiters) {
+        if (w->gone)
+            continue;
+        if (ok)
+            w->allowed(w->msg.get());
+        else
+            deny(w->msg.get(), SOUP_STATUS_UNAUTHORIZED, kWrong);
+        soup_server_message_unpause(w->msg.get());
+    }
 }
 
 } // namespace callbox::server

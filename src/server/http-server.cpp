@@ -16,14 +16,34 @@
 
 namespace callbox::server {
 
+namespace {
+
+rooms::GuessPolicy guess_policy(const config::Config &c)
+{
+    return rooms::GuessPolicy{c.guess_free_tries, c.guess_max_wait, c.guess_budget_per_minute};
+}
+
+} // namespace
+
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-                       MediaControl &media, std::string admin_password_hash)
+                       MediaControl &media, const config::Config &config)
     : hub_(hub), registry_(registry), files_(std::move(files)), media_(media),
-      admin_(std::move(admin_password_hash)),
+      admin_(config.admin_password_hash, guess_policy(config)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
       started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new()))
 {
+    apply_config(config);
+}
+
+void HttpServer::apply_config(const config::Config &config)
+{
+    admin_.set_hash(config.admin_password_hash);
+    admin_.set_policy(guess_policy(config));
+    request_limits_.configure(BodyLimits{config.max_body_bytes, config.admin_max_body_bytes});
+    limits_ = ConnectionLimits{config.max_connections, config.max_connections_per_address,
+                               config.max_connections_per_ipv6_prefix};
+    idle_timeout_ = config.http_idle_timeout;
 }
 
 HttpServer::~HttpServer()
@@ -64,18 +84,16 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
         return metrics(msg);
     if (p == "/admin" || p == "/admin/" || p == "/admin.html" || p == "/api/status" ||
         p.starts_with("/api/admin/")) {
-        if (admin_.check(msg) != AdminAuth::Result::Allowed)
+        // Before the password: a foreign page's form POST costs no hashing.
+        if (p.starts_with("/api/admin/") && !admin_write_allowed(msg))
             return;
-        if (p == "/api/status")
-            return status(msg);
-        if (p.starts_with("/api/admin/"))
-            return admin_action(msg, p.substr(11));
-        return files_.serve(msg, "/admin.html");
+        return admin_.check(
+            msg, [this, p = std::string(p)](SoupServerMessage *m) { admin_route(m, p); });
     }
     files_.serve(msg, path);
 }
 
-bool HttpServer::admit_request(SoupServerMessage *msg) const
+void HttpServer::admit_request(SoupServerMessage *msg) const
 {
     // One request per connection (a WebSocket handshake replaces the header with "Upgrade"):
     // libsoup 3.2.3 never frees a kept-alive connection that the client closes or that times
@@ -83,24 +101,21 @@ bool HttpServer::admit_request(SoupServerMessage *msg) const
     // by the client"). Without a listener of its own libsoup closes each after its response.
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
                                  "close");
-    // libsoup keeps a request's body in memory until the handler runs: one larger than
-    // max_request_kib, or of unknown length (chunked), is read and dropped, and answered 413.
-    SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
-    const SoupEncoding encoding = soup_message_headers_get_encoding(headers);
-    if (encoding == SOUP_ENCODING_NONE ||
-        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-         soup_message_headers_get_content_length(headers) <= max_request_bytes_))
-        return true;
-    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
-    respond_text(
-        msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-        "A request body has at most [server] max_request_kib KiB, with a Content-Length.\n");
-    return false;
+}
+
+void HttpServer::admin_route(SoupServerMessage *msg, std::string_view p)
+{
+    if (p == "/api/status")
+        return status(msg);
+    if (p.starts_with("/api/admin/"))
+        return admin_action(msg, p.substr(11));
+    files_.serve(msg, "/admin.html");
 }
 
 bool HttpServer::allowed_origin(SoupServerMessage *msg) const
 {
-    // Browsers send Origin on WebSocket handshakes: a page from another site may not use ours.
+    // Browsers send Origin on WebSocket handshakes and on POSTs: a page from another site may
+    // not use ours.
     auto *headers = soup_server_message_get_request_headers(msg);
     const char *origin = soup_message_headers_get_one(headers, "Origin");
     if (!origin)
@@ -115,6 +130,36 @@ bool HttpServer::allowed_origin(SoupServerMessage *msg) const
     if (g_uri_get_port(uri) > 0)
         expected += ":" + std::to_string(g_uri_get_port(uri));
     return g_ascii_strcasecmp(expected.c_str(), host) == 0;
+}
+
+namespace {
+
+void respond_error(SoupServerMessage *msg, guint status, std::string_view message)
+{
+    protocol::JsonWriter w;
+    respond_json(msg, status, w.begin_object().member("error", message).end_object().take());
+}
+
+} // namespace
+
+bool HttpServer::admin_write_allowed(SoupServerMessage *msg) const
+{
+    const char *method = soup_server_message_get_method(msg);
+    if (method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD)
+        return true;
+    if (!allowed_origin(msg)) {
+        respond_error(msg, SOUP_STATUS_FORBIDDEN,
+                      "a page from another site may not use the admin API");
+        return false;
+    }
+    const char *type = soup_message_headers_get_content_type(
+        soup_server_message_get_request_headers(msg), nullptr);
+    if (!type || g_ascii_strcasecmp(type, "application/json") != 0) {
+        respond_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                      "send the body as Content-Type: application/json");
+        return false;
+    }
+    return true;
 }
 
 namespace {
@@ -137,12 +182,6 @@ std::optional<protocol::JsonValue> json_body(SoupServerMessage *msg)
         return std::nullopt;
     }
     return value;
-}
-
-void respond_error(SoupServerMessage *msg, guint status, std::string_view message)
-{
-    protocol::JsonWriter w;
-    respond_json(msg, status, w.begin_object().member("error", message).end_object().take());
 }
 
 } // namespace
@@ -267,6 +306,7 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
     listen_ = config.listen;
     tls_ = config.tls;
     SoupServer *server = server_.get();
+    request_limits_.attach(server);
     soup_server_add_handler(
         server, nullptr,
         [](SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer self) {
@@ -284,8 +324,7 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         server, "/ws",
         [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer self) {
             auto *http = static_cast<HttpServer *>(self);
-            if (!http->admit_request(msg))
-                return;
+            http->admit_request(msg);
             if (!http->allowed_origin(msg))
                 respond_text(msg, SOUP_STATUS_FORBIDDEN,
                              "This page may not use the device's WebSocket (foreign Origin).\n");
@@ -298,7 +337,6 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         },
         this, nullptr);
 
-    set_limits(config);
     if (config.tls) {
         TlsFiles files{config.tls_certificate, config.tls_key};
         if (files.certificate.empty() &&
@@ -368,14 +406,6 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
                      this);
     g_socket_service_start(service_.get());
     return true;
-}
-
-void HttpServer::set_limits(const config::Config &config)
-{
-    limits_ = ConnectionLimits{config.max_connections, config.max_connections_per_address,
-                               config.max_connections_per_ipv6_prefix};
-    idle_timeout_ = config.http_idle_timeout;
-    max_request_bytes_ = goffset{config.max_request_kib} * 1024;
 }
 
 void HttpServer::incoming(GSocketConnection *connection)

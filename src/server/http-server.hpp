@@ -6,6 +6,7 @@
 #include "server/admin-auth.hpp"
 #include "server/connection-gate.hpp"
 #include "server/media-control.hpp"
+#include "server/request-limits.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
 #include "util/glib-ptr.hpp"
@@ -22,13 +23,15 @@ class HttpServer
 {
 public:
     HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
-               MediaControl &media, std::string admin_password_hash);
+               MediaControl &media, const config::Config &config);
     ~HttpServer();
+
+    // Puts the keys that apply live in force: the admin password, body limits, back-off,
+    // and the connection limits and HTTP idle timeout for connections accepted from now on.
+    void apply_config(const config::Config &config);
 
     // Listens where the config says; false with a message when it cannot.
     bool listen(const config::Config &config, std::string &error);
-    // The connection limits and the HTTP idle timeout, for connections accepted from now on.
-    void set_limits(const config::Config &config);
     std::size_t connections() const { return gate_.open(); }
     std::uint64_t connections_refused() const { return refused_; }
     std::vector<std::string> uris() const;
@@ -42,21 +45,22 @@ private:
     void route(SoupServerMessage *msg, const char *path);
     void health(SoupServerMessage *msg);
     void status(SoupServerMessage *msg);
+    // /admin, /api/status and /api/admin/... once the admin's credentials are accepted.
+    void admin_route(SoupServerMessage *msg, std::string_view path);
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
     bool allowed_origin(SoupServerMessage *msg) const;
-    // Once a request's headers are in: one request per connection, and false (with a 413
-    // response set) for a body the server will not keep.
-    bool admit_request(SoupServerMessage *msg) const;
+    // Once a request's headers are in: one request per connection (bodies are bounded by
+    // RequestLimits).
+    void admit_request(SoupServerMessage *msg) const;
     void incoming(GSocketConnection *connection);
     void hand_over(GIOStream *stream, GSocketAddress *local, GSocketAddress *remote);
     void note_refusal(const ConnectionGate::Client &client, ConnectionGate::Verdict why);
     static void connection_gone(gpointer self, GObject *connection);
+    // An admin request that changes something (any method but GET and HEAD) comes from the
+    // device's own pages and carries JSON; false with 403 or 415 set when it does not.
+    bool admin_write_allowed(SoupServerMessage *msg) const;
 
-public:
-    AdminAuth &admin_auth() { return admin_; }
-
-private:
     WebSocketHub &hub_;
     rooms::RoomRegistry &registry_;
     StaticFiles files_;
@@ -65,6 +69,7 @@ private:
     bool tls_ = false;
     std::string tls_fingerprint_;
     AdminAuth admin_;
+    RequestLimits request_limits_;
     GObjectPtr<SoupServer> server_;
     std::int64_t started_us_;
     GObjectPtr<GCancellable> cancel_; // TLS handshakes under way
@@ -74,7 +79,6 @@ private:
     ConnectionGate gate_;
     ConnectionLimits limits_;
     unsigned idle_timeout_ = 30;
-    goffset max_request_bytes_ = 64 * 1024;
     std::unordered_map<GObject *, ConnectionGate::Client> open_; // accepted, not yet gone
     std::uint64_t refused_ = 0;
     std::uint64_t refusals_unlogged_ = 0;

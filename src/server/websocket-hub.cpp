@@ -1,6 +1,7 @@
 // WebSocketHub: sessions over libsoup WebSocket connections, wired to the RoomRegistry.
 #include "server/websocket-hub.hpp"
 
+#include "server/client-address.hpp"
 #include "store/group-commit.hpp"
 
 #include <algorithm>
@@ -117,8 +118,7 @@ void WebSocketHub::upgrade(SoupServerMessage *msg)
 void WebSocketHub::complete_upgrade(SoupServerMessage *msg, GList *extensions)
 {
     GObjectPtr<SoupServerMessage> keep = retain(msg);
-    const char *host = soup_server_message_get_remote_host(msg);
-    std::string client = host ? host : "";
+    std::string client = guess_bucket(msg);
     GObjectPtr<GIOStream> socket = adopt(soup_server_message_steal_connection(msg));
     // The HTTP idle timeout (HttpServer) ends here: pings watch a WebSocket, and the socket's
     // sources (over TLS, or a full socket's) must not time out.

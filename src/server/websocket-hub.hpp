@@ -43,7 +43,8 @@ public:
     // written the connection, over a batched stream, is accepted.
     void upgrade(SoupServerMessage *msg);
     // Takes over a connection that has just completed its handshake, over `stream` (made by
-    // the hub's OutputBatch). `client` is the peer's address (access-code back-off is per client).
+    // the hub's OutputBatch). `client` is the peer's address bucket (access-code back-off is
+    // per bucket).
     void accept(rooms::PeerId id, SoupWebsocketConnection *connection, GIOStream *stream,
                 std::string client);
     void send(rooms::PeerId to, const std::string &json) override;

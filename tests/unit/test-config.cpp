@@ -58,7 +58,6 @@ TEST_F(ConfigFile, DefaultsAreSensible)
     EXPECT_EQ(c.http_idle_timeout, 30u);
     EXPECT_EQ(c.send_queue_kib, 256u);
     EXPECT_EQ(c.send_timeout, 30u);
-    EXPECT_EQ(c.max_request_kib, 64u);
     EXPECT_FALSE(c.web_dir.empty());
     EXPECT_FALSE(c.data_dir.empty());
     EXPECT_FALSE(validate(c));
@@ -72,7 +71,7 @@ TEST_F(ConfigFile, ReadsEveryKey)
                           "web_dir=/srv/web\nping_interval=5\nbatch_delay_ms=0\n"
                           "max_connections=64\nmax_connections_per_address=8\n"
                           "max_connections_per_ipv6_prefix=16\nhttp_idle_timeout=10\n"
-                          "send_queue_kib=1024\nsend_timeout=5\nmax_request_kib=8\n"
+                          "send_queue_kib=1024\nsend_timeout=5\n"
                           "[storage]\ndata_dir=/tmp/x\n"
                           "[device]\nname = Living room\n"
                           "[rooms]\nmax_browsers=4\nrate_limit=0\nrate_window=2\n"
@@ -91,7 +90,6 @@ TEST_F(ConfigFile, ReadsEveryKey)
     EXPECT_EQ(c.http_idle_timeout, 10u);
     EXPECT_EQ(c.send_queue_kib, 1024u);
     EXPECT_EQ(c.send_timeout, 5u);
-    EXPECT_EQ(c.max_request_kib, 8u);
     EXPECT_EQ(c.data_dir, "/tmp/x");
     EXPECT_EQ(c.device_name, "Living room");
     EXPECT_EQ(c.max_browsers, 4u);
@@ -243,4 +241,42 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(r.applied,
               (std::vector<std::string>{"[storage] history_per_room", "[storage] max_history_mb"}));
     EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[media] max_sdp_bytes"}));
+}
+
+TEST_F(ConfigFile, RequestLimitsAndGuessBackOff)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.max_body_bytes, 1024u);
+    EXPECT_EQ(c.admin_max_body_bytes, 4096u);
+    EXPECT_EQ(c.guess_free_tries, 3u);
+    EXPECT_EQ(c.guess_max_wait, 60u);
+    EXPECT_EQ(c.guess_budget_per_minute, 30u);
+    auto err = load(write("[server]\nmax_body_bytes=0\nadmin_max_body_bytes=512\n"
+                          "guess_free_tries=0\nguess_max_wait=5\nguess_budget_per_minute=4\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.max_body_bytes, 0u);
+    EXPECT_EQ(c.admin_max_body_bytes, 512u);
+    EXPECT_EQ(c.guess_free_tries, 0u);
+    EXPECT_EQ(c.guess_max_wait, 5u);
+    EXPECT_EQ(c.guess_budget_per_minute, 4u);
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[server]\nadmin_max_body_bytes=100\n"),
+              path + ":2: admin_max_body_bytes: expected a whole number from 256 to 1048576, got "
+                     "'100'");
+    EXPECT_EQ(error_of("[server]\nguess_max_wait=0\n"),
+              path + ":2: guess_max_wait: expected a whole number from 1 to 3600, got '0'");
+    EXPECT_EQ(error_of("[server]\nguess_budget_per_minute=0\n"),
+              path +
+                  ":2: guess_budget_per_minute: expected a whole number from 1 to 100000, got '0'");
+    // All of them apply on a reload.
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.max_body_bytes, 0u);
+    EXPECT_EQ(running.guess_budget_per_minute, 4u);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[server] max_body_bytes", "[server] admin_max_body_bytes",
+                                        "[server] guess_free_tries", "[server] guess_max_wait",
+                                        "[server] guess_budget_per_minute"}));
+    EXPECT_TRUE(r.need_restart.empty());
 }

@@ -1,5 +1,6 @@
 // Unit tests for RoomRegistry and the text rules: every row and error path without I/O.
 #include "protocol/encode.hpp"
+#include "rooms/guess-limiter.hpp"
 #include "rooms/room-registry.hpp"
 #include "rooms/text-rules.hpp"
 
@@ -66,7 +67,7 @@ protected:
     RecordingOutbox out;
     MemoryLog log;
     int list_changes = 0;
-    RoomRegistry reg{out, log, RoomSettings{"Living room", 8, 50, ""}, [] {
+    RoomRegistry reg{out, log, RoomSettings{"Living room", 8, 50, "", {}}, [] {
                          return 1000;
                      }};
 
@@ -356,7 +357,7 @@ TEST_F(Rooms, JoiningOwnRoomIsRefusedAndChangesNothing)
 
 TEST_F(Rooms, AccessCode)
 {
-    reg.update_settings(RoomSettings{"Living room", 8, 50, "1234"});
+    reg.update_settings(RoomSettings{"Living room", 8, 50, "1234", {}});
     connect(1);
     expect_error(1, protocol::Join{"kitchen", "alice", std::nullopt}, "forbidden", "join");
     expect_error(1, protocol::Join{"bad/room", "", std::string("0000")}, "forbidden", "join");
@@ -438,7 +439,8 @@ TEST(RoomsAccessCode, WrongCodesSlowDown)
     RecordingOutbox out;
     MemoryLog log;
     std::int64_t now = 1000000;
-    RoomRegistry reg(out, log, RoomSettings{"Living room", 8, 50, "1234"}, [&now] { return now; });
+    RoomRegistry reg(out, log, RoomSettings{"Living room", 8, 50, "1234", {}},
+                     [&now] { return now; });
     reg.connect(1, "192.0.2.7");
     reg.connect(2, "192.0.2.8");
     auto code_of = [&](PeerId id, const char *code) {
@@ -455,4 +457,59 @@ TEST(RoomsAccessCode, WrongCodesSlowDown)
     EXPECT_NE(code_of(2, "1234").find("\"type\":\"joined\""), std::string::npos);
     now += 2000;
     EXPECT_NE(code_of(1, "1234").find("\"type\":\"joined\""), std::string::npos);
+}
+
+TEST(GuessLimiter, EachBucketWaitsLongerAfterItsFreeTries)
+{
+    GuessLimiter g(GuessPolicy{3, 60, 1000});
+    std::int64_t now = 1000000;
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(g.wait_ms("192.0.2.7", now), 0);
+        g.failed("192.0.2.7", now);
+    }
+    EXPECT_EQ(g.wait_ms("192.0.2.7", now), 0); // three free tries
+    g.failed("192.0.2.7", now);
+    EXPECT_EQ(g.wait_ms("192.0.2.7", now), 2000);
+    EXPECT_EQ(g.wait_ms("192.0.2.8", now), 0); // another bucket is not held up
+    now += 2000;
+    g.failed("192.0.2.7", now);
+    EXPECT_EQ(g.wait_ms("192.0.2.7", now), 4000);
+    for (int i = 0; i < 10; ++i)
+        g.failed("192.0.2.7", now);
+    EXPECT_EQ(g.wait_ms("192.0.2.7", now), 60000); // at most max_wait_s
+    g.succeeded("192.0.2.7");
+    EXPECT_EQ(g.wait_ms("192.0.2.7", now), 0);
+}
+
+TEST(GuessLimiter, AnUsedUpBudgetSlowsEveryWrongGuessButRefusesNoFreshBucket)
+{
+    GuessLimiter g(GuessPolicy{3, 60, 4});
+    std::int64_t now = 1000000;
+    // Four wrong guesses from four addresses use up the device's budget for a minute.
+    for (int i = 0; i < 4; ++i)
+        g.failed("198.51.100." + std::to_string(i), now);
+    EXPECT_TRUE(g.slow(now));
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(g.wait_ms("198.51.100." + std::to_string(i), now), 0);
+    // A fresh bucket is still heard at once: nobody is locked out by someone else's guesses.
+    EXPECT_EQ(g.wait_ms("203.0.113.9", now), 0);
+    // But a wrong guess now waits the longest at once, free tries or not.
+    g.failed("203.0.113.9", now);
+    EXPECT_EQ(g.wait_ms("203.0.113.9", now), 60000);
+    // The budget refills: 15 s later one more wrong guess is an ordinary one.
+    now += 15000;
+    EXPECT_FALSE(g.slow(now));
+    g.failed("198.51.100.0", now);
+    EXPECT_EQ(g.wait_ms("198.51.100.0", now), 0);
+}
+
+TEST(GuessLimiter, KeepsAtMostItsBucketLimit)
+{
+    GuessLimiter g(GuessPolicy{0, 1, 100000});
+    std::int64_t now = 1000000;
+    for (std::size_t i = 0; i < GuessLimiter::kMaxBuckets + 100; ++i)
+        g.failed("b" + std::to_string(i), now + static_cast<std::int64_t>(i));
+    EXPECT_LE(g.bucket_count(), GuessLimiter::kMaxBuckets);
+    // The newest bucket is still counted.
+    EXPECT_GT(g.wait_ms("b" + std::to_string(GuessLimiter::kMaxBuckets + 99), now + 4200), 0);
 }
