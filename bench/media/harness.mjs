@@ -94,8 +94,9 @@ export class WarningCounter {
 }
 
 // /api/status, and waiting for it to say something (polled every 50 ms).
+// A daemon that does not answer in 10 s fails the request (a hung main loop).
 export async function apiStatus(d, headers) {
-  const r = await fetch(d.url + '/api/status', { headers });
+  const r = await fetch(d.url + '/api/status', { headers, signal: AbortSignal.timeout(10000) });
   if (!r.ok) throw new Error(`/api/status: HTTP ${r.status}`);
   return r.json();
 }

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { procStat, procStatusKiB, threadCpu, cpuWindow } from '../media/procfs.mjs';
 import {
   sourceRoot, sleep, r1, summary, loopbackOnly, privateCallboxd, adminAccess, configText, WarningCounter,
@@ -76,6 +77,27 @@ log(`callboxd pid ${pid} ${d.url}${P.arenaMax ? ` MALLOC_ARENA_MAX=${P.arenaMax}
 const HEADERS = { ...ADMIN.headers, Connection: 'close' };
 const status = () => apiStatus(d, HEADERS);
 const waitStatus = (pred, what, timeoutMs) => waitApiStatus(d, HEADERS, pred, what, timeoutMs);
+
+// Rejects when `promise` has not settled within `ms` (a page waiting on a hung daemon).
+function within(ms, promise, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+// Does the daemon still answer? When it does not, its threads' stacks (gdb, when installed)
+// go to a file next to the results, for finding where it hangs.
+async function hung(where) {
+  try {
+    const r = await fetch(d.url + '/api/health', { signal: AbortSignal.timeout(15000) });
+    if (r.ok) return false;
+  } catch {}
+  const file = OUT.replace(/\.json$/, '') + '-hang.txt';
+  const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt 30'], { encoding: 'utf8', timeout: 120000 });
+  writeFileSync(file, `callboxd pid ${pid} stopped answering ${where}\n${gdb.stdout ?? ''}${gdb.stderr ?? ''}${gdb.error ? gdb.error.message : ''}`);
+  results.hung = { where, threads_file: file, threads: threadNames().size ? Object.fromEntries(threadNames()) : null };
+  note(`callboxd stopped answering ${where}; its threads' stacks are in ${file}`);
+  return true;
+}
 
 // ---- What is sampled ----
 // Thread names with digits blanked ("queue12:src" → "queueN:src"), counted. The kernel keeps
@@ -189,9 +211,9 @@ async function callCycles(browser) {
     const t0 = Date.now();
     const c = { i, send, first_frame_ms: null, error: null, idle_ms: null, left_behind: false };
     try {
-      await page.evaluate(([u, r, n]) => window.cb.connect(u, r, n), [d.wsUrl, `soak${i % 3}`, `caller${i}`]);
-      await call(page, { send, video: true });
-      const t = await firstFrame(page, P.videoTimeoutMs);
+      await within(20000, page.evaluate(([u, r, n]) => window.cb.connect(u, r, n), [d.wsUrl, `soak${i % 3}`, `caller${i}`]), 'join');
+      await within(20000, call(page, { send, video: true }), 'offer');
+      const t = await within(P.videoTimeoutMs + 10000, firstFrame(page, P.videoTimeoutMs), 'first frame');
       c.first_frame_ms = t.firstFrame;
       if (t.firstFrame === null) {
         out.failed_no_video++;
@@ -202,8 +224,8 @@ async function callCycles(browser) {
       c.error = e.message.split('\n')[0].slice(0, 300);
     }
     try {
-      await hangup(page);
-      await page.evaluate(() => window.cb.leave());
+      await within(20000, hangup(page), 'hang-up');
+      await within(20000, page.evaluate(() => window.cb.leave()), 'leave');
     } catch (e) {
       c.error ??= `leaving: ${e.message.split('\n')[0].slice(0, 200)}`;
     }
@@ -217,6 +239,12 @@ async function callCycles(browser) {
       c.error ??= e.message.slice(0, 300);
     }
     c.cycle_ms = Date.now() - t0;
+    if (c.error && await hung(`after call cycle ${i}`)) {
+      c.hung = true;
+      out.cycles.push(c);
+      log(`call cycle ${i} (${send}): ${c.error}`);
+      break;
+    }
     out.cycles.push(c);
     if (c.error) log(`call cycle ${i} (${send}): ${c.error}`);
     if (i === P.warmupCalls) out.warmup_idle = await idleSnapshot('calls', i);
@@ -307,7 +335,7 @@ try {
     results.calls = await callCycles(browser);
     results.calls.growth = growth(results.calls.samples, Math.min(P.warmupCalls, P.calls));
   }
-  if (phases.has('chat')) {
+  if (phases.has('chat') && !results.hung) {
     log(`2. ${P.chat} chat cycles, ${P.clients} clients at once (warm-up ${P.warmupChat})`);
     results.chat = await chatCycles();
     results.chat.growth = growth(results.chat.samples, Math.min(P.warmupChat, P.chat));
@@ -317,7 +345,7 @@ try {
   // for good (GStreamer's clock thread, plugins loaded, the idle screen restarted).
   const base = results.calls?.warmup_idle ?? results.start;
   results.baseline = { phase: base.phase, cycle: base.cycle, fds: base.fds, threads: base.threads, rss_kib: base.rss_kib };
-  const st = await status();
+  const st = results.hung ? { media: { calls: [null], capturing: null }, connections: null } : await status();
   const end = await idleSnapshot('end', 0);
   results.end = {
     ...end,
@@ -326,18 +354,18 @@ try {
     extra_threads_since_start: more(results.start.names, end.names), extra_fds_since_start: more(results.start.kinds, end.kinds),
     status_calls: st.media.calls.length, status_capturing: st.media.capturing, connections: st.connections,
   };
-  // A streaming thread is named after its element's pad ("queueN:src", "nicesrcN:src"): one
-  // more than after the warm-up, or one busy now that was not busy then, is left running.
+  // A streaming thread is named after the element and pad it first ran for ("queueN:src",
+  // "nicesrcN:src"); GStreamer's pool threads keep that name when they run other tasks later
+  // or wait idle, so the names alone do not tell. One that uses CPU now while it did not
+  // after the warm-up belongs to something left running.
   const busyNames = (x) => new Set(x.busy_threads.map(([n]) => normalName(n)).filter((n) => n.includes(':')));
   const busyBefore = busyNames(base);
-  results.end.left_behind_threads = [...new Set([
-    ...Object.keys(results.end.extra_threads).filter((n) => n.includes(':')),
-    ...[...busyNames(end)].filter((n) => !busyBefore.has(n)),
-  ])];
+  results.end.left_behind_threads = [...busyNames(end)].filter((n) => !busyBefore.has(n));
 } finally {
   await browser?.close();
-  await d.stop();
+  await d.stop(results.hung ? 'SIGKILL' : 'SIGTERM');
   warnings.add(d.output());
+  writeFileSync(OUT.replace(/\.json$/, '') + '-daemon.log', d.output());
   callboxd.remove();
 }
 results.meta.duration_s = Math.round((Date.now() - started) / 1000);
@@ -356,11 +384,13 @@ function printTable(r) {
   row('daemon at start: RSS MiB / fds / threads', `${mib(s0.rss_kib)} / ${s0.fds} / ${s0.threads}`, `idle CPU ${s0.idle_cpu_cores} cores`);
   if (r.calls) {
     const c = r.calls, g = c.growth;
-    lines.push('', `1. call cycles: ${r.params.calls} (warm-up ${r.params.warmupCalls}), two-way and receive-only alternately`);
-    row('RSS MiB after warm-up → after the last cycle', `${g.rss_mib[0]} → ${g.rss_mib[1]}`, `max ${g.rss_max_mib}`);
-    row(`RSS growth over ${g.to_cycle - g.from_cycle} cycles (MB)`, g.rss_growth_mb, `${met(g.rss_growth_mb <= 5)} (≤ 5 MB); slope ${g.rss_slope_mib_per_100} MiB/100 cycles`);
-    row('fds / threads after warm-up → after the last cycle', `${g.fds.join(' → ')} / ${g.threads.join(' → ')}`);
-    row('malloc arenas (approx.) after warm-up → end', g.arena_regions.join(' → '));
+    lines.push('', `1. call cycles: ${c.cycles.length} of ${r.params.calls} (warm-up ${r.params.warmupCalls}), two-way and receive-only alternately`);
+    if (g) {
+      row('RSS MiB after warm-up → after the last cycle', `${g.rss_mib[0]} → ${g.rss_mib[1]}`, `max ${g.rss_max_mib}`);
+      row(`RSS growth over ${g.to_cycle - g.from_cycle} cycles (MB)`, g.rss_growth_mb, `${met(g.rss_growth_mb <= 5)} (≤ 5 MB); slope ${g.rss_slope_mib_per_100} MiB/100 cycles`);
+      row('fds / threads after warm-up → after the last cycle', `${g.fds.join(' → ')} / ${g.threads.join(' → ')}`);
+      row('malloc arenas (approx.) after warm-up → end', g.arena_regions.join(' → '));
+    }
     row('cycles without video within 15 s', c.failed_no_video, met(c.failed_no_video === 0));
     row('cycles with another error', c.failed_error, c.failed_error ? 'FAILURES' : '');
     row('cycles after which a call stayed (/api/status)', c.left_behind, met(c.left_behind === 0));
@@ -381,9 +411,10 @@ function printTable(r) {
   row('RSS MiB: start → baseline → end', `${mib(s0.rss_kib)} → ${mib(b.rss_kib)} → ${mib(e.rss_kib)}`, `peak ${mib(e.hwm_kib)}`);
   row('idle CPU (cores): start → end', `${s0.idle_cpu_cores} → ${e.idle_cpu_cores}`, e.busy_threads.length ? `busy: ${JSON.stringify(e.busy_threads).slice(0, 100)}` : '');
   row('calls in /api/status, capturing', `${e.status_calls}, ${e.status_capturing}`, met(e.status_calls === 0 && !e.status_capturing));
-  row('streaming threads not there after the warm-up', e.left_behind_threads.length ? e.left_behind_threads.join(' ') : 'none', met(e.left_behind_threads.length === 0));
+  row('streaming threads busy now, idle after the warm-up', e.left_behind_threads.length ? e.left_behind_threads.join(' ') : 'none', met(e.left_behind_threads.length === 0));
   if (Object.keys(e.extra_threads_since_start).length) row('threads since the start (first calls)', JSON.stringify(e.extra_threads_since_start).slice(0, 120));
   if (Object.keys(e.extra_fds_since_start).length) row('fds since the start (first calls)', JSON.stringify(e.extra_fds_since_start).slice(0, 120));
+  if (r.hung) lines.push(`CALLBOXD HUNG ${r.hung.where}: stacks in ${r.hung.threads_file}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   for (const [w, n] of Object.entries(r.daemon_warnings ?? {})) lines.push(`callboxd printed ${n}×: ${w.slice(0, 200)}`);
   console.log(lines.join('\n'));
