@@ -341,6 +341,53 @@ TEST_F(MediaEngineTest, RepeatedCallsGiveTheirThreadsBack)
     }
 }
 
+// Counts GStreamer's criticals ("Trying to dispose element …, but it is in PLAYING") while alive.
+class CriticalCounter
+{
+public:
+    CriticalCounter()
+        : id_(g_log_set_handler(
+              "GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL),
+              [](const char *, GLogLevelFlags, const char *message, gpointer self) {
+                  auto *c = static_cast<CriticalCounter *>(self);
+                  ++c->count;
+                  c->last = message;
+              },
+              this))
+    {
+    }
+    ~CriticalCounter() { g_log_remove_handler("GStreamer", id_); }
+    int count = 0;
+    std::string last;
+
+private:
+    guint id_;
+};
+
+// Hang-ups right after the answer, while the pipeline that the first offer started may still
+// be on its way to PLAYING: every element of the call stops (no element is freed running).
+TEST_F(MediaEngineTest, HangUpRightAfterTheAnswerStopsTheCall)
+{
+    CriticalCounter criticals;
+    Relay relay;
+    rooms::RoomRegistry registry(relay, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), relay, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    for (int i = 1; i <= 8; ++i) {
+        FakeBrowser browser(kSendRecv);
+        relay.to = &browser;
+        browser.engine = &engine;
+        browser.call();
+        ASSERT_TRUE(wait_for([&] { return !browser.answer_sdp.empty(); }, 20)) << "call " << i;
+        engine.signal(1, protocol::Bye{});
+        EXPECT_EQ(engine.call_count(), 0u);
+        EXPECT_FALSE(engine.capturing());
+        browser.engine = nullptr;
+    }
+    EXPECT_EQ(criticals.count, 0) << criticals.last;
+}
+
 TEST_F(MediaEngineTest, UnusableOfferIsAMediaError)
 {
     FakeBrowser browser("webrtcbin name=browser");
