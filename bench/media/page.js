@@ -80,20 +80,41 @@
     }
   }
 
+  // The next message of `type` on socket `w` (an `error` instead rejects).
+  function nextMessage(w, type, timeoutMs = 5000) {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${type}`)), timeoutMs);
+      w.addEventListener('message', function once(ev) {
+        const m = JSON.parse(ev.data);
+        if (m.type !== type && m.type !== 'error') return;
+        clearTimeout(t);
+        w.removeEventListener('message', once);
+        if (m.type === 'error') reject(new Error(`${m.code}: ${m.message}`));
+        else resolve(m);
+      });
+    });
+  }
+
   async function connect(wsUrl, room, nick) {
     ws = new WebSocket(wsUrl);
     await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('ws error')); });
-    const joined = new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no joined')), 5000);
-      ws.addEventListener('message', function once(ev) {
-        const m = JSON.parse(ev.data);
-        if (m.type === 'joined') { clearTimeout(t); ws.removeEventListener('message', once); resolve(); }
-        if (m.type === 'error') { clearTimeout(t); reject(new Error(`${m.code}: ${m.message}`)); }
-      });
-    });
+    const joined = nextMessage(ws, 'joined');
     ws.onmessage = (ev) => { onMessage(ev).catch((e) => events.push(`page:${e.message}`)); };
     send({ type: 'join', room, nick });
     await joined;
+  }
+
+  // Leaves the room (after a hang-up) and closes the WebSocket.
+  async function leave() {
+    const w = ws;
+    if (!w) return;
+    const left = nextMessage(w, 'left');
+    send({ type: 'leave' });
+    await left;
+    ws = null;
+    const closed = new Promise((resolve) => { w.onclose = resolve; });
+    w.close();
+    await closed;
   }
 
   let fakeCamera = null; // getUserMedia stream, kept across calls (its start-up is not the device's)
@@ -237,5 +258,5 @@
     return out;
   }
 
-  window.cb = { connect, startCall, firstFrame, hangup, startReading, stopReading, selfTest, stats, events, visibility: () => document.visibilityState };
+  window.cb = { connect, leave, startCall, firstFrame, hangup, startReading, stopReading, selfTest, stats, events, visibility: () => document.visibilityState };
 })();

@@ -5,16 +5,18 @@
 // The daemon is $CALLBOXD or build/src/callboxd; nothing is built. When the machine has a
 // network interface besides loopback, the script re-runs itself inside a loopback-only
 // network namespace (`unshare -n`, then `lo` up: needs root).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { networkInterfaces, tmpdir, cpus, totalmem, release, hostname } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { cpSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuWindow, procStatusKiB, threadCpu, busiestThreads } from './procfs.mjs';
+import {
+  sourceRoot, sleep, median, r1, summary, loopbackOnly, privateCallboxd, adminAccess, configText, WarningCounter,
+  apiStatus, waitApiStatus, noCall, launchBrowser, call, firstFrame, hangup, pageStats, machineInfo,
+} from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sourceRoot = resolve(here, '..', '..');
 
 const { values: opt } = parseArgs({
   options: {
@@ -28,35 +30,11 @@ const { values: opt } = parseArgs({
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
 
-// ---- Loopback only: re-run inside a fresh network namespace when other interfaces exist ----
-const nonLoopback = Object.entries(networkInterfaces())
-  .filter(([, addrs]) => addrs.some((a) => !a.internal)).map(([name]) => name);
-if (nonLoopback.length > 0 && !process.env.CALLBOX_BENCH_NETNS) {
-  const r = spawnSync('unshare', ['-n', 'bash', '-c', 'ip link set lo up && exec "$@"', '--', process.execPath, ...process.argv.slice(1)],
-    { stdio: 'inherit', env: { ...process.env, CALLBOX_BENCH_NETNS: '1' } });
-  if (r.error || r.status === null) console.error(`cannot run in a loopback-only network namespace (${r.error?.message ?? r.signal}); needs root and unshare -n`);
-  process.exit(r.status ?? 1);
-}
-
-// A private copy of the daemon: a rebuild during the run neither breaks it nor mixes binaries.
-const CALLBOXD_SOURCE = resolve(process.env.CALLBOXD ?? join(sourceRoot, 'build', 'src', 'callboxd'));
-const binDir = mkdtempSync(join(tmpdir(), 'callbox-bench-bin-'));
-for (let i = 0; ; i++) {
-  let st = null;
-  try { st = statSync(CALLBOXD_SOURCE); } catch {}
-  // a finished link: executable and not written to for 3 s
-  if (st && st.mode & 0o111 && Date.now() - st.mtimeMs > 3000) {
-    cpSync(CALLBOXD_SOURCE, join(binDir, 'callboxd'));
-    chmodSync(join(binDir, 'callboxd'), 0o755);
-    break;
-  }
-  if (i >= 60) throw new Error(`${CALLBOXD_SOURCE} is missing or still being written (build it first)`);
-  await new Promise((r) => setTimeout(r, 1000));
-}
-process.env.CALLBOXD = join(binDir, 'callboxd');
+loopbackOnly();
+const callboxd = await privateCallboxd();
+const CALLBOXD_SOURCE = callboxd.source;
 const PIPELINES = process.env.CALLBOX_PIPELINES_DIR ?? join(sourceRoot, 'pipelines');
-const { startDaemon, makeTempDir } = await import('../../tests/lib/daemon.mjs');
-const { chromium } = await import('../../tests/node_modules/playwright-core/index.mjs');
+const { startDaemon } = await import('../../tests/lib/daemon.mjs');
 
 const Q = opt.quick;
 const P = {
@@ -75,103 +53,25 @@ const P = {
 const NOISE_CORES = 0.3;
 const phases = new Set((opt.only ?? 'first,g2g,b2d,check,cpu').split(','));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error(`[media ${new Date().toISOString().slice(11, 19)}]`, ...a);
-const sorted = (xs) => xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-function pct(xs, p) {
-  const v = sorted(xs);
-  if (!v.length) return null;
-  const i = Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1));
-  return v[i];
-}
-function median(xs) {
-  const v = sorted(xs);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
-const summary = (xs) => ({ n: sorted(xs).length, median: r1(median(xs)), p95: r1(pct(xs, 95)), p99: r1(pct(xs, 99)), min: r1(sorted(xs)[0]), max: r1(sorted(xs).at(-1)) });
 
 // ---- The daemon ----
-// /api/status is admin-only: give every daemon an admin password (when the binary has
-// --hash-password; an older one serves /api/status without it).
-const ADMIN_PASSWORD = `bench-${process.pid}-${Date.now()}`;
-const ADMIN_HASH = (() => {
-  const r = spawnSync(process.env.CALLBOXD, ['--hash-password'], { input: `${ADMIN_PASSWORD}\n`, encoding: 'utf8', timeout: 15000 });
-  const line = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-  return r.status === 0 && line ? line.replace(/^admin_password_hash\s*=\s*/, '') : null;
-})();
-const AUTH = { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
-function configText(extra = {}) {
-  const media = { ice_addresses: '127.0.0.1', width: 1280, height: 720, framerate: 30, ...EXTRA_MEDIA, ...extra };
-  return (ADMIN_HASH ? `[server]\nadmin_password_hash=${ADMIN_HASH}\n` : '') +
-    '[media]\n' + Object.entries(media).map(([k, v]) => `${k}=${v}\n`).join('');
-}
-// Warnings and errors the daemons printed, counted by their text with numbers blanked.
-const daemonWarnings = new Map();
-function collectWarnings(output) {
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-  for (const line of plain.split('\n')) {
-    if (!/WARNING|ERROR|CRITICAL/.test(line)) continue;
-    const key = line.replace(/^.*?(WARNING|ERROR|CRITICAL)/, '$1').replace(/\d+/g, 'N').trim().slice(0, 240);
-    daemonWarnings.set(key, (daemonWarnings.get(key) ?? 0) + 1);
-  }
-}
+const ADMIN = adminAccess(callboxd.path);
+const daemonWarnings = new WarningCounter();
 async function daemon(extra = {}, pipelinesDir = PIPELINES) {
-  const d = await startDaemon({ config: configText(extra), env: { CALLBOX_PIPELINES_DIR: pipelinesDir, GST_DEBUG: process.env.GST_DEBUG ?? '1' } });
+  const d = await startDaemon({ config: configText(ADMIN.hash, { ...EXTRA_MEDIA, ...extra }), env: { CALLBOX_PIPELINES_DIR: pipelinesDir, GST_DEBUG: process.env.GST_DEBUG ?? '1' } });
   log(`callboxd pid ${d.child.pid} ${d.url} ${JSON.stringify(extra)}`);
   const stop = d.stop.bind(d);
-  d.stop = async () => { const r = await stop(); collectWarnings(d.output()); return r; };
+  d.stop = async () => { const r = await stop(); daemonWarnings.add(d.output()); return r; };
   return d;
 }
-async function status(d) {
-  const r = await fetch(d.url + '/api/status', { headers: AUTH });
-  if (!r.ok) throw new Error(`/api/status: HTTP ${r.status}`);
-  return r.json();
-}
-async function waitStatus(d, pred, what, timeoutMs = 8000) {
-  const until = Date.now() + timeoutMs;
-  let s;
-  while (Date.now() < until) {
-    s = await status(d);
-    if (pred(s)) return s;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s?.media)}`);
-}
-const captureStopped = (d) => waitStatus(d, (s) => !s.media.capturing && s.media.calls.length === 0, 'capture to stop');
+const status = (d) => apiStatus(d, ADMIN.headers);
+const waitStatus = (d, pred, what, timeoutMs) => waitApiStatus(d, ADMIN.headers, pred, what, timeoutMs);
+const captureStopped = (d) => waitStatus(d, noCall, 'capture to stop');
 
 // ---- The browser: one Chromium for the whole run, one page per caller ----
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
-  '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  // keep background pages running at full speed (several callers in one browser)
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows'];
-const profile = makeTempDir('callbox-bench-chromium-');
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CALLBOX_CHROMIUM ?? '/usr/bin/chromium', headless: true,
-  args: CHROMIUM_ARGS, bypassCSP: true, viewport: { width: 1400, height: 900 },
-});
-await context.addInitScript({ path: join(here, 'page.js') });
-
-let pageSerial = 0;
-async function openPage(d, room = 'bench') {
-  const page = await context.newPage();
-  const name = `p${++pageSerial}`;
-  page.on('pageerror', (e) => log(`${name}: page error: ${e.message}`));
-  if (opt.verbose) page.on('console', (m) => log(`${name}: ${m.text()}`));
-  await page.goto(d.url + '/api/health');
-  await page.evaluate(([u, r, n]) => window.cb.connect(u, r, n), [d.wsUrl, room, name]);
-  return page;
-}
-const call = (page, o) => page.evaluate((x) => window.cb.startCall(x), o);
-const firstFrame = (page) => page.evaluate(() => window.cb.firstFrame());
-const hangup = (page) => page.evaluate(() => window.cb.hangup());
-const pageStats = (page) => page.evaluate(() => window.cb.stats());
+const browser = await launchBrowser({ log, verbose: opt.verbose });
+const openPage = browser.openPage;
 
 // One call from `page`, timed from the offer to the first frame shown; hangs up afterwards
 // unless keep is set.
@@ -467,25 +367,10 @@ async function cpuMode(mode) {
   return out;
 }
 
-// ---- The machine ----
-function machine() {
-  const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim(); } catch { return null; } };
-  let built = null;
-  try { built = statSync(CALLBOXD_SOURCE).mtime.toISOString(); } catch {}
-  return {
-    date: new Date().toISOString(), hostname: hostname(), nproc: cpus().length, cpu_model: cpus()[0]?.model,
-    memory_gib: +(totalmem() / 2 ** 30).toFixed(1), kernel: release(), node: process.version,
-    chromium: context.browser()?.version() ?? sh('/usr/bin/chromium', ['--version']),
-    gstreamer: sh('gst-inspect-1.0', ['--version'])?.split('\n')[1] ?? null,
-    callboxd: CALLBOXD_SOURCE, callboxd_mtime: built,
-    git: sh('git', ['-C', sourceRoot, 'describe', '--always', '--dirty']),
-  };
-}
-
 // ---- Run ----
 const started = Date.now();
 try {
-  results.meta = machine();
+  results.meta = machineInfo({ context: browser.context, callboxd: CALLBOXD_SOURCE });
   log(`machine: ${JSON.stringify(results.meta)}`);
   if (phases.has('first')) { log('1. time to first frame'); results.first = await phaseFirst(); }
   if (phases.has('g2g')) { log('2. device → browser latency'); results.g2g = await phaseG2G(); }
@@ -496,12 +381,11 @@ try {
     for (const mode of ['shared', 'per-call']) { log(`4. CPU/RSS, encoders=${mode}`); results.cpu[mode] = await cpuMode(mode); }
   }
 } finally {
-  await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-  rmSync(binDir, { recursive: true, force: true });
+  await browser.close();
+  callboxd.remove();
 }
 results.meta.duration_s = Math.round((Date.now() - started) / 1000);
-results.daemon_warnings = Object.fromEntries([...daemonWarnings].sort((a, b) => b[1] - a[1]).slice(0, 30));
+results.daemon_warnings = daemonWarnings.top();
 writeFileSync(opt.out, JSON.stringify(results, null, 1) + '\n');
 printTable(results);
 log(`wrote ${opt.out} (${results.meta.duration_s} s)`);

@@ -558,6 +558,53 @@ void CallSession::send_state(const char *state)
     signalling_->state(state);
 }
 
+namespace {
+
+GstState current_state(GstElement *element)
+{
+    GstState state = GST_STATE_VOID_PENDING;
+    gst_element_get_state(element, &state, nullptr, 0);
+    return state;
+}
+
+// Stops every element of a call's bin (NULL: their streaming threads joined) before the bin
+// may go. The bin's own change can stop half-way — a child that fails its change, or one
+// still prerolling leaves the bin PAUSED with children PLAYING — and a bin freed like that
+// leaves threads running on freed elements (which later hang the main loop on a freed lock),
+// so then each element is stopped by itself.
+void stop_elements(GstElement *bin, std::uint64_t serial)
+{
+    // From here on, changes of the pipeline leave the call's elements alone.
+    gst_element_set_locked_state(bin, TRUE);
+    const GstStateChangeReturn result = gst_element_set_state(bin, GST_STATE_NULL);
+    if (result == GST_STATE_CHANGE_SUCCESS && current_state(bin) == GST_STATE_NULL)
+        return;
+    g_warning("media: call %" G_GUINT64_FORMAT " did not stop as a whole (%s, %s); stopping its "
+              "elements one by one",
+              serial, gst_element_state_change_return_get_name(result),
+              gst_element_state_get_name(current_state(bin)));
+    const Owned<GstIterator, gst_iterator_free> it(gst_bin_iterate_recurse(GST_BIN(bin)));
+    GValue item = G_VALUE_INIT;
+    for (bool done = false; !done;) {
+        switch (gst_iterator_next(it.get(), &item)) {
+        case GST_ITERATOR_OK:
+            gst_element_set_state(GST_ELEMENT(g_value_get_object(&item)), GST_STATE_NULL);
+            g_value_reset(&item);
+            break;
+        case GST_ITERATOR_RESYNC:
+            gst_iterator_resync(it.get());
+            break;
+        default:
+            done = true;
+            break;
+        }
+    }
+    g_value_unset(&item);
+    gst_element_set_state(bin, GST_STATE_NULL);
+}
+
+} // namespace
+
 CallSession::~CallSession()
 {
     if (!shared_)
@@ -568,7 +615,7 @@ CallSession::~CallSession()
     }
     // Stop feeding the call, stop its threads, then give back the mixer inputs.
     tee_pads_.clear();
-    gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    stop_elements(bin_.get(), serial_);
     shared_->mixer_inputs.clear();
     if (GST_OBJECT_PARENT(bin_.get()))
         gst_bin_remove(pipeline_, bin_.get());

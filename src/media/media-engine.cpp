@@ -64,6 +64,7 @@ void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> 
 {
     struct Job {
         MediaEngine *engine;
+        std::weak_ptr<int> alive; // the engine's: a job that outlives it does nothing
         std::uint64_t serial;
         std::function<void(CallSession &)> fn;
     };
@@ -73,13 +74,15 @@ void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> 
         source.get(),
         [](gpointer data) -> gboolean {
             auto *job = static_cast<Job *>(data);
+            if (job->alive.expired())
+                return G_SOURCE_REMOVE;
             if (CallSession *call = job->engine->find(job->serial)) {
                 job->fn(*call);
                 job->engine->remove_finished();
             }
             return G_SOURCE_REMOVE;
         },
-        new Job{this, serial, std::move(job)},
+        new Job{this, alive_, serial, std::move(job)},
         [](gpointer data) { delete static_cast<Job *>(data); });
     g_source_attach(source.get(), context_.get());
 }

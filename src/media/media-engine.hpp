@@ -143,6 +143,9 @@ private:
     std::uint64_t keyframe_requests_dropped_ = 0;
     bool degraded_ = false;
     std::string init_error_; // why calls cannot work at all (a missing plugin)
+    // Jobs posted by streaming threads hold a weak reference: those still queued on the main
+    // context when the engine goes find it gone.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 } // namespace callbox::media

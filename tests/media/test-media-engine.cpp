@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -204,6 +206,11 @@ protected:
         media::MediaEngine engine(test_settings(), browser, registry);
         std::string error;
         ASSERT_TRUE(engine.init(error)) << error;
+        call_and_hang_up(engine, browser);
+    }
+    // One call from `browser` to a running engine, until frames flow both ways, then bye.
+    void call_and_hang_up(media::MediaEngine &engine, FakeBrowser &browser)
+    {
         browser.engine = &engine;
         browser.call();
         ASSERT_TRUE(
@@ -331,6 +338,100 @@ TEST_F(MediaEngineTest, SendReceiveCallBackToBack)
     // daemon's answer path, call states, browser → device decoding, teardown.
     const auto first_line = browser.answer_sdp.substr(0, browser.answer_sdp.find("m=video"));
     EXPECT_NE(first_line.find("a=sendrecv"), std::string::npos) << browser.answer_sdp;
+}
+
+// Threads of this process, from /proc/self/status.
+int thread_count()
+{
+    g_autofree char *status = nullptr;
+    if (!g_file_get_contents("/proc/self/status", &status, nullptr, nullptr))
+        return -1;
+    const char *line = std::strstr(status, "\nThreads:");
+    return line ? std::atoi(line + 9) : -1;
+}
+
+// The engine's outbox for calls from one browser after another: to the current one.
+struct Relay : rooms::Outbox {
+    FakeBrowser *to = nullptr;
+    void send(rooms::PeerId peer, const std::string &json) override { to->send(peer, json); }
+};
+
+// Calls one after another on one engine: each call's threads (webrtcbin, libnice, its
+// branches) end with it, so the thread count comes back after every hang-up.
+TEST_F(MediaEngineTest, RepeatedCallsGiveTheirThreadsBack)
+{
+    if (thread_count() < 0)
+        GTEST_SKIP() << "no /proc/self/status";
+    Relay relay;
+    rooms::RoomRegistry registry(relay, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), relay, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    int baseline = -1;
+    for (int i = 1; i <= 5; ++i) {
+        FakeBrowser browser(kSendRecv);
+        relay.to = &browser;
+        call_and_hang_up(engine, browser);
+        if (HasFatalFailure())
+            return;
+        if (i == 1) {
+            // What stays for good after the first call: GStreamer's clock thread, pool threads.
+            wait_for([] { return false; }, 1);
+            baseline = thread_count();
+            continue;
+        }
+        // GLib keeps up to two idle pool threads for later tasks.
+        EXPECT_TRUE(wait_for([&] { return thread_count() <= baseline + 2; }, 30))
+            << "after call " << i << ": " << thread_count() << " threads, " << baseline
+            << " after the first call";
+    }
+}
+
+// Counts GStreamer's criticals ("Trying to dispose element …, but it is in PLAYING") while alive.
+class CriticalCounter
+{
+public:
+    CriticalCounter()
+        : id_(g_log_set_handler(
+              "GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL),
+              [](const char *, GLogLevelFlags, const char *message, gpointer self) {
+                  auto *c = static_cast<CriticalCounter *>(self);
+                  ++c->count;
+                  c->last = message;
+              },
+              this))
+    {
+    }
+    ~CriticalCounter() { g_log_remove_handler("GStreamer", id_); }
+    int count = 0;
+    std::string last;
+
+private:
+    guint id_;
+};
+
+// Hang-ups right after the answer, while the pipeline that the first offer started may still
+// be on its way to PLAYING: every element of the call stops (no element is freed running).
+TEST_F(MediaEngineTest, HangUpRightAfterTheAnswerStopsTheCall)
+{
+    CriticalCounter criticals;
+    Relay relay;
+    rooms::RoomRegistry registry(relay, log, {}, [] { return 0; });
+    media::MediaEngine engine(test_settings(), relay, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    for (int i = 1; i <= 8; ++i) {
+        FakeBrowser browser(kSendRecv);
+        relay.to = &browser;
+        browser.engine = &engine;
+        browser.call();
+        ASSERT_TRUE(wait_for([&] { return !browser.answer_sdp.empty(); }, 20)) << "call " << i;
+        engine.signal(1, protocol::Bye{});
+        EXPECT_EQ(engine.call_count(), 0u);
+        EXPECT_FALSE(engine.capturing());
+        browser.engine = nullptr;
+    }
+    EXPECT_EQ(criticals.count, 0) << criticals.last;
 }
 
 TEST_F(MediaEngineTest, RefusedOffersBuildNothing)
