@@ -287,14 +287,20 @@ std::optional<ConfigError> load(const std::string &path, Config &config)
     g_autoptr(GError) error = nullptr;
     if (!g_file_get_contents(path.c_str(), &contents, &length, &error))
         return ConfigError{path, 0, error->message};
-    if (!g_utf8_validate(contents, static_cast<gssize>(length), nullptr))
+    return load_text(path, std::string_view(contents, length), config);
+}
+
+std::optional<ConfigError> load_text(const std::string &path, std::string_view text, Config &config)
+{
+    // g_utf8_validate() with a length also refuses a NUL byte.
+    if (!text.empty() && !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
         return ConfigError{path, 0, "the file is not valid UTF-8"};
 
     // The file is checked line by line, so the first error reported is the first in the
     // file; GKeyFile reads each value (its escapes and all).
+    g_autoptr(GError) error = nullptr;
     std::set<std::pair<std::string, std::string>> seen;
     std::string group;
-    const std::string_view text(contents, length);
     int line_no = 0;
     for (std::size_t pos = 0; pos < text.size();) {
         std::size_t nl = std::min(text.find('\n', pos), text.size());

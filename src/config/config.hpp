@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace callbox::config {
@@ -64,6 +65,10 @@ Config defaults();
 
 // Reads `path` over `config`; the first error, if any, is returned and `config` is unusable.
 std::optional<ConfigError> load(const std::string &path, Config &config);
+
+// The same for a file's contents `text`; `path` only names the file in errors.
+std::optional<ConfigError> load_text(const std::string &path, std::string_view text,
+                                     Config &config);
 
 // Reads `main_file`, then its conf.d/*.conf fragments in name order (board settings), over
 // `config`; the first error, if any.

@@ -8,7 +8,7 @@
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -31,11 +31,27 @@ std::string lower(std::string_view s)
     return out;
 }
 
+// An RTP payload type: 0 to 127 (RFC 3550 gives it 7 bits) in decimal digits without a leading
+// zero, nothing else ("111x", "+96", " 96", "0111", "300" are not one: an answer names the
+// payload type as the offer wrote it, so "0111" and "111" must not be taken for each other).
+std::optional<int> payload_type(std::string_view text)
+{
+    int pt = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pt);
+    if (ec != std::errc() || end != text.data() + text.size() || text.front() == '-' || pt > 127 ||
+        (text.front() == '0' && text.size() > 1))
+        return std::nullopt;
+    return pt;
+}
+
+// The m-line's RTP formats with their a=rtpmap encoding and a=fmtp parameters; formats and
+// attributes whose payload type is not one are left out.
 std::vector<Format> formats(const GstSDPMedia *media)
 {
     std::vector<Format> out;
     for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i)
-        out.push_back({std::atoi(gst_sdp_media_get_format(media, i)), {}, {}});
+        if (auto pt = payload_type(gst_sdp_media_get_format(media, i)))
+            out.push_back({*pt, {}, {}});
     for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(media, i);
         if (!a->value || (std::strcmp(a->key, "rtpmap") != 0 && std::strcmp(a->key, "fmtp") != 0))
@@ -44,9 +60,9 @@ std::vector<Format> formats(const GstSDPMedia *media)
         std::size_t space = v.find(' ');
         if (space == std::string_view::npos)
             continue;
-        int pt = std::atoi(std::string(v.substr(0, space)).c_str());
+        auto pt = payload_type(v.substr(0, space));
         for (Format &f : out) {
-            if (f.pt != pt)
+            if (!pt || f.pt != *pt)
                 continue;
             std::string rest = lower(v.substr(space + 1));
             if (a->key[0] == 'r')
@@ -154,7 +170,10 @@ OfferPlan plan_offer(std::string_view sdp, std::string &error)
     GstSDPMessage *msg = nullptr;
     gst_sdp_message_new(&msg);
     const Owned<GstSDPMessage, gst_sdp_message_free> owner(msg);
-    if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8 *>(sdp.data()),
+    // gst_sdp_message_parse_buffer() takes no empty buffer (a GLib critical): an empty offer is
+    // refused here.
+    if (sdp.empty() ||
+        gst_sdp_message_parse_buffer(reinterpret_cast<const guint8 *>(sdp.data()),
                                      static_cast<guint>(sdp.size()), msg) != GST_SDP_OK ||
         gst_sdp_message_medias_len(msg) == 0) {
         error = "the offer is not an SDP description with media";

@@ -54,7 +54,7 @@ std::optional<StaticFiles> StaticFiles::open(const std::string &root, std::strin
     return StaticFiles(*real);
 }
 
-std::optional<std::string> StaticFiles::resolve(const char *request_path) const
+std::optional<std::string> request_relative_path(const char *request_path)
 {
     // An encoded '/' or NUL makes this NULL: such paths are refused.
     GCharPtr decoded(g_uri_unescape_string(request_path, "/"));
@@ -73,7 +73,15 @@ std::optional<std::string> StaticFiles::resolve(const char *request_path) const
         relative += '/';
         relative += segment;
     }
-    std::string candidate = root_ + relative;
+    return relative;
+}
+
+std::optional<std::string> StaticFiles::resolve(const char *request_path) const
+{
+    auto relative = request_relative_path(request_path);
+    if (!relative)
+        return std::nullopt;
+    std::string candidate = root_ + *relative;
     if (g_file_test(candidate.c_str(), G_FILE_TEST_IS_DIR))
         candidate += "/index.html";
     auto real = canonical(candidate);

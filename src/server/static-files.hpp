@@ -8,6 +8,12 @@
 
 namespace callbox::server {
 
+// The part of a request path that names a file under the web root, percent-decoded, with empty
+// segments dropped: "/" → "", "/a//b%20c.js" → "/a/b c.js". Nothing when the path is refused: it
+// does not start with '/', has an encoded '/' or NUL, a segment that starts with '.' ("..", ".",
+// hidden files) or a backslash. Touches no file.
+std::optional<std::string> request_relative_path(const char *request_path);
+
 class StaticFiles
 {
 public:

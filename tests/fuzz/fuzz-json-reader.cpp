@@ -6,37 +6,23 @@
 // and writing the value with JsonWriter and reading it again gives the same value and the same
 // text. MessageParser answers bad-json exactly when read_json() refuses the text, and whatever it
 // accepts is a typed message of the type the frame names. Built and run by run-fuzz.sh.
+#include "fuzz-check.hpp"
 #include "protocol/json-reader.hpp"
 #include "protocol/json-writer.hpp"
 #include "protocol/parser.hpp"
 
 #include <glib.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
 
 using namespace callbox::protocol;
+using callbox::fuzz::check;
 using Type = JsonValue::Type;
 
 namespace {
-
-[[noreturn]] void fail(const char *what, std::string_view text)
-{
-    std::fprintf(stderr, "invariant broken: %s\ninput (%zu bytes): %.*s\n", what, text.size(),
-                 static_cast<int>(std::min<std::size_t>(text.size(), 2000)), text.data());
-    std::abort();
-}
-
-void check(bool ok, const char *what, std::string_view text)
-{
-    if (!ok)
-        fail(what, text);
-}
 
 // Same type and same content; numbers compare by their text, which is what the daemon relays.
 bool same(const JsonValue &a, const JsonValue &b)

@@ -27,6 +27,19 @@ export function daemonArgs({ dataDir, webDir = join(sourceRoot, 'web'), config, 
   return args;
 }
 
+// The first line of a sanitizer's report (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer)
+// in callboxd's output, or null. A callboxd built with -Db_sanitize (tests/run-all's build-asan)
+// prints one before it exits; whatever the test expected, that is a failure.
+export function sanitizerReport(output) {
+  const m = /^.*(ERROR: (Address|Leak)Sanitizer|runtime error:).*$/m.exec(output);
+  return m ? m[0] : null;
+}
+
+function failOnSanitizerReport(output) {
+  const line = sanitizerReport(output);
+  if (line) throw new Error(`callboxd's sanitizer report: ${line}\n${output.split('\n').slice(-60).join('\n')}`);
+}
+
 // Starts callboxd; resolves once it prints its listening line.
 // opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir, tls }
 export async function startDaemon(opts = {}) {
@@ -59,7 +72,8 @@ export async function startDaemon(opts = {}) {
   });
   child.stdout.on('data', (c) => { output += c; });
   child.stderr.on('data', (c) => { output += c; if (process.env.CALLBOX_TEST_VERBOSE) process.stderr.write(c); });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close' comes after the exit and after the pipes are drained: the output is complete.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
     url,                                  // http://127.0.0.1:PORT
     wsUrl: url.replace(/^http/, 'ws') + '/ws',
@@ -71,14 +85,16 @@ export async function startDaemon(opts = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const r = await exited;
       if (!opts.keepDataDir && opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      failOnSanitizerReport(output);
       return r;
     },
   };
 }
 
 // Runs callboxd to completion. If it reports listening, it is stopped and `started` is true.
+// A sanitizer's report in its output rejects instead.
 export function runCallboxd(args, { timeout = 15000 } = {}) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(callboxdPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, G_MESSAGES_DEBUG: '' } });
     let output = '';
     let started = false;
@@ -96,7 +112,12 @@ export function runCallboxd(args, { timeout = 15000 } = {}) {
     // 'close' comes after the exit and after the pipes are drained.
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, output, started, timedOut });
+      try {
+        failOnSanitizerReport(output);
+        resolve({ code, signal, output, started, timedOut });
+      } catch (e) {
+        reject(e);
+      }
     });
   });
 }

@@ -2,7 +2,7 @@
 // Use: test('name', { timeout: 30000 }, fixture(async (t) => { const d = await t.daemon(); ... }));
 // node:test runs a file's top-level tests one after another: the tests of a file never overlap.
 import { rmSync } from 'node:fs';
-import { startDaemon, makeTempDir, openFdCount, vmRssKib } from './daemon.mjs';
+import { startDaemon, makeTempDir, openFdCount, vmRssKib, sanitizerReport } from './daemon.mjs';
 import { WsClient } from './ws-client.mjs';
 import { httpGet, getJson } from './http.mjs';
 import { withTimeout } from './wait.mjs';
@@ -124,6 +124,8 @@ class TestContext {
       if (!d.running) {
         const { exitCode, signalCode } = d.handle.child;
         problems.push(`callboxd exited during the test (${signalCode ?? `code ${exitCode}`})`);
+        const report = sanitizerReport(d.output());
+        if (report) problems.push(`callboxd's sanitizer report: ${report}`);
         continue;
       }
       try {

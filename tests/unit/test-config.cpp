@@ -280,3 +280,27 @@ TEST_F(ConfigFile, RequestLimitsAndGuessBackOff)
                                         "[server] guess_budget_per_minute"}));
     EXPECT_TRUE(r.need_restart.empty());
 }
+
+TEST_F(ConfigFile, TextReadsLikeTheFile)
+{
+    // load() is load_text() over the file's contents: same values, same errors.
+    const std::string good = "[device]\nname = Hall\\sdoor\n[rooms]\nmax_browsers=3\n";
+    Config from_file = defaults();
+    Config from_text = defaults();
+    ASSERT_FALSE(load(write(good), from_file));
+    ASSERT_FALSE(load_text("any.conf", good, from_text));
+    EXPECT_EQ(from_text.device_name, "Hall door");
+    EXPECT_EQ(from_text.max_browsers, 3u);
+    Config copy = from_file;
+    EXPECT_TRUE(apply_live(copy, from_text).applied.empty());
+
+    Config c = defaults();
+    auto err = load_text("any.conf", "[rooms]\nmax_browsers=0\n", c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->to_string(),
+              "any.conf:2: max_browsers: expected a whole number from 1 to 10000, got '0'");
+    EXPECT_EQ(load_text("any.conf", std::string_view("[rooms]\0", 8), c)->to_string(),
+              "any.conf: the file is not valid UTF-8");
+    c = defaults();
+    EXPECT_FALSE(load_text("any.conf", "", c));
+}

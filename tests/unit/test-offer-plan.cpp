@@ -2,6 +2,7 @@
 #include "media/clock-pattern.hpp"
 #include "media/offer-plan.hpp"
 
+#include <glib.h>
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -155,6 +156,60 @@ TEST(RemoteCandidates, OnlyAddressesOfTheLan)
     EXPECT_FALSE(remote_candidate_allowed("candidate:1 1 udp", {}, why));
     EXPECT_EQ(why, "not a candidate");
     EXPECT_FALSE(remote_candidate_allowed("", {}, why));
+}
+
+// Found by fuzz-offer-plan (corpus-offer-plan/crash-empty-offer): an empty "sdp" in a signal
+// reached gst_sdp_message_parse_buffer(), whose g_return_val_if_fail (size != 0) logged a
+// GLib critical (an abort with G_DEBUG=fatal-criticals). It is refused as not SDP, quietly.
+TEST(OfferPlan, EmptyOfferIsRefusedWithoutACritical)
+{
+    static int criticals = 0;
+    criticals = 0;
+    GLogFunc previous = g_log_set_default_handler(
+        [](const char *, GLogLevelFlags level, const char *, gpointer) {
+            if (level & G_LOG_LEVEL_CRITICAL)
+                ++criticals;
+        },
+        nullptr);
+    std::string error;
+    OfferPlan plan = plan_offer("", error);
+    g_log_set_default_handler(previous, nullptr);
+    EXPECT_EQ(criticals, 0);
+    EXPECT_TRUE(plan.lines.empty());
+    EXPECT_EQ(error, "the offer is not an SDP description with media");
+}
+
+// Found by fuzz-offer-plan (corpus-offer-plan/crash-payload-type-not-listed): formats were read
+// with atoi(), so an m-line format "111TP/AVP" counted as payload type 111 and the device would
+// have answered with a payload type the browser never offered; "300" or "-1" gave payload types
+// RTP cannot carry (the payloader's "pt" is 0-127). Only a payload type of 0-127 in plain digits
+// counts, in the m-line and in a=rtpmap/a=fmtp alike; "0111" (corpus-offer-plan/
+// crash-payload-type-leading-zero) is not "111".
+TEST(OfferPlan, PayloadTypesAreStrict)
+{
+    auto audio_line = [](const char *formats, const char *rtpmap_pt) {
+        return std::string("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n") +
+               "m=audio 9 UDP/TLS/RTP/SAVPF " + formats + "\r\na=mid:0\r\na=rtpmap:" + rtpmap_pt +
+               " opus/48000/2\r\n";
+    };
+    std::string error;
+    EXPECT_EQ(plan_offer(audio_line("111", "111"), error).lines[0].payload_type, 111);
+    for (const auto &[formats, rtpmap_pt] :
+         std::vector<std::pair<const char *, const char *>>{{"111TP/AVP", "111"},
+                                                            {"111", "111x"},
+                                                            {"300", "300"},
+                                                            {"-1", "-1"},
+                                                            {"+111", "+111"},
+                                                            {"0111", "111"},
+                                                            {"111", "0111"},
+                                                            {"4294967407", "4294967407"}}) {
+        error.clear();
+        OfferPlan plan = plan_offer(audio_line(formats, rtpmap_pt), error);
+        ASSERT_EQ(plan.lines.size(), 1u) << formats;
+        EXPECT_EQ(plan.lines[0].codec, Codec::None) << formats << " / " << rtpmap_pt;
+        EXPECT_EQ(plan.lines[0].payload_type, -1) << formats << " / " << rtpmap_pt;
+        EXPECT_FALSE(error.empty()) << formats << " / " << rtpmap_pt;
+    }
 }
 
 TEST(ClockPattern, RoundTrip)
