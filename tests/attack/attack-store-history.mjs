@@ -33,7 +33,9 @@ async function flood(c, count) {
 const dbFile = (d) => join(d.dataDir, 'chat.sqlite3');
 
 test('a flood in one room keeps only history_per_room messages, and the file stops growing', { timeout: 120000 }, fixture(async (t) => {
-  const d = await t.daemon({ config: '[storage]\nhistory_per_room=100\n[rooms]\nrate_limit=0\n' });
+  // The flooder reads its own 9 MB of echoes only after sending: past the send queue bound
+  // (256 KiB, attack-ws-slow-reader's subject) it would be closed, so it is raised here.
+  const d = await t.daemon({ config: '[server]\nsend_queue_kib=65536\n[storage]\nhistory_per_room=100\n[rooms]\nrate_limit=0\n' });
   const [a] = await d.clients(1, 'kitchen', 'flooder');
   const rss = vmRssKiB(d.pid);
   // 1,150 messages of 8 KB (9 MB) sent at once; the room keeps 100 of them (0.8 MB).
