@@ -6,6 +6,7 @@
 #include "server/http-server.hpp"
 #include "server/password-hash.hpp"
 #include "server/websocket-hub.hpp"
+#include "sfu/room-handoff.hpp"
 #include "store/chat-store.hpp"
 #include "store/data-dir.hpp"
 
@@ -109,15 +110,6 @@ bool build_config(const Options &o, config::Config &c, std::string &error)
     return true;
 }
 
-// Joins a list of key names for a log line.
-std::string joined(const std::vector<std::string> &names)
-{
-    std::string out;
-    for (const std::string &n : names)
-        out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
-
 struct Daemon {
     const Options &options;
     config::Config config;
@@ -126,12 +118,14 @@ struct Daemon {
     std::unique_ptr<rooms::RoomRegistry> registry;
     std::unique_ptr<server::MediaControl> media;
     std::unique_ptr<server::HttpServer> http;
+    std::unique_ptr<sfu::RoomHandoff> sfu;
     GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
 
     explicit Daemon(const Options &o) : options(o) {}
     ~Daemon()
     {
         http.reset();
+        sfu.reset(); // before the media and rooms it uses
         media.reset();
         registry.reset();
         chat.reset(); // before the hub, whose group commit it may be in
@@ -158,6 +152,7 @@ struct Daemon {
         media = media::start_media(config, *hub, *registry);
         http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
                                                     config);
+        http->set_sfu((sfu = sfu::start_handoff(config, *hub, *registry, *media)).get());
         return http->listen(config, error);
     }
 
@@ -187,10 +182,10 @@ struct Daemon {
         } else {
             const config::ReloadResult result = config::apply_live(config, fresh);
             if (!result.need_restart.empty())
-                g_warning("reload: %s change only on restart", joined(result.need_restart).c_str());
+                g_warning("reload: %s change only on restart", config::join_names(result.need_restart).c_str());
             apply_config();
             g_message("reloaded the config%s%s", result.applied.empty() ? "" : ": ",
-                      joined(result.applied).c_str());
+                      config::join_names(result.applied).c_str());
         }
         notify("READY=1");
         notify_status();

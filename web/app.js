@@ -276,6 +276,7 @@ const inRoomNow = () => state.room !== null && !state.pending;
 conn.on('signal', (msg) => { if (inRoomNow()) call.onSignal(msg); });
 conn.on('call-state', (msg) => { if (inRoomNow()) call.onCallState(msg); });
 conn.on('media', (msg) => { if (inRoomNow()) call.onMedia(msg); });
+conn.on('sfu', (msg) => { if (inMyRoom(msg)) call.onSfu(msg); });
 
 showLobby();
 renderStatus();

@@ -109,6 +109,17 @@ auto addresses()
         return parse_addresses(v, out);
     };
 }
+// An http:// or https:// URL (Janus's API), or nothing.
+auto http_url()
+{
+    return [](const std::string &v, std::string &out) -> Parsed {
+        if (!v.empty() && !g_str_has_prefix(v.c_str(), "http://") &&
+            !g_str_has_prefix(v.c_str(), "https://"))
+            return "expected an http:// or https:// URL, got '" + v + "'";
+        out = v;
+        return std::nullopt;
+    };
+}
 auto password_hash()
 {
     return [](const std::string &v, std::string &out) -> Parsed {
@@ -208,6 +219,11 @@ const std::vector<Key> &keys()
         key("rooms", "history_length", R::Live, member(&Config::history_length),
             whole_number(0, 1000)),
         key("rooms", "access_code", R::Live, member(&Config::access_code), text(true)),
+        key("sfu", "janus_url", R::Restart, member(&Config::sfu_janus_url), http_url()),
+        key("sfu", "public_url", R::Restart, member(&Config::sfu_public_url), http_url()),
+        key("sfu", "mesh_max", R::Restart, member(&Config::sfu_mesh_max), whole_number(1, 64)),
+        key("sfu", "max_rooms", R::Restart, member(&Config::sfu_max_rooms), whole_number(1, 64)),
+        key("sfu", "timeout", R::Restart, member(&Config::sfu_timeout), whole_number(1, 60)),
         key("media", "enabled", R::Restart, member(&Config::media_enabled), boolean()),
         media_key("pipelines_dir", &M::pipelines_dir, text()),
         media_key("video_source", &M::video_source, choice<VideoSource>()),
@@ -366,6 +382,14 @@ std::optional<ConfigError> load_layered(const std::string &main_file, Config &co
         if (auto error = load(fragment, config))
             return error;
     return std::nullopt;
+}
+
+std::string join_names(const std::vector<std::string> &names)
+{
+    std::string out;
+    for (const std::string &n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
 
 ReloadResult apply_live(Config &running, const Config &fresh)

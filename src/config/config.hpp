@@ -46,6 +46,12 @@ struct Config {
     unsigned rate_window = 5; // seconds the rate is averaged over
     unsigned history_length = 50;
     std::string access_code;
+    // [sfu] the hand-off of large rooms to a Janus VideoRoom (docs/sfu.md)
+    std::string sfu_janus_url;  // Janus's HTTP API as callboxd reaches it; empty: rooms only mesh
+    std::string sfu_public_url; // as the browsers reach it; empty: the same as janus_url
+    unsigned sfu_mesh_max = 4;  // browsers a room meshes; one more moves it to Janus
+    unsigned sfu_max_rooms = 2; // rooms on Janus at once (the device publishes once into each)
+    unsigned sfu_timeout = 5;   // seconds a request to Janus may take before it counts as failed
     // [media]
     bool media_enabled = true;
     media::MediaSettings media;
@@ -85,6 +91,9 @@ struct ReloadResult {
     std::vector<std::string> applied;      // changed, and now in force
     std::vector<std::string> need_restart; // changed, but in force only after a restart
 };
+
+// "[a] x, [b] y": key names for a log line.
+std::string join_names(const std::vector<std::string> &names);
 
 // Copies into `running` each key of `fresh` that differs and that the key table marks as
 // applied live (the device name, limits, access code, admin password, ...).

@@ -7,6 +7,7 @@
 #include "media/gst-elements.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
+#include "media/send-branch.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <gst/sdp/sdp.h>
@@ -298,17 +299,7 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
     g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  engine_.settings().jitter_ms, nullptr);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
-    {
-        GstWebRTCICE *raw = nullptr;
-        g_object_get(webrtc, "ice-agent", &raw, nullptr);
-        GObjectPtr<GstWebRTCICE> ice = adopt(raw);
-        for (const auto &address : engine_.settings().ice_addresses) {
-            gboolean ok = FALSE;
-            g_signal_emit_by_name(ice.get(), "add-local-ip-address", address.c_str(), &ok);
-            if (!ok)
-                GST_WARNING("cannot gather ICE candidates on %s", address.c_str());
-        }
-    }
+    add_ice_addresses(webrtc, engine_.settings().ice_addresses);
     connect(webrtc, "on-ice-candidate",
             G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
                 Shared &s = held(data);
@@ -365,87 +356,12 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
     return true;
 }
 
-namespace {
-
-// The caps webrtcbin gets for what the device sends on `line`, with the browser's payload type.
-CapsPtr send_caps(const PlannedLine &line)
-{
-    if (line.kind == MediaKind::Video)
-        return CapsPtr(gst_caps_new_simple(
-            "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
-            std::string(codec_name(line.codec)).c_str(), "payload", G_TYPE_INT, line.payload_type,
-            "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-            "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
-            nullptr));
-    return CapsPtr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                       "encoding-name", G_TYPE_STRING, "OPUS", "payload",
-                                       G_TYPE_INT, line.payload_type, "clock-rate", G_TYPE_INT,
-                                       48000, nullptr));
-}
-
-const char *payloader_for(Codec codec)
-{
-    return codec == Codec::H264 ? "rtph264pay" : codec == Codec::VP8 ? "rtpvp8pay" : "rtpopuspay";
-}
-
-} // namespace
-
 bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture,
                                   std::string &error)
 {
     GstElement *tee = capture.tee_for(line.codec, error);
-    if (!tee)
-        return false;
-    ElementPtr queue = make_element("queue", nullptr, error);
-    ElementPtr pay = queue ? make_element(payloader_for(line.codec), nullptr, error) : nullptr;
-    ElementPtr filter = pay ? make_element("capsfilter", nullptr, error) : nullptr;
-    if (!filter)
-        return false;
-    g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                 static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
-    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), nullptr);
-    if (line.codec == Codec::H264)
-        g_object_set(pay.get(), "config-interval", -1, "aggregate-mode", 1 /* zero-latency */,
-                     nullptr);
-    else if (line.codec == Codec::VP8)
-        g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
-
-    const CapsPtr caps = send_caps(line);
-    g_object_set(filter.get(), "caps", caps.get(), nullptr);
-    gst_bin_add_many(GST_BIN(bin_.get()), queue.get(), pay.get(), filter.get(), nullptr);
-    gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);
-
-    // Named after the m-line it serves, so webrtcbin pairs it with that line of the offer.
-    // webrtcbin keeps the pad until the call's bin goes.
-    const PadPtr sink_pad = adopt(gst_element_request_pad_simple(
-        webrtc_.get(), ("sink_" + std::to_string(line.mline)).c_str()));
-    if (!sink_pad ||
-        gst_pad_link(static_pad(filter.get(), "src").get(), sink_pad.get()) != GST_PAD_LINK_OK) {
-        error = "cannot link the device's stream into webrtcbin";
-        return false;
-    }
-    GstWebRTCRTPTransceiver *transceiver = nullptr;
-    g_object_get(sink_pad.get(), "transceiver", &transceiver, nullptr);
-    if (GObjectPtr<GstWebRTCRTPTransceiver> owned = adopt(transceiver))
-        g_object_set(owned.get(), "codec-preferences", caps.get(), nullptr);
-    if (line.kind == MediaKind::Video)
-        gst_pad_add_probe(static_pad(pay.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
-                          count_buffer, &shared_->counters.video_frames_out, nullptr);
-
-    // The branch plays before it is linked to the running tee, or caps never arrive.
-    for (GstElement *e : {filter.get(), pay.get(), queue.get()})
-        gst_element_sync_state_with_parent(e);
-    PadPtr ghost = sink(gst_ghost_pad_new(nullptr, static_pad(queue.get(), "sink").get()));
-    gst_pad_set_active(ghost.get(), TRUE);
-    gst_element_add_pad(bin_.get(), ghost.get());
-    RequestPad tee_pad(tee, "src_%u");
-    const bool linked = tee_pad && gst_pad_link(tee_pad.get(), ghost.get()) == GST_PAD_LINK_OK;
-    tee_pads_.push_back(std::move(tee_pad));
-    if (!linked) {
-        error = "cannot link the shared encoder to the call";
-        return false;
-    }
-    return true;
+    return tee && media::add_send_branch(GST_BIN(bin_.get()), webrtc_.get(), line, tee,
+                                         shared_->counters.video_frames_out, tee_pads_, error);
 }
 
 void CallSession::on_remote_description_set()

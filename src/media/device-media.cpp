@@ -42,7 +42,7 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .end_object();
 }
 
-class DeviceMedia final : public server::MediaControl
+class DeviceMedia final : public server::MediaControl, public sfu::DevicePublisher
 {
 public:
     DeviceMedia(const MediaSettings &settings, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
@@ -70,6 +70,7 @@ public:
             .member("capturing", engine_->capturing())
             .member("encoders", static_cast<std::int64_t>(engine_->encoder_count()))
             .member("pipeline_restarts", engine_->pipeline_restarts())
+            .member("sfu_publications", static_cast<std::uint64_t>(engine_->publication_count()))
             .member("audio_muted", engine_->audio_muted())
             .member("video_muted", engine_->video_muted())
             .member("idle_screen_frames", engine_->idle_frames())
@@ -124,6 +125,23 @@ public:
     {
         if (engine_)
             engine_->show_idle_screen(name, link, fingerprint);
+    }
+
+    bool publish(const std::string &key, sfu::PublisherSink &sink, std::string &error) override
+    {
+        if (!engine_)
+            error = "the device's media is shut down";
+        return engine_ && engine_->publish(key, sink, error);
+    }
+    void answer(const std::string &key, const std::string &sdp) override
+    {
+        if (engine_)
+            engine_->answer(key, sdp);
+    }
+    void unpublish(const std::string &key) override
+    {
+        if (engine_)
+            engine_->unpublish(key);
     }
 
     void shut_down() override

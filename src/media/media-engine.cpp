@@ -4,6 +4,7 @@
 
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
+#include "media/sfu-publication.hpp"
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
 
@@ -32,6 +33,7 @@ MediaEngine::~MediaEngine()
     for (auto &[peer, call] : calls_)
         call->finish("ended"); // the device is going away: every caller hears it
     calls_.clear();
+    publications_.clear();
     stop_pipeline();
 }
 
@@ -60,13 +62,11 @@ bool MediaEngine::init(std::string &error)
     return true;
 }
 
-void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms)
+void MediaEngine::post_main(std::function<void()> job, guint delay_ms)
 {
     struct Job {
-        MediaEngine *engine;
         std::weak_ptr<int> alive; // the engine's: a job that outlives it does nothing
-        std::uint64_t serial;
-        std::function<void(CallSession &)> fn;
+        std::function<void()> fn;
     };
     GSourcePtr source(delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new());
     g_source_set_priority(source.get(), G_PRIORITY_HIGH);
@@ -74,17 +74,72 @@ void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> 
         source.get(),
         [](gpointer data) -> gboolean {
             auto *job = static_cast<Job *>(data);
-            if (job->alive.expired())
-                return G_SOURCE_REMOVE;
-            if (CallSession *call = job->engine->find(job->serial)) {
-                job->fn(*call);
-                job->engine->remove_finished();
-            }
+            if (!job->alive.expired())
+                job->fn();
             return G_SOURCE_REMOVE;
         },
-        new Job{this, alive_, serial, std::move(job)},
-        [](gpointer data) { delete static_cast<Job *>(data); });
+        new Job{alive_, std::move(job)}, [](gpointer data) { delete static_cast<Job *>(data); });
     g_source_attach(source.get(), context_.get());
+}
+
+void MediaEngine::post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms)
+{
+    post_main(
+        [this, serial, job = std::move(job)] {
+            if (CallSession *call = find(serial)) {
+                job(*call);
+                remove_finished();
+            }
+        },
+        delay_ms);
+}
+
+void MediaEngine::post_publication(const std::string &key, std::uint64_t serial,
+                                   std::function<void(SfuPublication &)> job)
+{
+    post_main([this, key, serial, job = std::move(job)] {
+        auto it = publications_.find(key);
+        if (it != publications_.end() && it->second->serial() == serial)
+            job(*it->second); // which may end the publication (unpublish())
+    });
+}
+
+bool MediaEngine::publish(const std::string &key, sfu::PublisherSink &sink, std::string &error)
+{
+    if (!init_error_.empty()) {
+        error = init_error_;
+        return false;
+    }
+    unpublish(key);
+    if (!pipeline_ && !start_pipeline(error))
+        return false;
+    auto publication = std::make_unique<SfuPublication>(*this, key, sink, next_serial_++);
+    if (!publication->start(GST_BIN(pipeline_.get()), *capture_, error)) {
+        publication.reset();
+        stop_if_unused();
+        return false;
+    }
+    publications_.emplace(key, std::move(publication));
+    g_message("media: publishing into the SFU room of '%s'", key.c_str());
+    return true;
+}
+
+void MediaEngine::answer(const std::string &key, const std::string &sdp)
+{
+    if (auto it = publications_.find(key); it != publications_.end())
+        it->second->answer(sdp);
+}
+
+void MediaEngine::unpublish(const std::string &key)
+{
+    if (publications_.erase(key))
+        stop_if_unused();
+}
+
+void MediaEngine::stop_if_unused()
+{
+    if (calls_.empty() && publications_.empty())
+        stop_pipeline();
 }
 
 CallSession *MediaEngine::find(std::uint64_t serial)
@@ -185,8 +240,7 @@ void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &
         refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
         call->finish("failed");
         call.reset();
-        if (calls_.empty())
-            stop_pipeline();
+        stop_if_unused();
         return;
     }
     calls_.emplace(from, std::move(call));
@@ -204,15 +258,13 @@ void MediaEngine::end_call(rooms::PeerId peer, const char *state)
         return;
     it->second->finish(state);
     calls_.erase(it);
-    if (calls_.empty())
-        stop_pipeline();
+    stop_if_unused();
 }
 
 void MediaEngine::remove_finished()
 {
     std::erase_if(calls_, [](const auto &entry) { return entry.second->finished(); });
-    if (calls_.empty())
-        stop_pipeline();
+    stop_if_unused();
 }
 
 void MediaEngine::show_idle_screen(std::string name, std::string link, std::string fingerprint)
@@ -305,6 +357,9 @@ void MediaEngine::on_bus_message(GstMessage *message)
     GstObject *top = GST_MESSAGE_SRC(message);
     while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_.get()))
         top = GST_OBJECT_PARENT(top);
+    for (auto &[key, publication] : publications_)
+        if (GST_OBJECT(publication->bin()) == top)
+            return publication->fail(err->message); // the hand-off unpublishes it
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
             refuse(peer, protocol::ErrorCode::MediaError,
@@ -320,6 +375,10 @@ void MediaEngine::on_bus_message(GstMessage *message)
         call->finish("failed");
     }
     calls_.clear();
+    // Each publication's hand-off hears it failed (and unpublishes it) before capture stops.
+    for (auto it = publications_.begin(); it != publications_.end();)
+        (it++)->second->fail(std::string("the device's media failed: ") + err->message);
+    publications_.clear();
     stop_pipeline();
 }
 

@@ -9,6 +9,7 @@
 #include "media/playback-mixer.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
+#include "sfu/device-publisher.hpp"
 
 #include <gst/gst.h>
 
@@ -22,6 +23,7 @@
 namespace callbox::media {
 
 class CallSession;
+class SfuPublication;
 
 struct CallInfo {
     std::string peer;
@@ -38,7 +40,7 @@ struct CallInfo {
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
 };
 
-class MediaEngine final : public rooms::DevicePeer
+class MediaEngine final : public rooms::DevicePeer, public sfu::DevicePublisher
 {
 public:
     MediaEngine(MediaSettings settings, rooms::Outbox &outbox, rooms::RoomRegistry &registry);
@@ -51,6 +53,12 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+
+    // The device's publications into SFU rooms (media/sfu-publication.hpp).
+    bool publish(const std::string &key, sfu::PublisherSink &sink, std::string &error) override;
+    void answer(const std::string &key, const std::string &sdp) override;
+    void unpublish(const std::string &key) override;
+    std::size_t publication_count() const { return publications_.size(); }
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
     void show_idle_screen(std::string name, std::string link, std::string fingerprint);
@@ -105,10 +113,17 @@ public:
     // For CallSession: runs `job` on the main loop (after `delay_ms`) if the call `serial`
     // still exists then.
     void post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms = 0);
+    // The same for a publication: runs `job` if publication `serial` named `key` still exists.
+    void post_publication(const std::string &key, std::uint64_t serial,
+                          std::function<void(SfuPublication &)> job);
     const MediaSettings &settings() const { return settings_; }
 
 private:
     CallSession *find(std::uint64_t serial);
+    // Runs `job` on the main loop (after `delay_ms`) if the engine still exists then.
+    void post_main(std::function<void()> job, guint delay_ms = 0);
+    // Stops capture when no call and no publication needs it.
+    void stop_if_unused();
     // The cameras (or microphones) the device monitor sees now.
     std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
     void offer(rooms::PeerId from, const protocol::SessionDescription &offer);
@@ -137,6 +152,7 @@ private:
     std::string idle_link_;
     std::string idle_fingerprint_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
+    std::map<std::string, std::unique_ptr<SfuPublication>> publications_;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;
     std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone

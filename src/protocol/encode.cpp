@@ -198,6 +198,24 @@ std::string call_state(std::string_view peer, std::string_view state)
     return start("call-state").member("peer", peer).member("state", state).end_object().take();
 }
 
+std::string sfu(std::string_view room, const SfuRoom &where)
+{
+    return start("sfu")
+        .member("room", room)
+        .member("mode", "janus")
+        .member("url", std::string_view(where.url))
+        .member("videoroom", where.videoroom)
+        .member("pin", std::string_view(where.pin))
+        .member("device_feed", where.device_feed)
+        .end_object()
+        .take();
+}
+
+std::string sfu_mesh(std::string_view room, std::string_view reason)
+{
+    return start("sfu").member("room", room).member("mode", "mesh").member("reason", reason).end_object().take();
+}
+
 std::string error(const ProtocolError &error)
 {
     JsonWriter w = start("error");

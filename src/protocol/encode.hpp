@@ -29,6 +29,17 @@ std::string signal(std::string_view from, std::string_view data_json);
 std::string signal(std::string_view from, const SignalData &data);
 std::string media(std::string_view id, bool audio, bool video);
 std::string call_state(std::string_view peer, std::string_view state);
+// Where a room's media flows (docs/protocol.md, "Large rooms"): through the SFU, with what a
+// browser needs to publish and subscribe there...
+struct SfuRoom {
+    std::string url; // Janus's HTTP API as the browsers reach it
+    std::uint64_t videoroom = 0;
+    std::string pin;
+    std::uint64_t device_feed = 0;
+};
+std::string sfu(std::string_view room, const SfuRoom &where);
+// ...or peer to peer again (or still), with why.
+std::string sfu_mesh(std::string_view room, std::string_view reason);
 std::string error(const ProtocolError &error);
 
 } // namespace callbox::protocol::encode

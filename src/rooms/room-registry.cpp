@@ -55,6 +55,12 @@ std::vector<protocol::PeerInfo> RoomRegistry::room_members(const std::string &na
     return out;
 }
 
+std::vector<PeerId> RoomRegistry::room_peers(const std::string &name) const
+{
+    auto it = rooms_.find(name);
+    return it == rooms_.end() ? std::vector<PeerId>{} : it->second.members;
+}
+
 void RoomRegistry::connect(PeerId id, std::string client)
 {
     Member &m = members_[id];
@@ -166,9 +172,13 @@ void RoomRegistry::leave_room(PeerId id, Member &member, bool tell_member)
     if (tell_member)
         outbox_.send(id, encode::left(room->name));
     send_room(*room, encode::peer_left(room->name, PeerInfo{member.id, member.nick}));
+    const std::string name = room->name;
+    const std::size_t count = room->members.size();
     if (room->members.empty())
         rooms_.erase(room->name);
     room_list_changed();
+    if (member_listener_)
+        member_listener_(name, id, count, false);
 }
 
 void RoomRegistry::on(PeerId from, const protocol::Join &m)
@@ -245,6 +255,8 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
     send_room(room, encode::peer_joined(room.name, PeerInfo{self.id, self.nick}));
     room.members.push_back(from);
     room_list_changed();
+    if (member_listener_)
+        member_listener_(room.name, from, room.members.size(), true);
 }
 
 void RoomRegistry::on(PeerId from, const protocol::Leave &)

@@ -76,6 +76,11 @@ public:
     std::vector<protocol::RoomCount> room_counts() const;
 
     void set_device_peer(DevicePeer *device) { device_ = device; }
+    // Told after a browser joined a room (`joined` true, after its `joined` frame) or left it,
+    // with the number of browsers in the room now (the SFU hand-off watches this).
+    using MemberListener =
+        std::function<void(const std::string &room, PeerId peer, std::size_t count, bool joined)>;
+    void set_member_listener(MemberListener listener) { member_listener_ = std::move(listener); }
     // The device's own mute state: told to every browser in a room now, and to each
     // browser right after it joins.
     void set_device_media(bool audio, bool video);
@@ -90,6 +95,8 @@ public:
     std::optional<PeerId> find_peer(std::string_view id) const;
     // Everyone in room `name`, in join order.
     std::vector<protocol::PeerInfo> room_members(const std::string &name) const;
+    // The connections in room `name`, in join order.
+    std::vector<PeerId> room_peers(const std::string &name) const;
 
 private:
     struct Room;
@@ -135,6 +142,7 @@ private:
     std::unordered_map<PeerId, Member> members_;
     std::map<std::string, Room> rooms_;
     std::function<void()> room_list_listener_;
+    MemberListener member_listener_;
     bool room_list_pending_ = false;
 };
 

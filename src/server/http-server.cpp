@@ -33,6 +33,8 @@ HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticF
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
       started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new()))
 {
+    sfu_origin_ =
+        origin_of(config.sfu_public_url.empty() ? config.sfu_janus_url : config.sfu_public_url);
     apply_config(config);
 }
 
@@ -72,7 +74,7 @@ void HttpServer::health(SoupServerMessage *msg)
 
 void HttpServer::route(SoupServerMessage *msg, const char *path)
 {
-    add_security_headers(msg);
+    add_security_headers(msg, sfu_origin_);
     const std::string_view p(path);
     if (p == "/api/health")
         return health(msg);
@@ -226,6 +228,18 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
         return respond_error(msg, SOUP_STATUS_BAD_REQUEST,
                              "send {\"camera\":\"<id>\"} or {\"microphone\":\"<id>\"}");
     }
+    if (action == "large") {
+        const protocol::JsonValue *room = body->get("room");
+        const protocol::JsonValue *large = body->get("large");
+        if (!room || !room->is(Type::String) || !large || !large->is(Type::Bool))
+            return respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                                 "send {\"room\":\"<name>\",\"large\":true|false}");
+        if (!sfu_)
+            return respond_error(msg, SOUP_STATUS_CONFLICT, "the SFU hand-off is not running");
+        if (!sfu_->set_large(room->string, large->boolean, error))
+            return respond_error(msg, SOUP_STATUS_NOT_FOUND, error);
+        return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    }
     respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such admin action");
 }
 
@@ -298,6 +312,8 @@ void HttpServer::status(SoupServerMessage *msg)
     }
     w.end_array();
     media_.write(w);
+    if (sfu_)
+        sfu_->write(w);
     respond_json(msg, SOUP_STATUS_OK, w.end_object().take());
 }
 

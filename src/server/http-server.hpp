@@ -6,6 +6,7 @@
 #include "server/admin-auth.hpp"
 #include "server/connection-gate.hpp"
 #include "server/media-control.hpp"
+#include "server/sfu-control.hpp"
 #include "server/request-limits.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
@@ -40,6 +41,8 @@ public:
     std::string join_link() const;
     // The SHA-256 fingerprint of the certificate it serves ("AB:CD:…"; empty without TLS).
     const std::string &tls_fingerprint() const { return tls_fingerprint_; }
+    // The SFU hand-off, for /api/status and the admin's "large" action (null: none).
+    void set_sfu(SfuControl *sfu) { sfu_ = sfu; }
 
 private:
     void route(SoupServerMessage *msg, const char *path);
@@ -65,6 +68,8 @@ private:
     rooms::RoomRegistry &registry_;
     StaticFiles files_;
     MediaControl &media_;
+    SfuControl *sfu_ = nullptr;
+    std::string sfu_origin_; // where the web app may reach Janus ([sfu] public_url or janus_url)
     std::string listen_; // as configured
     bool tls_ = false;
     std::string tls_fingerprint_;

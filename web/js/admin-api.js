@@ -67,6 +67,7 @@ export const api = {
   health: () => request('GET', '/api/health', undefined, 'Reading the health'),
   devices: () => request('GET', '/api/admin/devices', undefined, 'Listing cameras and microphones'),
   kick: (id) => request('POST', '/api/admin/kick', { id }, 'Disconnecting'),
+  large: (room, large) => request('POST', '/api/admin/large', { room, large }, 'Moving the room'),
   mute: (audio, video) => request('POST', '/api/admin/mute', { audio, video }, 'Muting'),
   useCamera: (id) => request('POST', '/api/admin/device', { camera: id }, 'Switching the camera'),
   useMicrophone: (id) => request('POST', '/api/admin/device', { microphone: id }, 'Switching the microphone'),

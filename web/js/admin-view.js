@@ -36,8 +36,10 @@ const isDeviceMember = (m) => m?.device === true || m?.id === 'device';
 
 export class RoomsView {
   // onKick(member) returns a promise; it settles when the kick was sent (or failed).
-  constructor({ onKick }) {
+  // onLarge(room, large) moves a room to the media server (Janus) or back; returns a promise.
+  constructor({ onKick, onLarge }) {
     this.onKick = onKick;
+    this.onLarge = onLarge;
     this.list = byId('admin-rooms');
     this.empty = byId('admin-rooms-empty');
     this.stats = {
@@ -63,6 +65,7 @@ export class RoomsView {
     for (const r of rooms) for (const m of Array.isArray(r.members) ? r.members : []) if (m?.id) present.add(String(m.id));
     for (const id of [...this.confirming]) if (!present.has(id)) this.confirming.delete(id);
 
+    this.sfu = status?.sfu ?? null;
     syncChildren(this.list, rooms, (r) => r.name, (r) => this.#createRoom(r), (node, r) => this.#updateRoom(node, r));
     show(this.empty, Array.isArray(status?.rooms) && rooms.length === 0);
   }
@@ -83,10 +86,30 @@ export class RoomsView {
     const count = el('span', { class: 'room-item-count', 'data-testid': 'admin-room-count' });
     const members = el('ul', { class: 'admin-members', 'data-testid': 'admin-members' });
     const unknown = el('p', { class: 'hint', text: 'This device does not list who is in the room.', hidden: true });
+    // Where the room's media flows, and the admin's switch to the media server (Janus).
+    const route = el('p', { class: 'hint', 'data-testid': 'admin-room-media' });
+    const large = el('button', {
+      class: 'secondary', 'data-testid': 'admin-room-large', type: 'button',
+      onclick: () => this.onLarge(room.name, large.dataset.large !== 'true').catch(() => {}),
+    });
     const li = el('li', { class: 'admin-room', 'data-testid': 'admin-room', dataset: { room: room.name } },
-      el('div', { class: 'admin-room-head' }, name, count), members, unknown);
-    li.refs = { count, members, unknown };
+      el('div', { class: 'admin-room-head' }, name, count), route, large, members, unknown);
+    li.refs = { count, members, unknown, route, large };
     return li;
+  }
+
+  #updateRoute(li, room) {
+    const { route, large } = li.refs;
+    const sfu = this.sfu;
+    const state = (Array.isArray(sfu?.rooms) ? sfu.rooms : []).find((r) => r?.room === room.name);
+    show(large, Boolean(sfu) && sfu.state !== 'off');
+    large.dataset.large = String(state?.large === true);
+    large.textContent = state?.large === true ? 'Back to peer to peer' : 'Move to the media server';
+    let text = 'Media: peer to peer.';
+    if (state?.mode === 'janus') text = `Media: through the media server (Janus)${state.device ? `; the device's stream is ${state.device}` : ''}.`;
+    else if (state?.mode === 'moving') text = 'Media: moving to the media server (Janus)…';
+    else if (state?.reason) text = `Media: peer to peer, because ${state.reason}.`;
+    setText(route, text);
   }
 
   #updateRoom(li, room) {
@@ -99,6 +122,7 @@ export class RoomsView {
       .sort((a, b) => Number(isDeviceMember(b)) - Number(isDeviceMember(a))
         || String(a.nick ?? '').localeCompare(String(b.nick ?? '')));
     show(unknown, !Array.isArray(room.members));
+    this.#updateRoute(li, room);
     syncChildren(members, list, (m) => m.id, (m) => this.#createMember(m), (node, m) => this.#updateMember(node, m));
   }
 

@@ -73,6 +73,15 @@ const rooms = new RoomsView({
     }
     acted();
   },
+  onLarge: async (room, large) => {
+    try {
+      await api.large(room, large);
+    } catch (e) {
+      showError(`Could not move ${room}: ${e.message}`);
+      throw e;
+    }
+    acted();
+  },
 });
 const calls = new CallsView();
 const device = new DeviceView({

@@ -29,6 +29,7 @@ export class CallView {
     this.devicesBox = byId('call-devices');
     this.note = byId('call-note');
     this.status = byId('call-status');
+    this.route = byId('media-route');
     this.stage = byId('call-stage');
     this.grid = byId('call-grid');
     this.unmuteButton = byId('unmute-overlay');
@@ -74,6 +75,13 @@ export class CallView {
 
   setStatus(text) {
     this.status.textContent = text;
+  }
+
+  // Where the room's media flows ('sfu' through Janus, 'mesh' peer to peer), in words.
+  setRoute(text, kind = '') {
+    this.route.textContent = text;
+    this.route.dataset.route = kind;
+    show(this.route, text !== '');
   }
 
   setNote(text) {

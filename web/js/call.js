@@ -17,6 +17,7 @@ import { LocalMedia } from './local-media.js';
 import { PeerCall } from './peer-call.js';
 import { CallView } from './call-view.js';
 import { friendlyError } from './errors.js';
+import { SfuRoom } from './sfu-room.js';
 
 const DEVICE = 'device';
 const FALLBACK_OFFER_MS = 2500;
@@ -42,6 +43,9 @@ export class CallController {
     this.members = new Map();     // peer id -> { nick, device }
     this.announced = new Map();   // peer id -> { audio, video }: browsers in the call, and the device's state
     this.calls = new Map();       // peer id -> PeerCall
+    this.sfu = null;              // { url, videoroom, pin, device_feed } while the room's media goes through Janus
+    this.sfuRoom = null;          // our SfuRoom while in the call in such a room
+    this.route = '';              // why the room meshes although it is large, in words
     this.view.setPhase('idle');
     navigator.mediaDevices?.addEventListener?.('devicechange', () => {
       if (this.phase === 'in-call') this.#refreshDevices();
@@ -65,6 +69,9 @@ export class CallController {
     this.members.clear();
     this.announced.clear();
     this.me = null;
+    this.sfu = null;
+    this.route = '';
+    this.view.setRoute('');
     this.view.setCallEnabled(false);
     if (!reason) this.view.showView(false);
   }
@@ -98,7 +105,7 @@ export class CallController {
     const state = { audio: msg.audio !== false, video: msg.video !== false };
     this.announced.set(id, state);
     this.view.setTileMedia(id, state);
-    if (this.phase === 'in-call' && id !== DEVICE && !this.calls.has(id) && !this.#timers.has(id)) {
+    if (this.phase === 'in-call' && !this.sfu && id !== DEVICE && !this.calls.has(id) && !this.#timers.has(id)) {
       this.#timers.set(id, setTimeout(() => {
         this.#timers.delete(id);
         if (this.phase === 'in-call' && !this.calls.has(id) && this.announced.has(id)) this.#startCall(id);
@@ -161,10 +168,82 @@ export class CallController {
     this.#renderLocal();
     this.#refreshDevices();
     this.#announce();
-    if (this.members.has(DEVICE)) this.#startCall(DEVICE);
-    for (const id of this.announced.keys()) {
-      if (id !== DEVICE && this.members.has(id)) this.#startCall(id);
+    this.#connectAll();
+  }
+
+  // Connects to everyone: through the room's Janus when it has one, else peer to peer.
+  #connectAll() {
+    if (this.sfu) {
+      this.#startSfu();
+    } else {
+      if (this.members.has(DEVICE)) this.#startCall(DEVICE);
+      for (const id of this.announced.keys()) {
+        if (id !== DEVICE && this.members.has(id)) this.#startCall(id);
+      }
     }
+    this.#renderStatus();
+  }
+
+  // ---- large rooms (the `sfu` message) ----
+
+  // The server moved the room's media to Janus, or back to peer to peer: switch without asking.
+  onSfu(msg) {
+    const janus = msg.mode === 'janus' && typeof msg.url === 'string' && Number.isSafeInteger(msg.videoroom);
+    this.sfu = janus ? { url: msg.url, videoroom: msg.videoroom, pin: String(msg.pin ?? ''), deviceFeed: msg.device_feed } : null;
+    this.route = janus ? '' : String(msg.reason ?? '');
+    this.#renderRoute();
+    if (this.phase !== 'in-call') return;
+    // Close what carried media until now (peers are told, so they drop theirs too), then reconnect.
+    for (const id of [...this.calls.keys()]) {
+      if (this.calls.get(id).state !== 'ended') this.#send({ type: 'signal', to: id, data: { bye: true } });
+      this.#drop(id);
+    }
+    this.#stopSfu();
+    this.#connectAll();
+  }
+
+  #renderRoute() {
+    if (this.sfu) this.view.setRoute('Media goes through the media server (Janus): this room is large.', 'sfu');
+    else if (this.route) this.view.setRoute(`Media goes peer to peer: ${this.route}`, 'mesh');
+    else this.view.setRoute('Media goes peer to peer.', 'mesh');
+  }
+
+  #startSfu() {
+    this.#stopSfu();
+    const room = new SfuRoom({
+      url: this.sfu.url,
+      room: this.sfu.videoroom,
+      pin: this.sfu.pin,
+      display: this.me,
+      local: this.local,
+      onFeed: (feed) => this.#feedChanged(feed),
+      onFeedGone: (feed) => this.view.removeTile(feed.display),
+      onFailed: (reason) => {
+        if (this.sfuRoom !== room) return;
+        this.view.setStatus(`The media server failed: ${reason}.`);
+      },
+    });
+    this.sfuRoom = room;
+    room.start();
+  }
+
+  #stopSfu() {
+    if (!this.sfuRoom) return;
+    for (const feed of this.sfuRoom.feeds) this.view.removeTile(feed.display);
+    this.sfuRoom.close();
+    this.sfuRoom = null;
+  }
+
+  #feedChanged(feed) {
+    if (!this.sfuRoom?.feeds.includes(feed)) return;
+    const id = feed.display;
+    this.view.ensureTile(id, id === DEVICE ? 'device' : 'peer', this.#nameOf(id));
+    const state = this.announced.get(id);
+    if (state) this.view.setTileMedia(id, state);
+    const pcState = feed.pc?.connectionState;
+    if (feed.failed) this.view.setTileState(id, 'failed', capitalise(feed.failed));
+    else this.view.setTileState(id, pcState === 'connected' ? 'connected' : pcState === 'failed' ? 'failed' : 'connecting', '');
+    this.view.setTileStream(id, feed.stream);
     this.#renderStatus();
   }
 
@@ -182,7 +261,8 @@ export class CallController {
   async switchDevice(kind, deviceId) {
     try {
       await this.local.switchDevice(kind, deviceId, (track) => Promise.all(
-        [...this.calls.values()].map((c) => c.replaceTrack(kind, track))));
+        [...this.calls.values()].map((c) => c.replaceTrack(kind, track))
+          .concat(this.sfuRoom ? [this.sfuRoom.replaceTrack(kind, track)] : [])));
     } catch (e) {
       this.view.setNote(`That ${kind === 'audio' ? 'microphone' : 'camera'} could not be used (${e.message}).`);
     }
@@ -246,7 +326,7 @@ export class CallController {
   }
 
   #offerFrom(id, sdp, existing) {
-    if (this.phase !== 'in-call' || id === DEVICE) {
+    if (this.phase !== 'in-call' || id === DEVICE || this.sfu) {
       this.#send({ type: 'signal', to: id, data: { bye: true } });
       return;
     }
@@ -324,6 +404,7 @@ export class CallController {
     }
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
+    this.#stopSfu();
     this.local.stop();
     this.view.clearTiles();
     this.view.setNote('');
@@ -333,7 +414,7 @@ export class CallController {
 
   #renderStatus() {
     if (this.phase !== 'in-call') return;
-    const calls = [...this.calls.values()];
+    const calls = [...this.calls.values(), ...(this.sfuRoom?.feeds ?? []).map((f) => ({ state: f.pc?.connectionState === 'connected' ? 'connected' : 'connecting' }))];
     const connected = calls.filter((c) => c.state === 'connected').length;
     const connecting = calls.filter((c) => c.state === 'connecting').length;
     const parts = [`In the call: ${connected} connected`];
@@ -347,7 +428,10 @@ export class CallController {
   debugHooks() {
     return {
       me: () => this.me,
-      calls: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.pc])),
+      // In a large room, the subscriptions to each publisher of the VideoRoom, by callbox peer id.
+      calls: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.pc])
+        .concat((this.sfuRoom?.feeds ?? []).filter((f) => f.pc).map((f) => [f.display, f.pc]))),
+      sfu: () => ({ sfu: this.sfu, route: this.route, publishing: this.sfuRoom?.publisherPc?.connectionState ?? null }),
       states: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.state])),
       roles: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.offerer ? 'offerer' : 'answerer'])),
       local: () => ({

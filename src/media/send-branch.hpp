@@ -1,0 +1,27 @@
+// The device's outgoing streams into a webrtcbin: a payloader branch per m-line tapped off a
+// shared encoder's tee, and the addresses webrtcbin gathers ICE candidates on. Used by calls
+// (webrtcbin answers) and by the publication into the SFU (webrtcbin offers).
+#pragma once
+
+#include "media/gst-ptr.hpp"
+#include "media/offer-plan.hpp"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace callbox::media {
+
+// Builds queue ! payloader (with `line`'s payload type) ! capsfilter into `bin`, links it to
+// webrtcbin's sink_<mline> and then, playing, to `tee` (whose request pad joins `tee_pads`).
+// Counts the video frames it sends into `video_frames`.
+bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, GstElement *tee,
+                     std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
+                     std::string &error);
+
+// Lets webrtcbin's ICE agent gather on `addresses` too (libnice skips loopback by itself).
+void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses);
+
+} // namespace callbox::media

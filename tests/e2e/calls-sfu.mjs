@@ -1,0 +1,186 @@
+// E2E (loopback-only netns): large rooms through Debian's Janus — the move when one browser too many
+// joins, the device publishing once, every page decoding every publisher (the device among them), chat
+// staying on callbox, the admin's switch back; and a Janus that is not there leaving the room peer to peer
+// with the reason on /api/status and the admin page.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
+import { requireJanus, startJanus, freePort } from '../lib/janus.mjs';
+import { requireChromium, openApp, joinRoom, waitFor, sendChat, messageShown } from './browser.mjs';
+import {
+  requireLoopbackOnly, launchMediaBrowser, smallCamera, myId, startCall, expectMediaFrom, problemsOf,
+} from './calls.mjs';
+
+requireChromium();
+requireLoopbackOnly();
+requireJanus();
+
+const ADMIN_PASSWORD = 'calls-sfu-test';
+const ADMIN_HASH = spawnSync(process.env.CALLBOXD, ['--hash-password'], { input: `${ADMIN_PASSWORD}\n` })
+  .stdout.toString().trim();
+const ADMIN_AUTH = { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
+const ENV = { CALLBOX_PIPELINES_DIR: process.env.CALLBOX_PIPELINES_DIR ?? join(sourceRoot, 'pipelines') };
+const config = (janusUrl) => `[server]\n${ADMIN_HASH}\n[media]\nice_addresses=127.0.0.1\n`
+  + `[sfu]\njanus_url=${janusUrl}\nmesh_max=2\ntimeout=3\n`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function status(daemon) {
+  const res = await fetch(daemon.url + '/api/status', { headers: ADMIN_AUTH });
+  assert.equal(res.status, 200, '/api/status answers the admin');
+  return res.json();
+}
+
+// Polls /api/status until pick(status) is truthy; returns it.
+async function statusUntil(daemon, pick, what, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await status(daemon);
+    const got = pick(last);
+    if (got) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what} (status: ${JSON.stringify(last.sfu)})`);
+    await sleep(300);
+  }
+}
+
+// Asks Janus itself (its HTTP API, a session of the test's own) who is in VideoRoom `room`.
+async function janusParticipants(url, room) {
+  const post = async (path, body) => (await fetch(url + path, {
+    method: 'POST', body: JSON.stringify({ ...body, transaction: String(Math.random()) }),
+  })).json();
+  const session = (await post('', { janus: 'create' })).data.id;
+  const handle = (await post(`/${session}`, { janus: 'attach', plugin: 'janus.plugin.videoroom' })).data.id;
+  const reply = await post(`/${session}/${handle}`, { janus: 'message', body: { request: 'listparticipants', room } });
+  await post(`/${session}`, { janus: 'destroy' });
+  return reply.plugindata.data.participants ?? [];
+}
+
+const sfuRoom = (s, name) => s.sfu?.rooms?.find((r) => r.room === name);
+
+function setLarge(daemon, room, large) {
+  return fetch(daemon.url + '/api/admin/large', {
+    method: 'POST', headers: { ...ADMIN_AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ room, large }),
+  });
+}
+
+function routeShows(page, kind, name) {
+  return waitFor(page, ([k]) => {
+    const p = document.querySelector('[data-testid=media-route]');
+    return p && !p.hidden && p.dataset.route === k ? p.textContent : null;
+  }, [kind], `${name}: the call shows media going ${kind === 'sfu' ? 'through Janus' : 'peer to peer'}`, 30000);
+}
+
+test('a room with more browsers than may mesh moves to Janus; media flows end to end', { timeout: 300000 }, async (t) => {
+  let janus;
+  let daemon;
+  let browser;
+  const pages = [];
+  try {
+    janus = await startJanus();
+    daemon = await startDaemon({ config: config(janus.url), env: ENV });
+    browser = await launchMediaBrowser();
+    const names = ['ann', 'bob', 'cat'];
+    const ids = {};
+    for (const name of names) {
+      const page = await openApp(browser.context, daemon.url, name, { initScript: smallCamera });
+      pages.push(page);
+      await joinRoom(page, name, 'hall');
+      ids[name] = await myId(page);
+    }
+    // Three browsers, mesh_max=2: the room moves, and every page is told.
+    const moved = await statusUntil(daemon, (s) => sfuRoom(s, 'hall')?.mode === 'janus' && sfuRoom(s, 'hall'),
+      'the room is on Janus');
+    assert.ok(moved.videoroom > 0, 'a VideoRoom was made for the room');
+    assert.ok(moved.device_feed > 0, 'the device publishes into it');
+    for (const [i, page] of pages.entries()) {
+      const sfu = await waitFor(page, () => window.callbox.sfu().sfu, undefined, `${names[i]}: told about Janus`);
+      assert.equal(sfu.videoroom, moved.videoroom);
+      assert.equal(sfu.deviceFeed, moved.device_feed);
+    }
+    // Everyone calls: each page publishes once and subscribes to the two others and the device.
+    for (const [i, page] of pages.entries()) {
+      await startCall(page, names[i]);
+      await routeShows(page, 'sfu', names[i]);
+    }
+    for (const [i, page] of pages.entries()) {
+      const others = names.filter((n) => n !== names[i]).map((n) => ids[n]);
+      const stats = await expectMediaFrom(page, names[i], ['device', ...others], { timeout: 60000 });
+      t.diagnostic(`${names[i]} decodes ${JSON.stringify(stats)}`);
+    }
+    // The device publishes once and takes no direct calls; its publication is connected.
+    const s = await statusUntil(daemon, (x) => sfuRoom(x, 'hall')?.device === 'connected' && x,
+      'the device\'s publication is connected');
+    assert.equal(s.media.sfu_publications, 1, 'one publication, however many watch');
+    assert.equal(s.media.calls.length, 0, 'no browser calls the device directly in a large room');
+    // Janus's own view: the device is a publisher of that VideoRoom, and so is each page.
+    const participants = await janusParticipants(janus.url, moved.videoroom);
+    assert.deepEqual(participants.filter((p) => p.publisher).map((p) => p.display).sort(),
+      ['device', ...Object.values(ids)].sort(), `Janus lists the publishers: ${JSON.stringify(participants)}`);
+    // Chat stays on callbox.
+    await sendChat(pages[0], 'still here');
+    await messageShown(pages[2], 'chat', 'still here', 'cat sees ann\'s chat');
+
+    // The admin sends the room back to peer to peer: pages are told why and mesh again.
+    const res = await setLarge(daemon, 'hall', false);
+    assert.equal(res.status, 204);
+    for (const [i, page] of pages.entries()) {
+      const text = await routeShows(page, 'mesh', names[i]);
+      assert.match(text, /the admin made it a small room again/);
+    }
+    await expectMediaFrom(pages[0], 'ann (mesh again)', ['device', ids.bob, ids.cat], { timeout: 60000 });
+    const after = await status(daemon);
+    assert.equal(sfuRoom(after, 'hall').mode, 'mesh');
+    assert.equal(after.media.sfu_publications, 0, 'the device stopped publishing');
+    assert.deepEqual(await problemsOf(pages), []);
+  } finally {
+    await browser?.close();
+    await daemon?.stop();
+    await janus?.stop();
+  }
+});
+
+test('without a reachable Janus the room stays peer to peer and the admin sees why', { timeout: 120000 }, async () => {
+  let daemon;
+  let browser;
+  try {
+    const nobody = await freePort(); // nothing listens here
+    daemon = await startDaemon({ config: config(`http://127.0.0.1:${nobody}/janus`), env: ENV });
+    browser = await launchMediaBrowser();
+    const page = await openApp(browser.context, daemon.url, 'dan');
+    await joinRoom(page, 'dan', 'porch');
+    const res = await setLarge(daemon, 'porch', true);
+    assert.equal(res.status, 204);
+    const room = await statusUntil(daemon, (s) => sfuRoom(s, 'porch')?.reason && sfuRoom(s, 'porch'),
+      'the failed move is reported');
+    assert.equal(room.mode, 'mesh');
+    assert.equal(room.large, true);
+    assert.match(room.reason, /does not answer/);
+    const s = await status(daemon);
+    assert.equal(s.sfu.state, 'unreachable');
+    // The admin page says so too.
+    const admin = await browser.context.newPage();
+    await admin.setExtraHTTPHeaders(ADMIN_AUTH);
+    await admin.goto(daemon.url + '/admin');
+    const shown = await waitFor(admin, () => {
+      const p = document.querySelector('[data-testid=admin-room][data-room=porch] [data-testid=admin-room-media]');
+      return p && /because/.test(p.textContent) ? p.textContent : null;
+    }, undefined, 'the admin page shows why the room meshes');
+    assert.match(shown, /does not answer/);
+    // The page was never moved, and still calls the device peer to peer.
+    assert.equal(await page.evaluate(() => window.callbox.sfu().sfu), null);
+    await startCall(page, 'dan');
+    await expectMediaFrom(page, 'dan', ['device']);
+    // A room that does not exist cannot be marked.
+    const missing = await setLarge(daemon, 'nowhere', true);
+    assert.equal(missing.status, 404);
+    const bad = await fetch(daemon.url + '/api/admin/large', {
+      method: 'POST', headers: { ...ADMIN_AUTH, 'Content-Type': 'application/json' }, body: '{"room":5}',
+    });
+    assert.equal(bad.status, 400);
+  } finally {
+    await browser?.close();
+    await daemon?.stop();
+  }
+});

@@ -1,0 +1,69 @@
+// Runs Debian's Janus for the tests: a copy of tests/janus/ (loopback only, HTTP API, VideoRoom)
+// on a free 127.0.0.1 port; resolves once its API answers. Skips the file without /usr/bin/janus.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { makeTempDir, sourceRoot } from './daemon.mjs';
+import { skipFile } from './skip.mjs';
+
+export const JANUS = process.env.CALLBOX_JANUS || '/usr/bin/janus';
+
+export function requireJanus() {
+  if (!existsSync(JANUS)) skipFile(`${JANUS} not found (install Debian's janus)`);
+}
+
+// A port nobody listens on now (the kernel picks it), for Janus or for a Janus that is not there.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts Janus; { url, log(), stop() }. Its log goes to a file in its folder (log() reads it).
+export async function startJanus({ timeout = 20000 } = {}) {
+  const dir = makeTempDir('janus-');
+  const port = await freePort();
+  for (const f of readdirSync(join(sourceRoot, 'tests', 'janus'))) copyFileSync(join(sourceRoot, 'tests', 'janus', f), join(dir, f));
+  const http = join(dir, 'janus.transport.http.jcfg');
+  writeFileSync(http, readFileSync(http, 'utf8').replace('@PORT@', String(port)));
+  const logFile = join(dir, 'janus.log');
+  // -N: no colours; -L: a log file next to the config.
+  const child = spawn(JANUS, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-L', logFile, '-N'], { stdio: 'ignore' });
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+  const url = `http://127.0.0.1:${port}/janus`;
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (exited) throw new Error(`janus exited (${JSON.stringify(exited)}):\n${log()}`);
+    const ok = await fetch(url, { method: 'POST', body: '{"janus":"info","transaction":"t"}' })
+      .then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`janus did not answer at ${url}:\n${log()}`);
+    }
+    await sleep(200);
+  }
+  return {
+    url,
+    port,
+    log,
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
