@@ -224,6 +224,8 @@ const std::vector<Key> &keys()
         key("sfu", "mesh_max", R::Restart, member(&Config::sfu_mesh_max), whole_number(1, 64)),
         key("sfu", "max_rooms", R::Restart, member(&Config::sfu_max_rooms), whole_number(1, 64)),
         key("sfu", "timeout", R::Restart, member(&Config::sfu_timeout), whole_number(1, 60)),
+        key("sfu", "device_retries", R::Restart, member(&Config::sfu_device_retries),
+            whole_number(0, 100)),
         key("media", "enabled", R::Restart, member(&Config::media_enabled), boolean()),
         media_key("pipelines_dir", &M::pipelines_dir, text()),
         media_key("video_source", &M::video_source, choice<VideoSource>()),

@@ -52,6 +52,7 @@ struct Config {
     unsigned sfu_mesh_max = 4;  // browsers a room meshes; one more moves it to Janus
     unsigned sfu_max_rooms = 2; // rooms on Janus at once (the device publishes once into each)
     unsigned sfu_timeout = 5;   // seconds a request to Janus may take before it counts as failed
+    unsigned sfu_device_retries = 3; // the device publishes again after a failure, this often
     // [media]
     bool media_enabled = true;
     media::MediaSettings media;

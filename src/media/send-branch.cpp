@@ -45,7 +45,7 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
 
 bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, GstElement *tee,
                      std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
-                     std::string &error)
+                     std::string &error, guint ssrc)
 {
     ElementPtr queue = make_element("queue", nullptr, error);
     ElementPtr pay = queue ? make_element(payloader_for(line.codec), nullptr, error) : nullptr;
@@ -61,7 +61,11 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
     else if (line.codec == Codec::VP8)
         g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
 
-    const CapsPtr caps = send_caps(line);
+    CapsPtr caps = send_caps(line);
+    if (ssrc != 0) {
+        g_object_set(pay.get(), "ssrc", ssrc, nullptr);
+        gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
+    }
     g_object_set(filter.get(), "caps", caps.get(), nullptr);
     gst_bin_add_many(bin, queue.get(), pay.get(), filter.get(), nullptr);
     gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);

@@ -16,10 +16,11 @@ namespace callbox::media {
 
 // Builds queue ! payloader (with `line`'s payload type) ! capsfilter into `bin`, links it to
 // webrtcbin's sink_<mline> and then, playing, to `tee` (whose request pad joins `tee_pads`).
-// Counts the video frames it sends into `video_frames`.
+// Counts the video frames it sends into `video_frames`. A nonzero `ssrc` is the stream's SSRC,
+// written into webrtcbin's offer (an SFU such as Janus tells bundled streams apart by it).
 bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, GstElement *tee,
                      std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
-                     std::string &error);
+                     std::string &error, guint ssrc = 0);
 
 // Lets webrtcbin's ICE agent gather on `addresses` too (libnice skips loopback by itself).
 void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses);

@@ -119,9 +119,11 @@ void send(SoupSession *session, GCancellable *cancellable, Request *request)
 
 } // namespace
 
-void JanusApi::post(const std::string &path, std::string body, Answer answer)
+void JanusApi::post(const std::string &path, std::string body, Answer answer,
+                    std::string transaction)
 {
-    const std::string transaction = next_transaction();
+    if (transaction.empty())
+        transaction = next_transaction();
     body.insert(body.size() - 1, R"(,"transaction":")" + transaction + "\"");
     GObjectPtr<SoupMessage> msg = adopt(soup_message_new("POST", (url_ + path).c_str()));
     if (!msg)
@@ -187,18 +189,24 @@ void JanusApi::message(std::uint64_t handle, const std::string &body, const std:
     if (!jsep.empty())
         text += R"(,"jsep":)" + jsep;
     text += "}";
-    const std::string transaction = "cb" + std::to_string(transactions_ + 1);
-    post("/" + std::to_string(session_) + "/" + std::to_string(handle), std::move(text),
-         [this, transaction, done = std::move(done)](const JsonValue *reply, std::string error) {
-             if (!reply)
-                 return done(nullptr, nullptr, error);
-             if (reply->get("janus")->string == "ack") {
-                 pending_[transaction] = done; // the event with this transaction answers
-                 return;
-             }
-             const JsonValue *data = plugin_data(*reply, error);
-             done(data, reply->get("jsep"), error);
-         });
+    // The answering event may come by the long poll before the "ack" does: the request waits
+    // under its transaction from the start.
+    const std::string transaction = next_transaction();
+    pending_[transaction] = std::move(done);
+    post(
+        "/" + std::to_string(session_) + "/" + std::to_string(handle), std::move(text),
+        [this, transaction](const JsonValue *reply, std::string error) {
+            if (reply && reply->get("janus")->string == "ack")
+                return; // the event with this transaction answers
+            auto it = pending_.find(transaction);
+            if (it == pending_.end())
+                return;
+            PluginReply waiting = std::move(it->second);
+            pending_.erase(it);
+            const JsonValue *data = reply ? plugin_data(*reply, error) : nullptr;
+            waiting(data, reply ? reply->get("jsep") : nullptr, error);
+        },
+        transaction);
 }
 
 void JanusApi::trickle(std::uint64_t handle, unsigned mline, const std::string &candidate)

@@ -52,8 +52,10 @@ public:
 private:
     JanusApi(std::string url, unsigned timeout_s);
     using Answer = std::function<void(const protocol::JsonValue *reply, std::string error)>;
-    // POSTs `body` (a JSON object, without its transaction) to `path` under the base URL.
-    void post(const std::string &path, std::string body, Answer answer);
+    // POSTs `body` (a JSON object, without its transaction) to `path` under the base URL, with
+    // `transaction` (a fresh one when empty).
+    void post(const std::string &path, std::string body, Answer answer,
+              std::string transaction = {});
     void poll();
     void on_event(const protocol::JsonValue &event);
     void lose(const std::string &why);

@@ -47,6 +47,8 @@ struct RoomHandoff::Room final : PublisherSink {
     std::string pin, secret;
     bool publishing = false;
     std::string device_state; // of the device's publication
+    bool announced = false;    // the room's browsers were told to use Janus
+    unsigned device_failures = 0; // the device's publication failed since it last connected
 
     Room(RoomHandoff &o, std::string n) : owner(o), name(std::move(n)) {}
     const char *mode() const
@@ -62,8 +64,10 @@ struct RoomHandoff::Room final : PublisherSink {
     void state(std::string_view state, const std::string &why) override
     {
         device_state = state;
-        if (state == "failed")
-            owner.fall_back(*this, "the device's stream to Janus failed: " + why);
+        if (state == "connected")
+            device_failures = 0;
+        else if (state == "failed")
+            owner.republish(*this, why);
     }
 };
 
@@ -71,7 +75,8 @@ RoomHandoff::RoomHandoff(const config::Config &c, rooms::Outbox &outbox,
                          rooms::RoomRegistry &registry, DevicePublisher *publisher)
     : janus_url_(c.sfu_janus_url),
       public_url_(c.sfu_public_url.empty() ? c.sfu_janus_url : c.sfu_public_url),
-      mesh_max_(c.sfu_mesh_max), max_rooms_(c.sfu_max_rooms), publishers_(c.max_browsers + 1),
+      mesh_max_(c.sfu_mesh_max), max_rooms_(c.sfu_max_rooms), device_retries_(c.sfu_device_retries),
+      publishers_(c.max_browsers + 1),
       outbox_(outbox), registry_(registry), publisher_(publisher)
 {
     if (!janus_url_.empty()) {
@@ -127,7 +132,7 @@ void RoomHandoff::on_member(const std::string &name, rooms::PeerId peer, std::si
         it = rooms_.emplace(name, std::make_unique<Room>(*this, name)).first;
     }
     Room &room = *it->second;
-    if (room.stage == Room::Stage::Janus)
+    if (room.announced)
         return outbox_.send(peer, protocol::encode::sfu(
                                       name, {public_url_, room.videoroom, room.pin, room.feed}));
     const bool retry_due = room.failed_us == 0 ||
@@ -171,20 +176,47 @@ void RoomHandoff::move(Room &room)
         Room *room = current(name, attempt);
         if (!room)
             return;
+        janus_problem_ = error;
         if (!error.empty())
             return fall_back(*room, error);
-        api_->attach(kVideoRoom, [this, name, attempt](std::uint64_t handle, std::string error) {
-            Room *room = current(name, attempt);
-            if (!room) {
-                api_->detach(handle);
-                return;
-            }
-            if (!error.empty())
-                return fall_back(*room, error);
-            room->handle = handle;
-            create_videoroom(*room);
-        });
+        attach_device(*room, true);
     });
+}
+
+void RoomHandoff::attach_device(Room &room, bool create_room)
+{
+    api_->attach(kVideoRoom, [this, name = room.name, attempt = room.attempt,
+                              create_room](std::uint64_t handle, std::string error) {
+        Room *room = current(name, attempt);
+        if (!room) {
+            api_->detach(handle);
+            return;
+        }
+        if (!error.empty())
+            return fall_back(*room, error);
+        room->handle = handle;
+        if (create_room)
+            create_videoroom(*room);
+        else
+            publish_device(*room);
+    });
+}
+
+void RoomHandoff::republish(Room &room, const std::string &why)
+{
+    const std::string reason = "the device's stream to Janus failed: " + why;
+    if (room.stage != Room::Stage::Janus || ++room.device_failures > device_retries_)
+        return fall_back(room, reason);
+    g_message("sfu: room '%s': %s; publishing again (%u of %u)", room.name.c_str(),
+              reason.c_str(), room.device_failures, device_retries_);
+    // A new handle joins the same VideoRoom; the browsers see the old feed go and the new come.
+    publisher_->unpublish(room.name);
+    room.publishing = false;
+    api_->detach(room.handle);
+    room.handle = 0;
+    room.stage = Room::Stage::Moving;
+    room.attempt = ++attempts_;
+    attach_device(room, false);
 }
 
 RoomHandoff::Room *RoomHandoff::current(const std::string &name, std::uint64_t attempt)
@@ -272,6 +304,9 @@ void RoomHandoff::go_live(Room &room)
 {
     room.stage = Room::Stage::Janus;
     janus_problem_.clear();
+    if (room.announced)
+        return; // the device published again into a room its browsers already use
+    room.announced = true;
     g_message("sfu: room '%s' is on Janus (VideoRoom %" G_GUINT64_FORMAT ")", room.name.c_str(),
               room.videoroom);
     send_room(room.name,
@@ -280,7 +315,7 @@ void RoomHandoff::go_live(Room &room)
 
 void RoomHandoff::fall_back(Room &room, std::string reason)
 {
-    const bool told = room.stage == Room::Stage::Janus;
+    const bool told = room.announced;
     g_message("sfu: room '%s' stays peer to peer: %s", room.name.c_str(), reason.c_str());
     tear_down(room);
     room.reason = reason;
@@ -311,6 +346,8 @@ void RoomHandoff::tear_down(Room &room)
     }
     room.handle = room.videoroom = room.feed = 0;
     room.stage = Room::Stage::Mesh;
+    room.announced = false;
+    room.device_failures = 0;
 }
 
 std::unique_ptr<RoomHandoff> start_handoff(const config::Config &config, rooms::Outbox &outbox,
@@ -342,7 +379,7 @@ void RoomHandoff::write(protocol::JsonWriter &w) const
             .member("large", room && room->large);
         if (room && !room->reason.empty())
             w.member("reason", std::string_view(room->reason));
-        if (room && room->stage == Room::Stage::Janus)
+        if (room && room->announced)
             w.member("videoroom", room->videoroom).member("device_feed", room->feed);
         if (room && !room->device_state.empty())
             w.member("device", std::string_view(room->device_state));

@@ -36,6 +36,12 @@ private:
     void move(Room &room);
     // The steps of a move; each goes on only if `attempt` is still the room's current one.
     Room *current(const std::string &name, std::uint64_t attempt);
+    // A handle for the device's publication; then the VideoRoom is made, or (`create_room`
+    // false: the room exists) the device publishes into it.
+    void attach_device(Room &room, bool create_room);
+    // The device's publication failed: publish again, at most [sfu] device_retries times in a
+    // row, then back to the mesh.
+    void republish(Room &room, const std::string &why);
     void create_videoroom(Room &room);
     void publish_device(Room &room);
     void go_live(Room &room);
@@ -51,6 +57,7 @@ private:
     std::string public_url_;
     unsigned mesh_max_;
     unsigned max_rooms_;
+    unsigned device_retries_;
     std::size_t publishers_; // per VideoRoom: every browser the room may hold, and the device
     rooms::Outbox &outbox_;
     rooms::RoomRegistry &registry_;

@@ -1,6 +1,6 @@
 // Runs Debian's Janus for the tests: a copy of tests/janus/ (loopback only, HTTP API, VideoRoom)
 // on a free 127.0.0.1 port; resolves once its API answers. Skips the file without /usr/bin/janus.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -27,8 +27,26 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Janus gathers ICE candidates only on interfaces that are not loopback: inside the test's
+// loopback-only namespace, a veth pair (both ends in the namespace) holds 127.0.0.2 for it.
+export const JANUS_ICE_ADDRESS = '127.0.0.2';
+function addJanusInterface() {
+  const have = spawnSync('ip', ['-br', 'addr', 'show', 'dev', 'cbjanus0']);
+  if (have.status === 0 && have.stdout.toString().includes(JANUS_ICE_ADDRESS)) return;
+  for (const args of [
+    ['link', 'add', 'cbjanus0', 'type', 'veth', 'peer', 'name', 'cbjanus1'],
+    ['addr', 'add', `${JANUS_ICE_ADDRESS}/32`, 'dev', 'cbjanus0'],
+    ['link', 'set', 'cbjanus0', 'up'],
+    ['link', 'set', 'cbjanus1', 'up'],
+  ]) {
+    const r = spawnSync('ip', args);
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
 // Starts Janus; { url, log(), stop() }. Its log goes to a file in its folder (log() reads it).
 export async function startJanus({ timeout = 20000 } = {}) {
+  addJanusInterface();
   const dir = makeTempDir('janus-');
   const port = await freePort();
   for (const f of readdirSync(join(sourceRoot, 'tests', 'janus'))) copyFileSync(join(sourceRoot, 'tests', 'janus', f), join(dir, f));

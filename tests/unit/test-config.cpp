@@ -312,9 +312,10 @@ TEST_F(ConfigFile, SfuKeys)
     EXPECT_EQ(c.sfu_mesh_max, 4u);
     EXPECT_EQ(c.sfu_max_rooms, 2u);
     EXPECT_EQ(c.sfu_timeout, 5u);
+    EXPECT_EQ(c.sfu_device_retries, 3u);
     auto err = load(write("[sfu]\njanus_url=http://127.0.0.1:8088/janus\n"
                           "public_url=https://box.lan:8089/janus\nmesh_max=3\nmax_rooms=1\n"
-                          "timeout=2\n"),
+                          "timeout=2\ndevice_retries=0\n"),
                     c);
     ASSERT_FALSE(err) << err->to_string();
     EXPECT_EQ(c.sfu_janus_url, "http://127.0.0.1:8088/janus");
@@ -322,6 +323,7 @@ TEST_F(ConfigFile, SfuKeys)
     EXPECT_EQ(c.sfu_mesh_max, 3u);
     EXPECT_EQ(c.sfu_max_rooms, 1u);
     EXPECT_EQ(c.sfu_timeout, 2u);
+    EXPECT_EQ(c.sfu_device_retries, 0u);
     const std::string path = dir + "/callbox.conf";
     EXPECT_EQ(error_of("[sfu]\njanus_url=ws://127.0.0.1:8188\n"),
               path + ":2: janus_url: expected an http:// or https:// URL, got 'ws://127.0.0.1:8188'");

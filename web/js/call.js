@@ -189,6 +189,7 @@ export class CallController {
   // The server moved the room's media to Janus, or back to peer to peer: switch without asking.
   onSfu(msg) {
     const janus = msg.mode === 'janus' && typeof msg.url === 'string' && Number.isSafeInteger(msg.videoroom);
+    if (janus && this.sfu?.videoroom === msg.videoroom && this.sfu.url === msg.url) return; // no change
     this.sfu = janus ? { url: msg.url, videoroom: msg.videoroom, pin: String(msg.pin ?? ''), deviceFeed: msg.device_feed } : null;
     this.route = janus ? '' : String(msg.reason ?? '');
     this.#renderRoute();
