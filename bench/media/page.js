@@ -204,8 +204,8 @@
 
   // ---- Reading the device's clock pattern from every frame shown ----
   let reader = null;
-  function startReading() {
-    const v = call.video;
+  // Reads `v` (the current call's video unless another element is given, e.g. the web app's).
+  function startReading(v = call.video) {
     const st = { samples: [], rejects: { marker: 0, xor: 0, implausible: 0 }, callbacks: 0, lastCounter: null, gaps: 0, width: 0, height: 0 };
     const cnv = document.createElement('canvas');
     const ctx = cnv.getContext('2d', { willReadFrequently: true });

@@ -242,8 +242,7 @@ export class CallController {
     const state = this.announced.get(id);
     if (state) this.view.setTileMedia(id, state);
     const pcState = feed.pc?.connectionState;
-    if (feed.failed) this.view.setTileState(id, 'failed', capitalise(feed.failed));
-    else this.view.setTileState(id, pcState === 'connected' ? 'connected' : pcState === 'failed' ? 'failed' : 'connecting', '');
+    this.view.setTileState(id, pcState === 'connected' ? 'connected' : pcState === 'failed' ? 'failed' : 'connecting', '');
     this.view.setTileStream(id, feed.stream);
     this.#renderStatus();
   }

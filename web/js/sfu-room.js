@@ -3,6 +3,8 @@
 
 const PLUGIN = 'janus.plugin.videoroom';
 const REQUEST_TIMEOUT_MS = 10000;
+// How often the room's publishers are listed again, so a missed notification costs at most this.
+const RECONCILE_MS = 4000;
 
 let transactions = 0;
 const transaction = () => `w${Date.now().toString(36)}${(transactions += 1)}`;
@@ -30,6 +32,7 @@ export class SfuRoom {
   #closed = false;
   #publisher = null;    // { handle, pc }
   #feeds = new Map();   // feed id -> Feed
+  #reconciler = null;
 
   // cb: onFeed(feed) when a feed's stream or state changes, onFeedGone(feed), onFailed(reason).
   constructor({ url, room, pin, display, local, ...cb }) {
@@ -60,6 +63,7 @@ export class SfuRoom {
         request: 'join', ptype: 'publisher', room: this.#room, pin: this.#pin, display: this.#display,
       });
       for (const p of joined.data?.publishers ?? []) this.#subscribe(p);
+      this.#reconciler = setInterval(() => this.#reconcile(handle), RECONCILE_MS);
       if (!this.#local.receiveOnly) await this.#publish(handle);
     } catch (e) {
       this.#fail(`the media server could not be used (${e.message})`);
@@ -69,6 +73,7 @@ export class SfuRoom {
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#reconciler);
     this.#publisher?.pc?.close();
     for (const f of this.#feeds.values()) f.pc?.close();
     this.#feeds.clear();
@@ -198,6 +203,19 @@ export class SfuRoom {
     if (gone !== undefined && gone !== 'ok') this.#unsubscribe(gone);
   }
 
+  // Subscribes to publishers we have no subscription for, and drops those that left.
+  async #reconcile(handle) {
+    try {
+      const { data } = await this.#message(handle, { request: 'listparticipants', room: this.#room });
+      const publishing = (data?.participants ?? []).filter((p) => p.publisher);
+      for (const p of publishing) this.#subscribe(p);
+      const ids = new Set(publishing.map((p) => p.id));
+      for (const id of [...this.#feeds.keys()]) if (!ids.has(id)) this.#unsubscribe(id);
+    } catch {
+      // the long poll notices a Janus that is gone
+    }
+  }
+
   // ---- subscribing ----
 
   async #subscribe(publisher) {
@@ -227,8 +245,8 @@ export class SfuRoom {
       this.#cb.onFeed?.(feed);
     } catch (e) {
       if (this.#closed) return;
-      feed.failed = e.message;
-      this.#cb.onFeed?.(feed);
+      // Forgotten: the next listing of the room's publishers subscribes again.
+      this.#unsubscribe(feed.id);
     }
   }
 
