@@ -182,7 +182,8 @@ struct Daemon {
         } else {
             const config::ReloadResult result = config::apply_live(config, fresh);
             if (!result.need_restart.empty())
-                g_warning("reload: %s change only on restart", config::join_names(result.need_restart).c_str());
+                g_warning("reload: %s change only on restart",
+                          config::join_names(result.need_restart).c_str());
             apply_config();
             g_message("reloaded the config%s%s", result.applied.empty() ? "" : ": ",
                       config::join_names(result.applied).c_str());

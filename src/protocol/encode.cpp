@@ -213,7 +213,12 @@ std::string sfu(std::string_view room, const SfuRoom &where)
 
 std::string sfu_mesh(std::string_view room, std::string_view reason)
 {
-    return start("sfu").member("room", room).member("mode", "mesh").member("reason", reason).end_object().take();
+    return start("sfu")
+        .member("room", room)
+        .member("mode", "mesh")
+        .member("reason", reason)
+        .end_object()
+        .take();
 }
 
 std::string error(const ProtocolError &error)

@@ -6,8 +6,8 @@
 #include "server/admin-auth.hpp"
 #include "server/connection-gate.hpp"
 #include "server/media-control.hpp"
-#include "server/sfu-control.hpp"
 #include "server/request-limits.hpp"
+#include "server/sfu-control.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
 #include "util/glib-ptr.hpp"
@@ -70,7 +70,7 @@ private:
     MediaControl &media_;
     SfuControl *sfu_ = nullptr;
     std::string sfu_origin_; // where the web app may reach Janus ([sfu] public_url or janus_url)
-    std::string listen_; // as configured
+    std::string listen_;     // as configured
     bool tls_ = false;
     std::string tls_fingerprint_;
     AdminAuth admin_;

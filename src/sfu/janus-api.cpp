@@ -58,9 +58,8 @@ std::shared_ptr<JanusApi> JanusApi::create(std::string url, unsigned timeout_s)
 }
 
 JanusApi::JanusApi(std::string url, unsigned timeout_s)
-    : url_(std::move(url)),
-      session_http_(adopt(soup_session_new_with_options("timeout", timeout_s, "idle-timeout",
-                                                        timeout_s, nullptr))),
+    : url_(std::move(url)), session_http_(adopt(soup_session_new_with_options(
+                                "timeout", timeout_s, "idle-timeout", timeout_s, nullptr))),
       poll_http_(adopt(soup_session_new_with_options("timeout", kPollTimeoutS, nullptr))),
       cancellable_(adopt(g_cancellable_new()))
 {

@@ -37,17 +37,17 @@ struct RoomHandoff::Room final : PublisherSink {
     RoomHandoff &owner;
     std::string name;
     Stage stage = Stage::Mesh;
-    bool large = false;      // the admin marked it large
-    std::string reason;      // why it meshes though it should not, if so
+    bool large = false; // the admin marked it large
+    std::string reason; // why it meshes though it should not, if so
     std::int64_t failed_us = 0;
     std::uint64_t attempt = 0;
     std::uint64_t handle = 0; // the device's handle in Janus (publisher, and the room's owner)
     std::uint64_t videoroom = 0;
-    std::uint64_t feed = 0;   // the device's publisher id in the VideoRoom
+    std::uint64_t feed = 0; // the device's publisher id in the VideoRoom
     std::string pin, secret;
     bool publishing = false;
-    std::string device_state; // of the device's publication
-    bool announced = false;    // the room's browsers were told to use Janus
+    std::string device_state;     // of the device's publication
+    bool announced = false;       // the room's browsers were told to use Janus
     unsigned device_failures = 0; // the device's publication failed since it last connected
 
     Room(RoomHandoff &o, std::string n) : owner(o), name(std::move(n)) {}
@@ -76,8 +76,7 @@ RoomHandoff::RoomHandoff(const config::Config &c, rooms::Outbox &outbox,
     : janus_url_(c.sfu_janus_url),
       public_url_(c.sfu_public_url.empty() ? c.sfu_janus_url : c.sfu_public_url),
       mesh_max_(c.sfu_mesh_max), max_rooms_(c.sfu_max_rooms), device_retries_(c.sfu_device_retries),
-      publishers_(c.max_browsers + 1),
-      outbox_(outbox), registry_(registry), publisher_(publisher)
+      publishers_(c.max_browsers + 1), outbox_(outbox), registry_(registry), publisher_(publisher)
 {
     if (!janus_url_.empty()) {
         api_ = JanusApi::create(janus_url_, c.sfu_timeout);
@@ -88,10 +87,9 @@ RoomHandoff::RoomHandoff(const config::Config &c, rooms::Outbox &outbox,
                     fall_back(*room, why);
         });
     }
-    registry_.set_member_listener(
-        [this](const std::string &room, rooms::PeerId peer, std::size_t count, bool joined) {
-            on_member(room, peer, count, joined);
-        });
+    registry_.set_member_listener([this](const std::string &room, rooms::PeerId peer,
+                                         std::size_t count,
+                                         bool joined) { on_member(room, peer, count, joined); });
 }
 
 RoomHandoff::~RoomHandoff()
@@ -133,10 +131,10 @@ void RoomHandoff::on_member(const std::string &name, rooms::PeerId peer, std::si
     }
     Room &room = *it->second;
     if (room.announced)
-        return outbox_.send(peer, protocol::encode::sfu(
-                                      name, {public_url_, room.videoroom, room.pin, room.feed}));
-    const bool retry_due = room.failed_us == 0 ||
-                           g_get_monotonic_time() - room.failed_us >= kRetryAfterUs;
+        return outbox_.send(
+            peer, protocol::encode::sfu(name, {public_url_, room.videoroom, room.pin, room.feed}));
+    const bool retry_due =
+        room.failed_us == 0 || g_get_monotonic_time() - room.failed_us >= kRetryAfterUs;
     if (room.stage == Room::Stage::Mesh && (room.large || count > mesh_max_) && retry_due)
         move(room);
 }
@@ -207,8 +205,8 @@ void RoomHandoff::republish(Room &room, const std::string &why)
     const std::string reason = "the device's stream to Janus failed: " + why;
     if (room.stage != Room::Stage::Janus || ++room.device_failures > device_retries_)
         return fall_back(room, reason);
-    g_message("sfu: room '%s': %s; publishing again (%u of %u)", room.name.c_str(),
-              reason.c_str(), room.device_failures, device_retries_);
+    g_message("sfu: room '%s': %s; publishing again (%u of %u)", room.name.c_str(), reason.c_str(),
+              room.device_failures, device_retries_);
     // A new handle joins the same VideoRoom; the browsers see the old feed go and the new come.
     publisher_->unpublish(room.name);
     room.publishing = false;
@@ -361,7 +359,7 @@ std::unique_ptr<RoomHandoff> start_handoff(const config::Config &config, rooms::
 void RoomHandoff::write(protocol::JsonWriter &w) const
 {
     w.key("sfu").begin_object().member("janus_url", std::string_view(janus_url_));
-    w.member("state", !api_                    ? "off"
+    w.member("state", !api_                     ? "off"
                       : !janus_problem_.empty() ? "unreachable"
                       : api_->is_open()         ? "connected"
                                                 : "idle");

@@ -20,8 +20,8 @@ class RoomHandoff final : public server::SfuControl
 {
 public:
     // `publisher` may be null (media off): rooms move without the device's stream then.
-    RoomHandoff(const config::Config &config, rooms::Outbox &outbox,
-                rooms::RoomRegistry &registry, DevicePublisher *publisher);
+    RoomHandoff(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry,
+                DevicePublisher *publisher);
     ~RoomHandoff() override;
     RoomHandoff(const RoomHandoff &) = delete;
     RoomHandoff &operator=(const RoomHandoff &) = delete;

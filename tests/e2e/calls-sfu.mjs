@@ -104,6 +104,9 @@ test('a room with more browsers than may mesh moves to Janus; media flows end to
     const ids = {};
     for (const name of names) {
       const page = await openApp(browser.context, daemon.url, name, { initScript: smallCamera });
+      // Three pages sending and decoding three streams each: on a busy 2-core machine a click
+      // can take longer than Playwright's 30 s default.
+      page.setDefaultTimeout(120000);
       pages.push(page);
       await joinRoom(page, name, 'hall');
       ids[name] = await myId(page);

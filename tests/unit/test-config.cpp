@@ -326,7 +326,8 @@ TEST_F(ConfigFile, SfuKeys)
     EXPECT_EQ(c.sfu_device_retries, 0u);
     const std::string path = dir + "/callbox.conf";
     EXPECT_EQ(error_of("[sfu]\njanus_url=ws://127.0.0.1:8188\n"),
-              path + ":2: janus_url: expected an http:// or https:// URL, got 'ws://127.0.0.1:8188'");
+              path +
+                  ":2: janus_url: expected an http:// or https:// URL, got 'ws://127.0.0.1:8188'");
     EXPECT_EQ(error_of("[sfu]\nmesh_max=0\n"),
               path + ":2: mesh_max: expected a whole number from 1 to 64, got '0'");
 }
