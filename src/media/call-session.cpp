@@ -374,13 +374,8 @@ void CallSession::on_remote_description_set()
     PromisePtr promise(gst_promise_new_with_change_func(
         [](GstPromise *p, gpointer data) {
             Shared &s = held(data);
-            const GstStructure *reply = gst_promise_get_reply(p);
-            GstWebRTCSessionDescription *answer = nullptr;
-            if (reply)
-                gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
-                                  nullptr);
-            std::shared_ptr<GstWebRTCSessionDescription> owned = SessionDescriptionPtr(answer);
-            s.engine->post(s.serial, [owned](CallSession &call) { call.on_answer(owned.get()); });
+            auto answer = promised_description(p, "answer");
+            s.engine->post(s.serial, [answer](CallSession &call) { call.on_answer(answer.get()); });
         },
         hold(shared_), [](gpointer data) { release_hold(data); }));
     g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, promise.get());

@@ -4,9 +4,6 @@
 
 #include "media/gst-elements.hpp"
 
-#define GST_USE_UNSTABLE_API
-#include <gst/webrtc/webrtc.h>
-
 GST_DEBUG_CATEGORY_STATIC(send_debug);
 #define GST_CAT_DEFAULT send_debug
 
@@ -101,6 +98,16 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
         return false;
     }
     return true;
+}
+
+std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *promise,
+                                                                  const char *field)
+{
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    GstWebRTCSessionDescription *description = nullptr;
+    if (reply)
+        gst_structure_get(reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, nullptr);
+    return {description, gst_webrtc_session_description_free};
 }
 
 void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses)

@@ -1,14 +1,17 @@
 // The device's outgoing streams into a webrtcbin: a payloader branch per m-line tapped off a
-// shared encoder's tee, and the addresses webrtcbin gathers ICE candidates on. Used by calls
-// (webrtcbin answers) and by the publication into the SFU (webrtcbin offers).
+// shared encoder's tee, the addresses webrtcbin gathers ICE candidates on, and its replies. Used by
+// calls (webrtcbin answers) and by the publication into the SFU (webrtcbin offers).
 #pragma once
 
 #include "media/gst-ptr.hpp"
 #include "media/offer-plan.hpp"
 
+#define GST_USE_UNSTABLE_API
 #include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,11 @@ namespace callbox::media {
 bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, GstElement *tee,
                      std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
                      std::string &error, guint ssrc = 0);
+
+// The description ("offer" or "answer") a create-offer or create-answer promise replied with;
+// null when webrtcbin made none.
+std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *promise,
+                                                                  const char *field);
 
 // Lets webrtcbin's ICE agent gather on `addresses` too (libnice skips loopback by itself).
 void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses);

@@ -124,13 +124,8 @@ void SfuPublication::on_negotiation_needed()
     offered_ = true;
     PromisePtr promise(gst_promise_new_with_change_func(
         [](GstPromise *p, gpointer data) {
-            const GstStructure *reply = gst_promise_get_reply(p);
-            GstWebRTCSessionDescription *offer = nullptr;
-            if (reply)
-                gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer,
-                                  nullptr);
-            std::shared_ptr<GstWebRTCSessionDescription> owned = SessionDescriptionPtr(offer);
-            hop(data, [owned](SfuPublication &pub) { pub.on_offer(owned.get()); });
+            auto offer = promised_description(p, "offer");
+            hop(data, [offer](SfuPublication &pub) { pub.on_offer(offer.get()); });
         },
         new SharedPtr(shared_), [](gpointer data) { delete static_cast<SharedPtr *>(data); }));
     g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
