@@ -75,7 +75,13 @@ async function decoding(page, what, timeoutMs = 90000) {
   for (;;) {
     const now = await deviceFrames(page);
     if (now > first + 10) return;
-    if (Date.now() > deadline) throw new Error(`${what}: no frames from the device (${first} → ${now})`);
+    if (Date.now() > deadline) {
+      const state = await page.evaluate(() => ({
+        calls: Object.keys(window.callbox.calls()), sfu: window.callbox.sfu(), local: window.callbox.local().phase,
+        status: document.getElementById('call-status')?.textContent, route: document.getElementById('media-route')?.textContent,
+      }));
+      throw new Error(`${what}: no frames from the device (${first} → ${now}); page: ${JSON.stringify(state)}`);
+    }
     await sleep(500);
   }
 }
