@@ -49,6 +49,7 @@ function receiveOnly() {
 
 async function openViewer(browser, d, name) {
   const page = await browser.context.newPage();
+  page.setDefaultTimeout(120000); // a busy machine: twelve decoding pages load slowly
   await page.addInitScript(receiveOnly);
   await page.goto(d.url + '/');
   await page.waitForFunction(() => document.getElementById('conn-status')?.dataset.state === 'open', null, { timeout: 30000 });

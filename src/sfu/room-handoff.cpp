@@ -117,6 +117,8 @@ void RoomHandoff::on_member(const std::string &name, rooms::PeerId peer, std::si
                             bool joined)
 {
     auto it = rooms_.find(name);
+    if (!api_ && it == rooms_.end())
+        return; // no Janus: rooms mesh, and only the admin's marks are kept (with the reason)
     if (!joined) {
         if (count == 0 && it != rooms_.end()) { // the room is gone
             tear_down(*it->second);
