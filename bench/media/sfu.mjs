@@ -50,6 +50,8 @@ function receiveOnly() {
 async function openViewer(browser, d, name) {
   const page = await browser.context.newPage();
   page.setDefaultTimeout(120000); // a busy machine: twelve decoding pages load slowly
+  page.on('pageerror', (e) => log(`${name}: page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' || opt.verbose) log(`${name}: ${m.text()}`); });
   await page.addInitScript(receiveOnly);
   await page.goto(d.url + '/');
   await page.waitForFunction(() => document.getElementById('conn-status')?.dataset.state === 'open', null, { timeout: 30000 });
@@ -132,7 +134,9 @@ async function oneRun(run) {
     });
     if (moved.status !== 204) throw new Error(`moving the room: HTTP ${moved.status}`);
     await first.waitForFunction(() => window.callbox.sfu().sfu !== null, null, { timeout: 60000 });
-    await decoding(first, 'one viewer through Janus');
+    await decoding(first, 'one viewer through Janus').catch(async (e) => {
+      throw new Error(`${e.message}; callboxd's sfu status: ${JSON.stringify((await status(d)).sfu)}`);
+    });
     log(`run ${run}: one viewer through Janus`);
     const one = { g2g: await glassToGlass(first), cpu: await daemonCpu(d) };
     const pages = [first];
