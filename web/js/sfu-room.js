@@ -238,7 +238,11 @@ export class SfuRoom {
         feed.stream.addTrack(ev.track);
         this.#cb.onFeed?.(feed);
       });
-      pc.addEventListener('connectionstatechange', () => this.#cb.onFeed?.(feed));
+      pc.addEventListener('connectionstatechange', () => {
+        // A subscription whose ICE failed is dropped; the next listing of publishers makes a new one.
+        if (pc.connectionState === 'failed') this.#unsubscribe(feed.id);
+        else this.#cb.onFeed?.(feed);
+      });
       await pc.setRemoteDescription(jsep);
       await pc.setLocalDescription(await pc.createAnswer());
       await this.#message(feed.handle, { request: 'start', room: this.#room }, { type: 'answer', sdp: pc.localDescription.sdp });
