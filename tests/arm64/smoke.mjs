@@ -16,7 +16,7 @@ const { assertShape, is, peerOf } = await import('../lib/match.mjs');
 
 const webDir = join(pkg, 'usr/share/callbox/web');
 // The device's own test sources at the smallest size: GStreamer's pipelines run, emulated.
-const config = '[media]\nvideo_source=test\naudio_source=test\nwidth=320\nheight=240\nframerate=5\n';
+const config = `[media]\npipelines_dir=${join(pkg, 'usr/share/callbox/pipelines')}\nvideo_source=test\naudio_source=test\nwidth=320\nheight=240\nframerate=5\n`;
 
 test('the arm64 daemon serves the packaged app, relays a chat and reports its health', { timeout: 300000 }, fixture(async (t) => {
   const d = await t.daemon({ config, args: ['--web-dir', webDir] });
