@@ -41,9 +41,18 @@ media::MediaSettings test_settings()
 }
 
 // Runs the main loop until `done` holds or `seconds` pass; true when it held.
+// The watchdogs' factor: CALLBOX_TEST_WATCHDOG_SCALE (tests/arm64/media.sh runs this test under
+// qemu-user, many times slower than native), 1 by default.
+gint64 watchdog_scale()
+{
+    const char *scale = g_getenv("CALLBOX_TEST_WATCHDOG_SCALE");
+    const gint64 n = scale ? g_ascii_strtoll(scale, nullptr, 10) : 1;
+    return n > 0 ? n : 1;
+}
+
 bool wait_for(const std::function<bool()> &done, int seconds)
 {
-    const gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    const gint64 deadline = g_get_monotonic_time() + seconds * watchdog_scale() * G_USEC_PER_SEC;
     while (!done() && g_get_monotonic_time() < deadline)
         g_main_context_iteration(nullptr, FALSE), g_usleep(1000);
     return done();
