@@ -216,6 +216,8 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
             return respond_error(msg, SOUP_STATUS_CONFLICT, error);
         return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     }
+    if (action == "self-test")
+        return self_test(msg);
     if (action == "device") {
         for (const char *kind : {"camera", "microphone"})
             if (const protocol::JsonValue *id = body->get(kind); id && id->is(Type::String)) {
@@ -227,6 +229,33 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
                              "send {\"camera\":\"<id>\"} or {\"microphone\":\"<id>\"}");
     }
     respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such admin action");
+}
+
+void HttpServer::self_test(SoupServerMessage *msg)
+{
+    // The answer comes when the test is done (about 15 s): the request waits, paused. A client
+    // that goes away meanwhile gets nothing.
+    auto gone = std::make_shared<bool>(false);
+    g_signal_connect_data(
+        msg, "disconnected", G_CALLBACK(+[](SoupServerMessage *, gpointer flag) {
+            **static_cast<std::shared_ptr<bool> *>(flag) = true;
+        }),
+        new std::shared_ptr<bool>(gone),
+        [](gpointer flag, GClosure *) { delete static_cast<std::shared_ptr<bool> *>(flag); },
+        GConnectFlags(0));
+    auto held = std::make_shared<GObjectPtr<SoupServerMessage>>(retain(msg));
+    std::string error;
+    const bool started = media_.run_self_test(
+        [held, gone](std::string json) {
+            if (*gone)
+                return;
+            respond_json(held->get(), SOUP_STATUS_OK, json);
+            soup_server_message_unpause(held->get());
+        },
+        error);
+    if (!started)
+        return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+    soup_server_message_pause(msg);
 }
 
 void HttpServer::metrics(SoupServerMessage *msg)

@@ -49,6 +49,7 @@ private:
     void admin_route(SoupServerMessage *msg, std::string_view path);
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
+    void self_test(SoupServerMessage *msg); // POST /api/admin/self-test
     bool allowed_origin(SoupServerMessage *msg) const;
     // Once a request's headers are in: one request per connection (bodies are bounded by
     // RequestLimits).
