@@ -2,6 +2,7 @@
 #include "callbox-build.h"
 #include "config/config.hpp"
 #include "media/device-media.hpp"
+#include "rooms/chat-clock.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/http-server.hpp"
 #include "server/password-hash.hpp"
@@ -151,8 +152,11 @@ struct Daemon {
         if (!files)
             return false;
         hub = std::make_unique<server::WebSocketHub>(hub_settings(config));
-        registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
-                                                         [] { return g_get_real_time() / 1000; });
+        registry = std::make_unique<rooms::RoomRegistry>(
+            *hub, *chat, room_settings(config),
+            [clock = rooms::ChatClock(chat->newest_ts())]() mutable {
+                return clock.stamp(g_get_real_time() / 1000, g_get_monotonic_time());
+            });
         hub->attach(registry.get());
         chat->set_group_commit(&hub->group_commit());
         media = media::start_media(config, *hub, *registry);

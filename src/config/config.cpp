@@ -166,6 +166,8 @@ const std::vector<Key> &keys()
         key("server", "tls", R::Restart, member(&Config::tls), boolean()),
         key("server", "tls_certificate", R::Restart, member(&Config::tls_certificate), text(true)),
         key("server", "tls_key", R::Restart, member(&Config::tls_key), text(true)),
+        key("server", "tls_renew_days", R::Restart, member(&Config::tls_renew_days),
+            whole_number(1, 365)),
         key("server", "web_dir", R::Restart, member(&Config::web_dir), text()),
         key("server", "ping_interval", R::Restart, member(&Config::ping_interval),
             whole_number(1, 3600)),
