@@ -343,15 +343,6 @@ void MediaEngine::set_muted(bool audio, bool video)
 
 namespace {
 
-std::string device_path(GstDevice *device)
-{
-    g_autoptr(GstStructure) props = gst_device_get_properties(device);
-    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
-    if (!path && props)
-        path = gst_structure_get_string(props, "api.v4l2.path");
-    return path ? path : "";
-}
-
 // The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
 std::optional<std::string> alsa_device(GstDevice *device)
 {

@@ -42,15 +42,6 @@ std::string factory_of(GstDevice *device)
     return f ? GST_OBJECT_NAME(f) : "";
 }
 
-std::string device_path(GstDevice *device)
-{
-    g_autoptr(GstStructure) props = gst_device_get_properties(device);
-    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
-    if (!path && props)
-        path = gst_structure_get_string(props, "api.v4l2.path");
-    return path ? path : "";
-}
-
 // The caps of the first camera for which `match` holds, as text; empty when none is found.
 template <typename Match> std::string camera_caps(Match &&match)
 {
@@ -66,6 +57,15 @@ template <typename Match> std::string camera_caps(Match &&match)
 }
 
 } // namespace
+
+std::string device_path(GstDevice *device)
+{
+    g_autoptr(GstStructure) props = gst_device_get_properties(device);
+    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
+    if (!path && props)
+        path = gst_structure_get_string(props, "api.v4l2.path");
+    return path ? path : "";
+}
 
 bool have_libcamera_camera()
 {

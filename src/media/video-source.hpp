@@ -6,6 +6,8 @@
 #include "media/camera-mode.hpp"
 #include "media/gst-ptr.hpp"
 
+#include <gst/gst.h>
+
 #include <string>
 
 namespace callbox::media {
@@ -17,6 +19,9 @@ struct VideoSourcePlan {
     std::string file;       // the pipelines/ file, without .pipeline
     std::string summary;    // what the log and the admin page say
 };
+
+// The device node of a camera the device monitor found ("/dev/video0"); empty when unknown.
+std::string device_path(GstDevice *device);
 
 // Whether a libcamera camera (a Pi camera module) is present: libcamerasrc is installed and
 // libcamera's device provider lists a camera.

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 using namespace callbox::media;
 using Kind = CameraMode::Kind;
@@ -26,17 +27,19 @@ std::string camera_caps(const char *name)
     return caps;
 }
 
+// The mode's kind, size, rate and whether it reaches what was asked, as one comparable tuple.
+auto shape(const CameraMode &m)
+{
+    return std::make_tuple(m.kind, m.width, m.height, m.fps_num, m.reaches);
+}
+
 } // namespace
 
 TEST(CameraMode, C920ClassGives720p30AsMjpeg)
 {
     // Raw 1280x720 is 10 fps only: MJPEG reaches 720p30.
     CameraMode m = choose_camera_mode(camera_caps("usb-1080p-c920-class"), 1280, 720, 30, false);
-    EXPECT_EQ(m.kind, Kind::Mjpeg);
-    EXPECT_TRUE(m.reaches);
-    EXPECT_EQ(m.width, 1280);
-    EXPECT_EQ(m.height, 720);
-    EXPECT_EQ(m.fps_num, 30);
+    EXPECT_EQ(shape(m), std::make_tuple(Kind::Mjpeg, 1280, 720, 30, true));
     EXPECT_EQ(m.caps, "image/jpeg,width=1280,height=720,framerate=30/1");
     EXPECT_EQ(m.summary, "MJPEG 1280x720@30 decoded by jpegdec");
     EXPECT_EQ(m.graph_framerate, 30u);
@@ -72,22 +75,15 @@ TEST(CameraMode, C920ClassFullHdAsMjpeg)
 TEST(CameraMode, C270ClassGives720p30AsMjpeg)
 {
     CameraMode m = choose_camera_mode(camera_caps("usb-720p-c270-class"), 1280, 720, 30, false);
-    EXPECT_EQ(m.kind, Kind::Mjpeg);
-    EXPECT_TRUE(m.reaches);
-    EXPECT_EQ(m.width, 1280);
-    EXPECT_EQ(m.height, 720); // the smallest reaching size, not 1280x960
-    EXPECT_EQ(m.fps_num, 30);
+    // The smallest reaching size, not 1280x960.
+    EXPECT_EQ(shape(m), std::make_tuple(Kind::Mjpeg, 1280, 720, 30, true));
 }
 
 TEST(CameraMode, C270ClassAsked1080pGetsTheNearestSmallerMode)
 {
     // Nothing reaches 1920x1080@30: the most of it at 30 fps is MJPEG 1280x960.
     CameraMode m = choose_camera_mode(camera_caps("usb-720p-c270-class"), 1920, 1080, 30, false);
-    EXPECT_FALSE(m.reaches);
-    EXPECT_EQ(m.kind, Kind::Mjpeg);
-    EXPECT_EQ(m.width, 1280);
-    EXPECT_EQ(m.height, 960);
-    EXPECT_EQ(m.fps_num, 30);
+    EXPECT_EQ(shape(m), std::make_tuple(Kind::Mjpeg, 1280, 960, 30, false));
     EXPECT_EQ(m.graph_framerate, 30u);
     EXPECT_EQ(m.summary,
               "nearest smaller mode: MJPEG 1280x960@30 decoded by jpegdec (asked 1920x1080@30)");
@@ -96,11 +92,7 @@ TEST(CameraMode, C270ClassAsked1080pGetsTheNearestSmallerMode)
 TEST(CameraMode, VgaCameraKeepsTheRateAtASmallerSize)
 {
     CameraMode m = choose_camera_mode(camera_caps("usb-vga-yuyv-only"), 1280, 720, 30, false);
-    EXPECT_FALSE(m.reaches);
-    EXPECT_EQ(m.kind, Kind::Raw);
-    EXPECT_EQ(m.width, 640);
-    EXPECT_EQ(m.height, 480);
-    EXPECT_EQ(m.fps_num, 30);
+    EXPECT_EQ(shape(m), std::make_tuple(Kind::Raw, 640, 480, 30, false));
 }
 
 TEST(CameraMode, MjpegOnlyCameraAskedForMoreThanItsRate)
