@@ -9,6 +9,12 @@
 
 namespace callbox::media {
 
+namespace {
+// A watchdog for an encoder that hangs (a hardware encoder without its device); not a speed
+// limit: a busy machine takes several seconds for ten 720p VP8 frames.
+constexpr double kTrialWatchdogS = 60;
+} // namespace
+
 EncoderTrial trial_encode(const MediaSettings &s, const std::string &file, unsigned frames)
 {
     EncoderTrial trial;
@@ -31,11 +37,12 @@ EncoderTrial trial_encode(const MediaSettings &s, const std::string &file, unsig
         return trial;
     }
     GstPad *out = run.counted_output();
-    const RunResult result = run.until_end(out, 20);
+    const RunResult result = run.until_end(out, kTrialWatchdogS);
     trial.frames_out = result.buffers;
     trial.ok = result.error.empty() && result.ended && result.buffers > 0;
     trial.detail = !result.error.empty() ? result.error
-                   : !result.ended       ? "did not finish encoding within 20 s"
+                   : !result.ended       ? "did not finish encoding within " +
+                                         std::to_string(int(kTrialWatchdogS)) + " s"
                                    : std::to_string(frames) + (audio ? " buffers" : " frames") +
                                          " in, " + std::to_string(result.buffers) +
                                          " encoded buffers out in " + result.seconds_text();

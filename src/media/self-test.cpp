@@ -23,6 +23,9 @@ namespace callbox::media {
 namespace {
 
 constexpr double kRate = 48000;
+// How long a device may take to deliver before its row fails: a watchdog for a device that
+// hangs, generous so that a busy board (or a test machine) is not mistaken for a broken one.
+constexpr double kDeviceWatchdogS = 30;
 
 SelfTestRow row(std::string check, bool ok, std::string chose, std::string detail,
                 bool required = true)
@@ -80,7 +83,7 @@ SelfTestRow check_camera(const MediaSettings &s)
     if (chain < 0)
         return row("camera", false, plan.summary, error);
     constexpr std::uint64_t kFrames = 15;
-    const RunResult r = run.wait([&] { return run.count(chain) >= kFrames; }, 10);
+    const RunResult r = run.wait([&] { return run.count(chain) >= kFrames; }, kDeviceWatchdogS);
     const std::uint64_t frames = run.count(chain);
     const bool ok = frames >= kFrames && r.error.empty();
     return row("camera", ok, plan.summary,
@@ -164,14 +167,16 @@ void check_sound(const MediaSettings &s, std::vector<SelfTestRow> &rows)
     const std::size_t half_second = static_cast<std::size_t>(kRate / 2);
     RunResult heard;
     if (mic_chain >= 0)
-        heard = mic_run.wait([&] { return listener.samples(false) >= half_second; }, 8);
+        heard =
+            mic_run.wait([&] { return listener.samples(false) >= half_second; }, kDeviceWatchdogS);
     else
         heard.error = error;
     const bool mic_ok = heard.error.empty() && listener.samples(false) >= half_second;
     rows.push_back(row("microphone", mic_ok, mic_name,
-                       mic_ok                 ? "0.5 s of sound in " + heard.seconds_text()
-                       : !heard.error.empty() ? heard.error
-                                              : "no sound within 8 s"));
+                       mic_ok ? "0.5 s of sound in " + heard.seconds_text()
+                       : !heard.error.empty()
+                           ? heard.error
+                           : "no sound within " + std::to_string(int(kDeviceWatchdogS)) + " s"));
 
     std::string speaker_error;
     ElementPtr tone =
@@ -189,8 +194,10 @@ void check_sound(const MediaSettings &s, std::vector<SelfTestRow> &rows)
     RunResult played;
     if (speaker_chain >= 0 && speaker_run.start(speaker_error)) {
         if (mic_ok)
-            mic_run.wait([&] { return listener.samples(true) >= 3 * half_second; }, 8);
-        played = speaker_run.wait([&] { return speaker_run.count(speaker_chain) >= 100; }, 8);
+            mic_run.wait([&] { return listener.samples(true) >= 3 * half_second; },
+                         kDeviceWatchdogS);
+        played = speaker_run.wait([&] { return speaker_run.count(speaker_chain) >= 100; },
+                                  kDeviceWatchdogS);
     } else {
         played.error = speaker_error;
     }
@@ -253,12 +260,13 @@ SelfTestRow check_screen(const MediaSettings &s)
     const int chain = screen ? run.add_chain({frames.get(), screen.get()}, error, true) : -1;
     if (chain < 0)
         return row("screen", false, chose, error);
-    const RunResult r = run.until_end(run.counted_pad(chain), 10);
+    const RunResult r = run.until_end(run.counted_pad(chain), kDeviceWatchdogS);
     const bool ok = r.ended && r.error.empty();
     return row("screen", ok, chose,
                !r.error.empty() ? r.error
                : ok             ? std::to_string(r.buffers) + " frames shown in " + r.seconds_text()
-                                : "did not show 15 frames within 10 s");
+                    : "did not show 15 frames within " + std::to_string(int(kDeviceWatchdogS)) +
+                          " s");
 }
 
 void check_encoders(const MediaSettings &s, std::vector<SelfTestRow> &rows)
