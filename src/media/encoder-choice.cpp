@@ -87,8 +87,6 @@ H264Choice choose_h264_encoder(const MediaSettings &s, bool trial_every_encoder)
     }
     if (choice.file.empty())
         choice.summary = "no H.264 encoder works: " + passed_over;
-    else if (!passed_over.empty())
-        g_message("media: H.264 encoder: %s", choice.summary.c_str());
     return choice;
 }
 
