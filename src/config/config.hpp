@@ -17,6 +17,7 @@ struct Config {
     bool tls = true;
     std::string tls_certificate; // PEM files; generated under data_dir when empty
     std::string tls_key;
+    unsigned tls_renew_days = 30; // the own certificate is made anew this close to its end
     std::string web_dir;
     unsigned ping_interval = 15;     // seconds between WebSocket pings
     unsigned batch_delay_ms = 20;    // longest wait for a batch under heavy chat load; 0 = none

@@ -10,7 +10,7 @@
 
 namespace callbox::config {
 
-enum class VideoSource { Auto, Test, V4l2 };
+enum class VideoSource { Auto, Test, V4l2, Libcamera };
 enum class AudioSource { Auto, Test, Alsa };
 enum class VideoSink { Fake, Kms, Auto };
 enum class AudioSink { Fake, Alsa, Auto };
@@ -22,7 +22,7 @@ enum class Encoders { Shared, PerCall };   // per-call: the naive way, for bench
 // are named after them (video-source-v4l2.pipeline, audio-sink-alsa.pipeline, ...).
 template <typename E> struct Choices;
 template <> struct Choices<VideoSource> {
-    static constexpr std::array<std::string_view, 3> names{"auto", "test", "v4l2"};
+    static constexpr std::array<std::string_view, 4> names{"auto", "test", "v4l2", "libcamera"};
 };
 template <> struct Choices<AudioSource> {
     static constexpr std::array<std::string_view, 3> names{"auto", "test", "alsa"};
@@ -70,6 +70,7 @@ struct MediaSettings {
     unsigned height = 720;
     unsigned framerate = 30;
     unsigned video_bitrate = 1500; // kbit/s
+    unsigned encoder_threads = 0;  // x264's threads; 0: the machine's cores, at most 4
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;
     unsigned max_sdp_bytes = 16384;   // a larger offer to the device is bad-message

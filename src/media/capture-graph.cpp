@@ -2,7 +2,9 @@
 #include "media/capture-graph.hpp"
 
 #include "media/clock-pattern.hpp"
+#include "media/encoder-choice.hpp"
 #include "media/gst-elements.hpp"
+#include "media/video-source.hpp"
 
 #include <glib.h>
 
@@ -14,11 +16,6 @@ GST_DEBUG_CATEGORY_STATIC(capture_debug);
 namespace callbox::media {
 
 namespace {
-
-bool have_camera(const std::string &device)
-{
-    return g_file_test(device.c_str(), G_FILE_TEST_EXISTS);
-}
 
 bool have_alsa_capture()
 {
@@ -47,18 +44,19 @@ bool link_chain(std::initializer_list<GstElement *> chain, std::string &error)
 
 void resolve_sources(MediaSettings &s)
 {
-    using config::AudioSource, config::VideoSource;
-    if (s.video_source == VideoSource::Auto)
-        s.video_source = have_camera(s.video_device) ? VideoSource::V4l2 : VideoSource::Test;
+    using config::AudioSource;
+    s.video_source = resolve_video_source(s);
     if (s.audio_source == AudioSource::Auto)
         s.audio_source = have_alsa_capture() ? AudioSource::Alsa : AudioSource::Test;
 }
 
 std::unique_ptr<CaptureGraph> CaptureGraph::create(GstBin *pipeline, const MediaSettings &settings,
-                                                   std::string &error)
+                                                   std::string &error, std::string h264_file)
 {
     GST_DEBUG_CATEGORY_INIT(capture_debug, "callbox-capture", 0, "callbox capture graph");
     std::unique_ptr<CaptureGraph> graph(new CaptureGraph(pipeline, settings));
+    graph->h264_file_ =
+        h264_file.empty() ? choose_h264_encoder(settings).file : std::move(h264_file);
     if (!graph->build(error))
         return nullptr;
     return graph;
@@ -73,8 +71,11 @@ bool CaptureGraph::build(std::string &error)
                     s.video_source == config::VideoSource::Test);
     video_muted_ = s.video_muted;
 
+    const VideoSourcePlan plan = plan_video_source(settings_);
+    settings_.framerate = plan.framerate; // a camera slower than asked sets the graph's rate
+    camera_mode_ = plan.summary;
     const Variables vars = pipeline_variables(s);
-    ElementPtr vsrc = load_pipeline_file(s.pipelines_dir, source_file(s.video_source), vars, error);
+    ElementPtr vsrc = load_video_source(settings_, plan, error);
     ElementPtr convert = vsrc ? make_element("videoconvert", "capture-convert", error) : nullptr;
     ElementPtr scale = convert ? make_element("videoscale", "capture-scale", error) : nullptr;
     ElementPtr caps = scale ? make_element("capsfilter", "capture-caps", error) : nullptr;
@@ -98,7 +99,7 @@ bool CaptureGraph::build(std::string &error)
     video_entry_ = std::move(convert);
 
     if (s.encoders == config::Encoders::Shared &&
-        !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_.get(), error)))
+        !(h264_tee_ = add_encoder(h264_file_, raw_tee_.get(), error)))
         return false;
 
     ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
@@ -121,19 +122,14 @@ bool CaptureGraph::build(std::string &error)
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
 }
 
-const char *CaptureGraph::h264_encoder_file() const
-{
-    using config::VideoEncoder;
-    const bool hardware = settings_.video_encoder == VideoEncoder::V4l2H264 ||
-                          (settings_.video_encoder == VideoEncoder::Auto &&
-                           gst_element_factory_find("v4l2h264enc") != nullptr);
-    return hardware ? "video-encoder-v4l2h264" : "video-encoder-x264";
-}
-
 ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstream_tee,
                                      std::string &error)
 {
     const MediaSettings &s = settings_;
+    if (file.empty()) {
+        error = "no H.264 encoder works (see the log, or run callboxd --self-test)";
+        return nullptr;
+    }
     ElementPtr encoder = load_pipeline_file(s.pipelines_dir, file, pipeline_variables(s), error);
     if (!encoder)
         return nullptr;
@@ -172,7 +168,7 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
     };
     switch (codec) {
     case Codec::H264:
-        return shared ? h264_tee_.get() : per_call(h264_encoder_file(), raw_tee_);
+        return shared ? h264_tee_.get() : per_call(h264_file_.c_str(), raw_tee_);
     case Codec::Opus:
         return shared ? opus_tee_.get() : per_call("audio-encoder-opus", audio_tee_);
     case Codec::VP8:
@@ -245,10 +241,18 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
         next.audio_source = settings.audio_source;
         next.audio_device = settings.audio_device;
     }
-    ElementPtr fresh =
-        load_pipeline_file(settings_.pipelines_dir,
-                           camera ? source_file(next.video_source) : source_file(next.audio_source),
-                           pipeline_variables(next), error);
+    ElementPtr fresh;
+    if (camera) {
+        const VideoSourcePlan plan = plan_video_source(next);
+        next.video_source = plan.source;
+        next.framerate = settings_.framerate; // the graph's caps stay as they are
+        fresh = load_video_source(next, plan, error);
+        if (fresh)
+            camera_mode_ = plan.summary;
+    } else {
+        fresh = load_pipeline_file(settings_.pipelines_dir, source_file(next.audio_source),
+                                   pipeline_variables(next), error);
+    }
     if (!fresh)
         return false;
     ElementPtr &old = camera ? video_src_ : audio_src_;

@@ -15,17 +15,18 @@
 
 namespace callbox::media {
 
-// Turns "auto" sources into what this machine has: a V4L2 camera and an ALSA capture device
-// when present, the test sources otherwise.
+// Turns "auto" sources into what this machine has: a libcamera camera, else a V4L2 camera, and
+// an ALSA capture device when present; the test sources otherwise.
 void resolve_sources(MediaSettings &settings);
 
 class CaptureGraph
 {
 public:
     // Builds the sources and the H.264 and Opus encoders into `pipeline` (not yet playing);
-    // the graph must go before the pipeline does.
+    // the graph must go before the pipeline does. `h264_file`: the pipelines/ encoder the engine
+    // chose (choose_h264_encoder()); empty: chosen here.
     static std::unique_ptr<CaptureGraph> create(GstBin *pipeline, const MediaSettings &settings,
-                                                std::string &error);
+                                                std::string &error, std::string h264_file = {});
 
     // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
     GstElement *tee_for(Codec codec, std::string &error);
@@ -47,6 +48,8 @@ public:
     config::VideoSource video_source() const { return settings_.video_source; }
     config::AudioSource audio_source() const { return settings_.audio_source; }
     bool stamps_clock() const { return stamp_clock_; }
+    // The camera and the mode it runs in, as the log and the admin page say it.
+    const std::string &camera_mode() const { return camera_mode_; }
     // Encoders made so far (one per codec, however many callers).
     int encoder_count() const;
 
@@ -57,11 +60,12 @@ private:
     }
     bool build(std::string &error);
     ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
-    const char *h264_encoder_file() const;
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
     GstBin *pipeline_; // the engine's, which outlives the graph
     MediaSettings settings_;
+    std::string h264_file_;
+    std::string camera_mode_;
     ElementPtr video_src_; // the source bins, and what they feed
     ElementPtr audio_src_;
     ElementPtr video_entry_;

@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 
 #include <cmath>
+#include <cstdio>
 
 namespace callbox::media {
 
@@ -76,6 +77,8 @@ public:
             .member("join_link", std::string_view(engine_->join_link()))
             .member("camera", std::string_view(engine_->camera()))
             .member("microphone", std::string_view(engine_->microphone()))
+            .member("camera_mode", std::string_view(engine_->camera_mode()))
+            .member("video_encoder", std::string_view(engine_->video_encoder()))
             .end_object();
     }
 
@@ -119,6 +122,19 @@ public:
                        : off_.select_device(kind, id, error);
     }
 
+    bool run_self_test(std::function<void(std::string)> done, std::string &error) override
+    {
+        if (!engine_)
+            return off_.run_self_test(std::move(done), error);
+        return engine_->start_self_test(
+            [done = std::move(done)](const SelfTestReport &report) {
+                protocol::JsonWriter w;
+                report.write(w);
+                done(w.take());
+            },
+            error);
+    }
+
     void show_idle_screen(const std::string &name, const std::string &link,
                           const std::string &fingerprint) override
     {
@@ -139,6 +155,17 @@ private:
 };
 
 } // namespace
+
+int run_self_test_command(const config::Config &config)
+{
+    gst_init(nullptr, nullptr);
+    std::printf(
+        "callboxd self-test: camera, microphone, speaker, screen and encoders (about 15 s)\n");
+    std::fflush(stdout);
+    const SelfTestReport report = run_self_test(config.media);
+    std::fputs(report.table().c_str(), stdout);
+    return report.ok() ? 0 : 1;
+}
 
 std::unique_ptr<server::MediaControl>
 start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry)

@@ -15,4 +15,8 @@ namespace callbox::media {
 std::unique_ptr<server::MediaControl>
 start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry);
 
+// callboxd --self-test: runs the self-test on `config`'s media settings, prints its table and
+// returns the exit status (0: everything required works).
+int run_self_test_command(const config::Config &config);
+
 } // namespace callbox::media

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace callbox::media {
 
@@ -24,7 +25,7 @@ std::string package_for(std::string_view factory);
 ElementPtr make_element(const char *factory, const char *name, std::string &error);
 
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
-// FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE.
+// FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, THREADS, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE.
 Variables pipeline_variables(const MediaSettings &settings);
 
 // The pipelines/ file (without .pipeline) for a source or sink the config chose:
@@ -56,5 +57,9 @@ I420View i420_view(GstVideoFrame &frame);
 
 // Checks that every element callbox's media path needs is installed.
 bool check_required_elements(std::string &error);
+// The elements of that list that are not installed.
+std::vector<std::string> missing_required_elements();
+// The package an error of make_element() or load_pipeline_file() names; empty when none.
+std::string missing_package(const std::string &error);
 
 } // namespace callbox::media

@@ -4,6 +4,7 @@
 
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
+#include "media/video-source.hpp"
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
 
@@ -49,6 +50,9 @@ bool MediaEngine::init(std::string &error)
         init_error_ = error;
         return false;
     }
+    h264_ = choose_h264_encoder(settings_);
+    camera_mode_ = plan_video_source(settings_).summary;
+    g_message("media: camera %s; H.264 encoder %s", camera_mode_.c_str(), h264_.summary.c_str());
     // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
     // the main thread, so the first call does not wait for it.
     monitor_.reset(gst_device_monitor_new());
@@ -150,6 +154,9 @@ void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &
     if (!init_error_.empty())
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device cannot call: " + init_error_);
+    if (self_testing_)
+        return refuse(from, protocol::ErrorCode::Busy,
+                      "the device is running its self-test; try again in a few seconds");
     if (sdp.type != protocol::SessionDescription::Type::Offer)
         return refuse(from, protocol::ErrorCode::MediaError,
                       "the device answers calls; send it an offer, not an answer");
@@ -227,7 +234,7 @@ void MediaEngine::show_idle_screen(std::string name, std::string link, std::stri
 void MediaEngine::start_idle_screen()
 {
     idle_.reset(); // the display is one: stop the old picture first
-    if (idle_link_.empty() || !init_error_.empty())
+    if (idle_link_.empty() || !init_error_.empty() || self_testing_)
         return;
     std::string error;
     idle_ = IdleScreen::start(settings_, idle_name_, idle_link_, idle_fingerprint_, error);
@@ -240,7 +247,9 @@ bool MediaEngine::start_pipeline(std::string &error)
     idle_.reset(); // a call takes the screen
     pipeline_ = new_pipeline("callbox-media");
     GstBin *bin = GST_BIN(pipeline_.get());
-    capture_ = CaptureGraph::create(bin, settings_, error);
+    capture_ = CaptureGraph::create(bin, settings_, error, h264_.file);
+    if (capture_)
+        camera_mode_ = capture_->camera_mode();
     if (capture_)
         playback_ = PlaybackMixer::create(bin, settings_, error);
     if (!playback_) {
@@ -261,8 +270,8 @@ bool MediaEngine::start_pipeline(std::string &error)
         return false;
     }
     capture_started_us_ = g_get_monotonic_time();
-    g_message("media: capturing (%s camera, %s microphone)",
-              config::name(capture_->video_source()).data(),
+    g_message("media: capturing (%s camera: %s; %s microphone)",
+              config::name(capture_->video_source()).data(), camera_mode_.c_str(),
               config::name(capture_->audio_source()).data());
     return true;
 }
@@ -333,15 +342,6 @@ void MediaEngine::set_muted(bool audio, bool video)
 }
 
 namespace {
-
-std::string device_path(GstDevice *device)
-{
-    g_autoptr(GstStructure) props = gst_device_get_properties(device);
-    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
-    if (!path && props)
-        path = gst_structure_get_string(props, "api.v4l2.path");
-    return path ? path : "";
-}
 
 // The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
 std::optional<std::string> alsa_device(GstDevice *device)
@@ -437,6 +437,47 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
         return false;
     settings_ = next;
     g_message("media: the %s is now %s", camera ? "camera" : "microphone", id.c_str());
+    return true;
+}
+
+bool MediaEngine::start_self_test(std::function<void(const SelfTestReport &)> done,
+                                  std::string &error)
+{
+    if (self_testing_) {
+        error = "the self-test is already running";
+        return false;
+    }
+    if (!calls_.empty()) {
+        error = "the device is in a call; run the self-test when no call is active";
+        return false;
+    }
+    self_testing_ = true;
+    idle_.reset(); // the self-test shows its own frames on the screen
+    struct Finish {
+        MediaEngine *engine;
+        std::weak_ptr<int> alive;
+        std::function<void(const SelfTestReport &)> done;
+        SelfTestReport report;
+    };
+    auto *finish = new Finish{this, alive_, std::move(done), {}};
+    if (self_test_.joinable())
+        self_test_.join();
+    self_test_ = std::jthread([finish, settings = settings_, context = context_.get()] {
+        finish->report = run_self_test(settings);
+        g_main_context_invoke_full(
+            context, G_PRIORITY_DEFAULT,
+            [](gpointer data) -> gboolean {
+                auto *f = static_cast<Finish *>(data);
+                if (f->alive.expired())
+                    return G_SOURCE_REMOVE;
+                f->engine->self_testing_ = false;
+                if (!f->engine->pipeline_)
+                    f->engine->start_idle_screen();
+                f->done(f->report);
+                return G_SOURCE_REMOVE;
+            },
+            finish, [](gpointer data) { delete static_cast<Finish *>(data); });
+    });
     return true;
 }
 

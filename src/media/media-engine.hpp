@@ -4,9 +4,11 @@
 
 #include "config/media-settings.hpp"
 #include "media/capture-graph.hpp"
+#include "media/encoder-choice.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
 #include "media/playback-mixer.hpp"
+#include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
 
@@ -82,6 +84,14 @@ public:
                                                                    : settings_.audio_device;
     }
     bool capturing() const { return pipeline_ != nullptr; }
+    // The camera and its mode ("V4L2 camera /dev/video0: MJPEG 1280x720@30 decoded by jpegdec"),
+    // and the H.264 encoder calls use with what was passed over.
+    const std::string &camera_mode() const { return camera_mode_; }
+    const std::string &video_encoder() const { return h264_.summary; }
+
+    // Runs the self-test on a thread (no call may run meanwhile, and none starts: offers get
+    // busy); `done` gets the report on the main loop. False with a reason when it cannot start.
+    bool start_self_test(std::function<void(const SelfTestReport &)> done, std::string &error);
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
@@ -142,7 +152,11 @@ private:
     std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone
     std::uint64_t keyframe_requests_dropped_ = 0;
     bool degraded_ = false;
-    std::string init_error_; // why calls cannot work at all (a missing plugin)
+    std::string init_error_;  // why calls cannot work at all (a missing plugin)
+    H264Choice h264_;         // chosen once, at init
+    std::string camera_mode_; // at init, then what each capture chose
+    bool self_testing_ = false;
+    std::jthread self_test_;
     // Jobs posted by streaming threads hold a weak reference: those still queued on the main
     // context when the engine goes find it gone.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

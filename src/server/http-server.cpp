@@ -216,6 +216,8 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
             return respond_error(msg, SOUP_STATUS_CONFLICT, error);
         return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     }
+    if (action == "self-test")
+        return self_test(msg);
     if (action == "device") {
         for (const char *kind : {"camera", "microphone"})
             if (const protocol::JsonValue *id = body->get(kind); id && id->is(Type::String)) {
@@ -227,6 +229,78 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
                              "send {\"camera\":\"<id>\"} or {\"microphone\":\"<id>\"}");
     }
     respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such admin action");
+}
+
+bool HttpServer::load_certificate(TlsFiles files, std::string &error)
+{
+    bool renewed = false;
+    if (own_certificate_ &&
+        !ensure_self_signed(tls_dir_, device_name_, files, error, renew_days_, 0, &renewed))
+        return false;
+    g_autoptr(GError) err = nullptr;
+    GObjectPtr<GTlsCertificate> certificate =
+        adopt(g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err));
+    if (!certificate) {
+        error = "TLS certificate " + files.certificate + ": " + err->message;
+        return false;
+    }
+    certificate_ = std::move(certificate);
+    GByteArray *der = nullptr;
+    g_object_get(certificate_.get(), "certificate", &der, nullptr);
+    if (der) {
+        tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
+        g_byte_array_unref(der);
+    }
+    return true;
+}
+
+void HttpServer::check_clock()
+{
+    const std::int64_t wall = g_get_real_time();
+    const std::int64_t mono = g_get_monotonic_time();
+    const std::int64_t jump = (wall - last_wall_us_) - (mono - last_mono_us_);
+    last_wall_us_ = wall;
+    last_mono_us_ = mono;
+    const bool jumped = jump > kClockJumpUs || jump < -kClockJumpUs;
+    if (jumped)
+        g_message("the wall clock jumped by %" G_GINT64_FORMAT " s", jump / G_USEC_PER_SEC);
+    if (!own_certificate_ ||
+        (!jumped && mono - last_renewal_check_us_ < std::int64_t{3600} * G_USEC_PER_SEC))
+        return;
+    last_renewal_check_us_ = mono;
+    const std::string before = tls_fingerprint_;
+    std::string error;
+    if (!load_certificate({}, error))
+        g_warning("TLS: keeping the certificate in use: %s", error.c_str());
+    else if (tls_fingerprint_ != before)
+        g_message("TLS: now serving the new certificate %s", tls_fingerprint_.c_str());
+}
+
+void HttpServer::self_test(SoupServerMessage *msg)
+{
+    // The answer comes when the test is done (about 15 s): the request waits, paused. A client
+    // that goes away meanwhile gets nothing.
+    auto gone = std::make_shared<bool>(false);
+    g_signal_connect_data(
+        msg, "disconnected", G_CALLBACK(+[](SoupServerMessage *, gpointer flag) {
+            **static_cast<std::shared_ptr<bool> *>(flag) = true;
+        }),
+        new std::shared_ptr<bool>(gone),
+        [](gpointer flag, GClosure *) { delete static_cast<std::shared_ptr<bool> *>(flag); },
+        GConnectFlags(0));
+    auto held = std::make_shared<GObjectPtr<SoupServerMessage>>(retain(msg));
+    std::string error;
+    const bool started = media_.run_self_test(
+        [held, gone](std::string json) {
+            if (*gone)
+                return;
+            respond_json(held->get(), SOUP_STATUS_OK, json);
+            soup_server_message_unpause(held->get());
+        },
+        error);
+    if (!started)
+        return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+    soup_server_message_pause(msg);
 }
 
 void HttpServer::metrics(SoupServerMessage *msg)
@@ -338,23 +412,24 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         this, nullptr);
 
     if (config.tls) {
+        own_certificate_ = config.tls_certificate.empty();
+        tls_dir_ = config.data_dir + "/tls";
+        device_name_ = config.device_name;
+        renew_days_ = config.tls_renew_days;
         TlsFiles files{config.tls_certificate, config.tls_key};
-        if (files.certificate.empty() &&
-            !ensure_self_signed(config.data_dir + "/tls", config.device_name, files, error))
+        if (!load_certificate(files, error))
             return false;
-        g_autoptr(GError) err = nullptr;
-        certificate_ = adopt(
-            g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err));
-        if (!certificate_) {
-            error = "TLS certificate " + files.certificate + ": " + err->message;
-            return false;
-        }
-        GByteArray *der = nullptr;
-        g_object_get(certificate_.get(), "certificate", &der, nullptr);
-        if (der) {
-            tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
-            g_byte_array_unref(der);
-        }
+        // A board without a real-time clock jumps when NTP syncs: each minute, a jump of the
+        // wall clock against the monotonic one (or an hour gone by) checks the certificate.
+        clock_check_.reset(g_timeout_add_seconds(
+            60,
+            [](gpointer self) -> gboolean {
+                static_cast<HttpServer *>(self)->check_clock();
+                return G_SOURCE_CONTINUE;
+            },
+            this));
+        last_wall_us_ = g_get_real_time();
+        last_mono_us_ = g_get_monotonic_time();
     }
 
     // callboxd accepts the connections itself and hands each to libsoup once it is admitted

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,11 @@ public:
     virtual bool select_device(std::string_view kind, const std::string &id,
                                std::string &error) = 0;
 
+    // Runs the device's self-test off the main loop; `done` gets its JSON report
+    // ({"ok":bool,"rows":[...]}) on the main loop. False with a reason when it cannot start (a
+    // call is running, a self-test already is, or media is off).
+    virtual bool run_self_test(std::function<void(std::string json)> done, std::string &error) = 0;
+
     // While nobody is in a call, the screen shows `name`, the join link and its QR code, and
     // the certificate's fingerprint (when it serves HTTPS) for the user to compare.
     virtual void show_idle_screen(const std::string &name, const std::string &link,
@@ -55,6 +61,7 @@ public:
     void write_devices(protocol::JsonWriter &w) const override;
     bool set_muted(bool audio, bool video, std::string &error) override;
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override;
+    bool run_self_test(std::function<void(std::string)>, std::string &error) override;
     void show_idle_screen(const std::string &, const std::string &, const std::string &) override {}
     void shut_down() override {}
 };

@@ -156,6 +156,29 @@ TEST_F(ConfigFile, ChoicesAreEnums)
               dir + "/callbox.conf:2: video_sink: expected one of fake, kms, auto, got 'hdmi'");
 }
 
+TEST_F(ConfigFile, BoardKeys)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.media.encoder_threads, 0u);
+    EXPECT_EQ(c.tls_renew_days, 30u);
+    auto err = load(write("[server]\ntls_renew_days=60\n[media]\nvideo_source=libcamera\n"
+                          "encoder_threads=4\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.video_source, VideoSource::Libcamera);
+    EXPECT_EQ(c.media.encoder_threads, 4u);
+    EXPECT_EQ(c.tls_renew_days, 60u);
+    EXPECT_EQ(
+        error_of("[server]\ntls_renew_days=0\n"),
+        dir + "/callbox.conf:2: tls_renew_days: expected a whole number from 1 to 365, got '0'");
+    EXPECT_EQ(
+        error_of("[media]\nencoder_threads=99\n"),
+        dir + "/callbox.conf:2: encoder_threads: expected a whole number from 0 to 16, got '99'");
+    EXPECT_EQ(error_of("[media]\nvideo_source=usb\n"),
+              dir + "/callbox.conf:2: video_source: expected one of auto, test, v4l2, libcamera, "
+                    "got 'usb'");
+}
+
 TEST_F(ConfigFile, FragmentsFollowTheMainFile)
 {
     const std::string confd = dir + "/conf.d";

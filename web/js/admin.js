@@ -4,6 +4,7 @@ import { api, deviceNameFromWelcome } from './admin-api.js';
 import { RoomsView, CallsView, DeviceView, HealthView } from './admin-view.js';
 import { byId, show } from './dom.js';
 import { clock } from './admin-format.js';
+import * as selfTest from './admin-self-test.js';
 
 const STATUS_EVERY_MS = 2000;
 const DEVICES_EVERY_MS = 5000;
@@ -99,6 +100,7 @@ const device = new DeviceView({
 const health = new HealthView();
 
 function render() {
+  selfTest.renderStatus(lastStatus);
   rooms.render(lastStatus);
   calls.render(lastStatus);
   device.renderStatus(lastStatus);
