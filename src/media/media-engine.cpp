@@ -206,6 +206,8 @@ void MediaEngine::end_call(rooms::PeerId peer, const char *state)
     calls_.erase(it);
     if (calls_.empty())
         stop_pipeline();
+    else if (capture_)
+        capture_->stop_unused_encoders();
 }
 
 void MediaEngine::remove_finished()
@@ -213,6 +215,8 @@ void MediaEngine::remove_finished()
     std::erase_if(calls_, [](const auto &entry) { return entry.second->finished(); });
     if (calls_.empty())
         stop_pipeline();
+    else if (capture_)
+        capture_->stop_unused_encoders();
 }
 
 void MediaEngine::show_idle_screen(std::string name, std::string link, std::string fingerprint)
