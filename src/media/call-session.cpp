@@ -403,7 +403,12 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
         return false;
     g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                  static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
-    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), nullptr);
+    // The SSRC is chosen here and named in the caps, so the answer announces the SSRC the
+    // stream really has even when the answer is made before the branch's first buffer (an
+    // encoder started for this call): otherwise webrtcbin announces one of its own and Firefox,
+    // which filters by the announced SSRCs, drops the whole stream.
+    const guint ssrc = g_random_int();
+    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), "ssrc", ssrc, nullptr);
     if (line.codec == Codec::H264)
         g_object_set(pay.get(), "config-interval", -1, "aggregate-mode", 1 /* zero-latency */,
                      nullptr);
@@ -411,6 +416,7 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
         g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
 
     const CapsPtr caps = send_caps(line);
+    gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
     g_object_set(filter.get(), "caps", caps.get(), nullptr);
     gst_bin_add_many(GST_BIN(bin_.get()), queue.get(), pay.get(), filter.get(), nullptr);
     gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);
