@@ -252,6 +252,12 @@ export class CallController {
     }
     // Crossed offers: the peer whose id sorts first gives way and answers; the other ignores this offer.
     if (existing && existing.offerer && existing.signalingState === 'have-local-offer' && this.me > id) return;
+    // A new offer on a connection we answered (an ICE restart, a renegotiation): answered in place.
+    if (existing && !existing.offerer && existing.state !== 'ended' && existing.state !== 'failed'
+      && existing.signalingState === 'stable') {
+      existing.answer(sdp);
+      return;
+    }
     this.#replace(id, false);
     this.#newCall(id).answer(sdp);
   }
@@ -350,6 +356,7 @@ export class CallController {
       calls: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.pc])),
       states: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.state])),
       roles: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.offerer ? 'offerer' : 'answerer'])),
+      restarts: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.restarts])),
       local: () => ({
         phase: this.phase,
         receiveOnly: this.local.receiveOnly,
