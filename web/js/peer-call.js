@@ -5,6 +5,8 @@ const CONNECT_TIMEOUT_MS = 20000;
 // A connection `disconnected` this long (a phone leaving Wi-Fi for mobile data) is restarted: the
 // offerer restarts ICE and offers again, on the same connection.
 export const ICE_RESTART_AFTER_MS = 3000;
+const RECONNECTING = 'Connection lost, reconnecting…';
+const MAX_RESTARTS_ON_FAILURE = 3;
 
 // pc.connectionState -> the state shown to the user.
 const STATE_OF = Object.freeze({
@@ -27,6 +29,8 @@ export class PeerCall {
   #timer = null;
   #restartTimer = null;
   #reoffering = false;
+  #restarting = false; // an ICE restart not yet connected: the tile says so
+  #wasConnected = false;
 
   // send(data) sends signal `data` to the peer; onChange(call) is called on every state or track change.
   constructor({ peerId, local, send, onChange }) {
@@ -120,6 +124,7 @@ export class PeerCall {
         await this.pc.setRemoteDescription(data.sdp);
         await this.#flushRemoteIce();
         if (this.detail && this.pc.connectionState === 'connected') {
+          this.#restarting = false;
           this.detail = ''; // a restart answered while the connection held
           this.#changed();
         }
@@ -149,7 +154,8 @@ export class PeerCall {
   restartIce() {
     if (!this.offerer || this.state === 'ended' || this.pc.signalingState === 'closed') return;
     this.restarts += 1;
-    this.detail = 'Connection lost, reconnecting…';
+    this.#restarting = true;
+    this.detail = RECONNECTING;
     this.#changed();
     this.pc.restartIce(); // fires negotiationneeded → #reoffer()
   }
@@ -191,12 +197,23 @@ export class PeerCall {
   #pcStateChanged() {
     if (this.state === 'ended') return;
     const s = this.pc.connectionState;
-    this.detail = s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
+    if (s === 'connected') {
+      this.#restarting = false;
+      this.#wasConnected = true;
+    }
+    this.detail = this.#restarting ? RECONNECTING
+      : s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
     clearTimeout(this.#restartTimer);
     if (s === 'disconnected' && this.offerer) {
       this.#restartTimer = setTimeout(() => {
         if (this.pc.connectionState === 'disconnected') this.restartIce();
       }, ICE_RESTART_AFTER_MS);
+    }
+    // A connection that failed after it had worked is restarted (a few times) before the user
+    // is told it failed.
+    if (s === 'failed' && this.offerer && this.#wasConnected && this.restarts < MAX_RESTARTS_ON_FAILURE) {
+      this.restartIce();
+      return;
     }
     if (s === 'failed') this.fail('the network connection failed');
     else if (s === 'closed') this.close();
