@@ -6,7 +6,6 @@ const CONNECT_TIMEOUT_MS = 20000;
 // offerer restarts ICE and offers again, on the same connection.
 export const ICE_RESTART_AFTER_MS = 3000;
 const RECONNECTING = 'Connection lost, reconnecting…';
-const MAX_RESTARTS_ON_FAILURE = 3;
 
 // pc.connectionState -> the state shown to the user.
 const STATE_OF = Object.freeze({
@@ -30,7 +29,6 @@ export class PeerCall {
   #restartTimer = null;
   #reoffering = false;
   #restarting = false; // an ICE restart not yet connected: the tile says so
-  #wasConnected = false;
 
   // send(data) sends signal `data` to the peer; onChange(call) is called on every state or track change.
   constructor({ peerId, local, send, onChange }) {
@@ -197,10 +195,7 @@ export class PeerCall {
   #pcStateChanged() {
     if (this.state === 'ended') return;
     const s = this.pc.connectionState;
-    if (s === 'connected') {
-      this.#restarting = false;
-      this.#wasConnected = true;
-    }
+    if (s === 'connected') this.#restarting = false;
     this.detail = this.#restarting ? RECONNECTING
       : s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
     clearTimeout(this.#restartTimer);
@@ -208,12 +203,6 @@ export class PeerCall {
       this.#restartTimer = setTimeout(() => {
         if (this.pc.connectionState === 'disconnected') this.restartIce();
       }, ICE_RESTART_AFTER_MS);
-    }
-    // A connection that failed after it had worked is restarted (a few times) before the user
-    // is told it failed.
-    if (s === 'failed' && this.offerer && this.#wasConnected && this.restarts < MAX_RESTARTS_ON_FAILURE) {
-      this.restartIce();
-      return;
     }
     if (s === 'failed') this.fail('the network connection failed');
     else if (s === 'closed') this.close();
