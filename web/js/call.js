@@ -252,12 +252,6 @@ export class CallController {
     }
     // Crossed offers: the peer whose id sorts first gives way and answers; the other ignores this offer.
     if (existing && existing.offerer && existing.signalingState === 'have-local-offer' && this.me > id) return;
-    // A new offer on a connection we answered (an ICE restart, a renegotiation): answered in place.
-    if (existing && !existing.offerer && existing.state !== 'ended' && existing.state !== 'failed'
-      && existing.signalingState === 'stable') {
-      existing.answer(sdp);
-      return;
-    }
     this.#replace(id, false);
     this.#newCall(id).answer(sdp);
   }
