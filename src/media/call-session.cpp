@@ -353,6 +353,15 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
         error = "the offer is not valid SDP";
         return false;
     }
+    gst_sdp_message_free(sdp);
+    apply_remote_offer(offer);
+    return true;
+}
+
+void CallSession::apply_remote_offer(const std::string &offer)
+{
+    GstSDPMessage *sdp = nullptr;
+    gst_sdp_message_new_from_text(offer.c_str(), &sdp);
     // The description takes the SDP message.
     SessionDescriptionPtr desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
     PromisePtr promise(gst_promise_new_with_change_func(
@@ -361,7 +370,34 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
             s.engine->post(s.serial, [](CallSession &call) { call.on_remote_description_set(); });
         },
         hold(shared_), [](gpointer data) { release_hold(data); }));
-    g_signal_emit_by_name(webrtc, "set-remote-description", desc.get(), promise.get());
+    g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc.get(), promise.get());
+}
+
+// webrtcbin (1.22) as answerer keeps its own ICE credentials on a restart (its answer reuses the
+// last answer's ufrag and pwd: "FIXME: deal with ICE restarts" in _create_answer_task) but takes
+// the browser's new ones (set_remote_credentials on the same libnice stream) and its new
+// candidates; the browser, which restarted, checks its new candidates against the device's and
+// nominates a new pair. The DTLS session and the SRTP keys stay, so media resumes as soon as a
+// pair works. A replacement webrtcbin would bring a new DTLS certificate instead, which the
+// browser does not take mid-call (media stopped in the test).
+bool CallSession::renegotiate(const OfferPlan &plan, const std::string &offer)
+{
+    if (finished_ || !remote_set_ || plan.lines.size() != plan_.lines.size())
+        return false;
+    for (std::size_t i = 0; i < plan.lines.size(); ++i) {
+        const PlannedLine &was = plan_.lines[i], &now = plan.lines[i];
+        if (was.kind != now.kind || was.mid != now.mid || was.codec != now.codec ||
+            was.payload_type != now.payload_type || (now.device_sends && !was.device_sends))
+            return false;
+    }
+    GstSDPMessage *sdp = nullptr;
+    if (gst_sdp_message_new_from_text(offer.c_str(), &sdp) != GST_SDP_OK)
+        return false;
+    gst_sdp_message_free(sdp);
+    GST_INFO("call %" G_GUINT64_FORMAT ": answering a new offer in place", serial_);
+    plan_ = plan;
+    remote_set_ = false; // the browser's new candidates wait for the new description
+    apply_remote_offer(offer);
     return true;
 }
 
@@ -403,7 +439,12 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
         return false;
     g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                  static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
-    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), nullptr);
+    // The SSRC is chosen here and named in the caps, so the answer announces the SSRC the
+    // stream really has even when the answer is made before the branch's first buffer (an
+    // encoder started for this call): otherwise webrtcbin announces one of its own and Firefox,
+    // which filters by the announced SSRCs, drops the whole stream.
+    const guint ssrc = g_random_int();
+    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), "ssrc", ssrc, nullptr);
     if (line.codec == Codec::H264)
         g_object_set(pay.get(), "config-interval", -1, "aggregate-mode", 1 /* zero-latency */,
                      nullptr);
@@ -411,6 +452,7 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
         g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
 
     const CapsPtr caps = send_caps(line);
+    gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
     g_object_set(filter.get(), "caps", caps.get(), nullptr);
     gst_bin_add_many(GST_BIN(bin_.get()), queue.get(), pay.get(), filter.get(), nullptr);
     gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);

@@ -46,6 +46,10 @@ public:
     // Builds the call into `pipeline` and starts answering `offer`.
     bool start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                const OfferPlan &plan, const std::string &offer, std::string &error);
+    // A new offer from the same browser (an ICE restart, a renegotiation) answered on this
+    // webrtcbin, when it keeps the m-lines, codecs and payload types and asks for no new send
+    // stream; false when it does not fit (the engine then replaces the call).
+    bool renegotiate(const OfferPlan &plan, const std::string &offer);
     // A browser candidate; kept until the offer is applied. Without an m-line index (or with
     // one out of range) its line is found by `mid`. Dropped: candidates the device does not
     // try (remote_candidate_allowed()) and those past [media] max_ice_candidates.
@@ -91,6 +95,7 @@ public:
 
 private:
     bool add_send_branch(const PlannedLine &line, CaptureGraph &capture, std::string &error);
+    void apply_remote_offer(const std::string &offer);
     void on_remote_description_set();
     void on_answer(GstWebRTCSessionDescription *answer);
     void on_local_candidate(unsigned mline, const std::string &candidate);

@@ -184,6 +184,38 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
     return nullptr;
 }
 
+void CaptureGraph::stop_unused_encoders()
+{
+    GstElement *tee = vp8_tee_.get();
+    if (!tee || settings_.encoders != config::Encoders::Shared || GST_ELEMENT(tee)->numsrcpads > 0)
+        return;
+    // The chain add_encoder() made: raw tee → queue → encoder → this tee.
+    std::string prefix = GST_ELEMENT_NAME(tee);
+    prefix.resize(prefix.size() - std::string_view("-tee").size());
+    ElementPtr queue = adopt(gst_bin_get_by_name(pipeline_, (prefix + "-queue").c_str()));
+    ElementPtr encoder = adopt(gst_bin_get_by_name(pipeline_, prefix.c_str()));
+    if (!queue || !encoder)
+        return;
+    PadPtr queue_sink = static_pad(queue.get(), "sink");
+    if (PadPtr raw_pad = adopt(gst_pad_get_peer(queue_sink.get()))) {
+        gst_pad_unlink(raw_pad.get(), queue_sink.get());
+        gst_element_release_request_pad(raw_tee_.get(), raw_pad.get());
+    }
+    for (GstElement *e : {queue.get(), encoder.get(), tee}) {
+        gst_element_set_locked_state(e, TRUE);
+        gst_element_set_state(e, GST_STATE_NULL);
+        gst_bin_remove(pipeline_, e);
+    }
+    // The gate's probe ran on the tee's thread, which is gone now; its counts stay counted.
+    if (auto it = gates_.find(tee); it != gates_.end()) {
+        retired_forced_ += it->second.second->forwarded;
+        retired_dropped_ += it->second.second->dropped;
+        gates_.erase(it);
+    }
+    vp8_tee_.reset();
+    GST_INFO("encoder %s stopped: no call needs it", prefix.c_str());
+}
+
 int CaptureGraph::encoder_count() const
 {
     return encoders_;
@@ -217,7 +249,7 @@ GstPadProbeReturn CaptureGraph::on_upstream_event(GstPad *, GstPadProbeInfo *inf
 
 std::uint64_t CaptureGraph::keyframes_forced() const
 {
-    std::uint64_t n = 0;
+    std::uint64_t n = retired_forced_;
     for (const auto &[tee, gate] : gates_)
         n += gate.second->forwarded;
     return n;
@@ -225,7 +257,7 @@ std::uint64_t CaptureGraph::keyframes_forced() const
 
 std::uint64_t CaptureGraph::keyframe_requests_dropped() const
 {
-    std::uint64_t n = 0;
+    std::uint64_t n = retired_dropped_;
     for (const auto &[tee, gate] : gates_)
         n += gate.second->dropped;
     return n;

@@ -52,6 +52,11 @@ public:
     const std::string &camera_mode() const { return camera_mode_; }
     // Encoders made so far (one per codec, however many callers).
     int encoder_count() const;
+    // Encoders running now.
+    int running_encoders() const { return static_cast<int>(gates_.size()); }
+    // Stops an on-demand shared encoder (VP8) that no call taps any more; made again on the
+    // next call that needs it.
+    void stop_unused_encoders();
 
 private:
     explicit CaptureGraph(GstBin *pipeline, const MediaSettings &settings)
@@ -85,6 +90,8 @@ private:
     static GstPadProbeReturn on_upstream_event(GstPad *pad, GstPadProbeInfo *info, gpointer gate);
     // tee → its sink pad, where every keyframe request passes, and the gate on it
     std::map<GstElement *, std::pair<PadPtr, std::unique_ptr<KeyframeGate>>> gates_;
+    std::uint64_t retired_forced_ = 0; // of encoders stopped for want of callers
+    std::uint64_t retired_dropped_ = 0;
     ElementPtr volume_;
     GstVideoInfo video_info_;
     bool stamp_clock_ = false;

@@ -70,6 +70,7 @@ public:
         w.end_array()
             .member("capturing", engine_->capturing())
             .member("encoders", static_cast<std::int64_t>(engine_->encoder_count()))
+            .member("encoders_running", static_cast<std::int64_t>(engine_->running_encoders()))
             .member("pipeline_restarts", engine_->pipeline_restarts())
             .member("audio_muted", engine_->audio_muted())
             .member("video_muted", engine_->video_muted())

@@ -171,8 +171,12 @@ void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &
     OfferPlan plan = plan_offer(sdp.sdp, why);
     if (plan.over_limit)
         return refuse(from, protocol::ErrorCode::BadMessage, why);
-    // A new offer from a caller replaces its call (a renegotiation or a retry), quietly: the
-    // browser already waits for the answer to this offer.
+    // A new offer on a running call (an ICE restart, a renegotiation) is answered in place when
+    // it fits the call; otherwise it replaces the call (a retry), quietly: the browser already
+    // waits for the answer to this offer.
+    if (auto it = calls_.find(from);
+        why.empty() && it != calls_.end() && it->second->renegotiate(plan, sdp.sdp))
+        return;
     if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
         return refuse(from, protocol::ErrorCode::Busy,
                       "the device is already in " + std::to_string(calls_.size()) +
@@ -213,6 +217,8 @@ void MediaEngine::end_call(rooms::PeerId peer, const char *state)
     calls_.erase(it);
     if (calls_.empty())
         stop_pipeline();
+    else if (capture_)
+        capture_->stop_unused_encoders();
 }
 
 void MediaEngine::remove_finished()
@@ -220,6 +226,8 @@ void MediaEngine::remove_finished()
     std::erase_if(calls_, [](const auto &entry) { return entry.second->finished(); });
     if (calls_.empty())
         stop_pipeline();
+    else if (capture_)
+        capture_->stop_unused_encoders();
 }
 
 void MediaEngine::show_idle_screen(std::string name, std::string link, std::string fingerprint)

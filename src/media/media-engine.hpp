@@ -93,6 +93,7 @@ public:
     // busy); `done` gets the report on the main loop. False with a reason when it cannot start.
     bool start_self_test(std::function<void(const SelfTestReport &)> done, std::string &error);
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
+    int running_encoders() const { return capture_ ? capture_->running_encoders() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
     // shared encoder, and those its once-per-500-ms gate dropped; since start.

@@ -79,6 +79,37 @@ TEST(OfferPlan, Directions)
     EXPECT_FALSE(off.lines[0].device_receives);
 }
 
+// Firefox with max-bundle: audio first, the video line on port 0 with a=bundle-only (carried on
+// the audio line's transport, not rejected), VP8 and VP9 only, each with RTX.
+TEST(OfferPlan, FirefoxBundleOnlyVideoIsUsed)
+{
+    const std::string sdp = "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\n"
+                            "t=0 0\r\na=group:BUNDLE 0 1\r\n"
+                            "m=audio 9 UDP/TLS/RTP/SAVPF 109 0\r\nc=IN IP4 0.0.0.0\r\n"
+                            "a=sendrecv\r\na=mid:0\r\na=rtpmap:109 opus/48000/2\r\n"
+                            "a=rtpmap:0 PCMU/8000\r\n"
+                            "m=video 0 UDP/TLS/RTP/SAVPF 120 124 121 125\r\nc=IN IP4 0.0.0.0\r\n"
+                            "a=bundle-only\r\na=sendrecv\r\na=mid:1\r\n"
+                            "a=fmtp:120 max-fs=12288;max-fr=60\r\na=fmtp:124 apt=120\r\n"
+                            "a=rtpmap:120 VP8/90000\r\na=rtpmap:124 rtx/90000\r\n"
+                            "a=rtpmap:121 VP9/90000\r\na=rtpmap:125 rtx/90000\r\n";
+    std::string error;
+    auto plan = plan_offer(sdp, error);
+    ASSERT_TRUE(error.empty()) << error;
+    ASSERT_EQ(plan.lines.size(), 2u);
+    EXPECT_EQ(plan.lines[0].codec, Codec::Opus);
+    EXPECT_EQ(plan.lines[1].codec, Codec::VP8);
+    EXPECT_EQ(plan.lines[1].payload_type, 120);
+    EXPECT_TRUE(plan.lines[1].device_sends);
+    EXPECT_TRUE(plan.lines[1].device_receives);
+    // Port 0 without bundle-only is a rejected line: nothing flows on it.
+    std::string rejected = sdp;
+    rejected.replace(rejected.find("a=bundle-only\r\n"), 15, "");
+    auto off = plan_offer(rejected, error);
+    EXPECT_FALSE(off.lines[1].device_sends);
+    EXPECT_FALSE(off.lines[1].device_receives);
+}
+
 TEST(OfferPlan, Refusals)
 {
     std::string error;

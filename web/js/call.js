@@ -350,6 +350,7 @@ export class CallController {
       calls: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.pc])),
       states: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.state])),
       roles: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.offerer ? 'offerer' : 'answerer'])),
+      restarts: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.restarts])),
       local: () => ({
         phase: this.phase,
         receiveOnly: this.local.receiveOnly,
