@@ -231,6 +231,9 @@ const std::vector<Key> &keys()
         media_key("ice_addresses", &M::ice_addresses, addresses()),
         media_key("audio_muted", &M::audio_muted, boolean()),
         media_key("video_muted", &M::video_muted, boolean()),
+        media_key("capture_retry_ms", &M::capture_retry_ms, whole_number(50, 60000)),
+        media_key("capture_retry_max_ms", &M::capture_retry_max_ms, whole_number(50, 600000)),
+        media_key("capture_stall_ms", &M::capture_stall_ms, whole_number(200, 60000)),
     };
     return table;
 }

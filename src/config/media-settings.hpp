@@ -79,6 +79,11 @@ struct MediaSettings {
     std::vector<std::string> ice_addresses; // empty: every address libnice finds
     bool audio_muted = false;
     bool video_muted = false;
+    // A camera or microphone that fails mid-call: the first retry after this, doubling up to
+    // the maximum; a source that delivers nothing for capture_stall_ms counts as failed.
+    unsigned capture_retry_ms = 500;
+    unsigned capture_retry_max_ms = 2000;
+    unsigned capture_stall_ms = 800;
 };
 
 } // namespace callbox::config

@@ -117,6 +117,7 @@ bool CaptureGraph::build(std::string &error)
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
+    watch_sources();
     return s.encoders != config::Encoders::Shared ||
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
 }
@@ -245,26 +246,21 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
         next.audio_source = settings.audio_source;
         next.audio_device = settings.audio_device;
     }
+    SourceSlot &s = slot(camera);
+    if (s.health.state == SourceState::Unavailable) {
+        // The placeholder stays until the chosen device delivers: try it now.
+        settings_ = next;
+        try_source(s);
+        return true;
+    }
     ElementPtr fresh =
         load_pipeline_file(settings_.pipelines_dir,
                            camera ? source_file(next.video_source) : source_file(next.audio_source),
                            pipeline_variables(next), error);
-    if (!fresh)
+    if (!fresh || !replace_source(camera, std::move(fresh), error))
         return false;
-    ElementPtr &old = camera ? video_src_ : audio_src_;
-    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
-    // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
-    gst_element_set_state(old.get(), GST_STATE_NULL);
-    gst_element_unlink(old.get(), entry);
-    gst_bin_remove(pipeline_, old.get());
-    gst_bin_add(pipeline_, fresh.get());
-    if (!gst_element_link(fresh.get(), entry)) {
-        error = "the new source does not fit the capture graph";
-        return false;
-    }
-    gst_element_sync_state_with_parent(fresh.get());
-    old = std::move(fresh);
     settings_ = next;
+    went_live(s);
     return true;
 }
 
@@ -280,7 +276,8 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
     auto *self = static_cast<CaptureGraph *>(data);
     const std::uint64_t n = self->frames_++;
     const bool muted = self->video_muted_;
-    if (!self->stamp_clock_ && !muted)
+    const bool stamp = self->stamp_clock_ && self->video_live_;
+    if (!stamp && !muted)
         return GST_PAD_PROBE_OK;
     GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
@@ -296,7 +293,7 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
                             GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane));
         }
     }
-    if (self->stamp_clock_) {
+    if (stamp) {
         const I420View view = i420_view(frame);
         draw_clock_pattern(view, {static_cast<std::uint64_t>(g_get_real_time() / 1000),
                                   static_cast<std::uint16_t>(n)});

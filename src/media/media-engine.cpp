@@ -28,6 +28,7 @@ MediaEngine::~MediaEngine()
     // Exiting while the warm-up thread is inside OpenSSL would crash the process.
     if (warmup_.joinable())
         warmup_.join();
+    monitor_watch_.reset();
     monitor_.reset();
     for (auto &[peer, call] : calls_)
         call->finish("ended"); // the device is going away: every caller hears it
@@ -56,6 +57,17 @@ bool MediaEngine::init(std::string &error)
     gst_device_monitor_add_filter(monitor_.get(), "Audio/Source", nullptr);
     if (!gst_device_monitor_start(monitor_.get()))
         GST_INFO("no device providers: only the built-in test sources are listed");
+    // A camera or microphone plugged in: one that is unavailable is tried at once.
+    BusPtr monitor_bus = adopt(gst_device_monitor_get_bus(monitor_.get()));
+    monitor_watch_.reset(gst_bus_add_watch(
+        monitor_bus.get(),
+        [](GstBus *, GstMessage *message, gpointer self) -> gboolean {
+            auto *engine = static_cast<MediaEngine *>(self);
+            if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_DEVICE_ADDED && engine->capture_)
+                engine->capture_->retry_now();
+            return G_SOURCE_CONTINUE;
+        },
+        this));
     warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
     return true;
 }
@@ -305,6 +317,9 @@ void MediaEngine::on_bus_message(GstMessage *message)
     GstObject *top = GST_MESSAGE_SRC(message);
     while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_.get()))
         top = GST_OBJECT_PARENT(top);
+    // A camera or microphone that failed: the capture graph puts a placeholder in its place.
+    if (capture_ && capture_->on_source_error(top))
+        return;
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
             refuse(peer, protocol::ErrorCode::MediaError,

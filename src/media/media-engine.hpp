@@ -82,6 +82,23 @@ public:
                                                                    : settings_.audio_device;
     }
     bool capturing() const { return pipeline_ != nullptr; }
+    // "live", "unavailable" (a placeholder while the device is retried) or "off" (no call).
+    const char *capture_state(bool camera) const
+    {
+        if (!capture_)
+            return "off";
+        return capture_->health(camera).state == CaptureGraph::SourceState::Live ? "live"
+                                                                                 : "unavailable";
+    }
+    // Times the camera (microphone) failed mid-call, and came back, since capture started.
+    std::uint64_t capture_failures(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).failures : 0;
+    }
+    std::uint64_t capture_recoveries(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).recoveries : 0;
+    }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
@@ -129,6 +146,7 @@ private:
     std::jthread warmup_; // makes the DTLS certificate at start-up
     static void stop_monitor(GstDeviceMonitor *monitor);
     Owned<GstDeviceMonitor, stop_monitor> monitor_; // stopped, then unreffed
+    SourceId monitor_watch_;                        // hot-plug: DEVICE_ADDED
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
     std::unique_ptr<PlaybackMixer> playback_;
