@@ -79,3 +79,48 @@ export class ShmDevice {
     }
   }
 }
+
+// In the page: sorts every frame of the device's video into "live" (the clock pattern's
+// markers: block 0 white, block 1 black), "placeholder" (no pattern, the placeholder's dark red
+// under the strip) or "other", and keeps when each kind was last and first seen.
+export function watchFrames() {
+  const video = document.createElement('video');
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const seen = { live: 0, placeholder: 0, other: 0, kinds: [] };
+  window.deviceFrames = seen;
+  const luma = (d, i) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  function onFrame() {
+    const w = video.videoWidth;
+    const h = video.videoHeight;
+    if (w >= 320) {
+      canvas.width = w;
+      canvas.height = h;
+      ctx.drawImage(video, 0, 0, w, h);
+      const B = Math.floor(w / 80);
+      const px = (x, y) => ctx.getImageData(x, y, 1, 1).data;
+      const white = luma(px(B / 2, B / 2), 0);
+      const black = luma(px(B + B / 2, B / 2), 0);
+      const [r, g, b] = px(w / 10, h - h / 10);
+      let kind = 'other';
+      if (white - black >= 60) kind = 'live';
+      else if (r > g + 40 && r > b + 40) kind = 'placeholder';
+      seen[kind] += 1;
+      const last = seen.kinds.at(-1);
+      if (last?.kind !== kind) seen.kinds.push({ kind, at: Date.now(), frames: 1 });
+      else last.frames += 1;
+    }
+    video.requestVideoFrameCallback(onFrame);
+  }
+  // A video element of its own, with only the device's video track: what the device sends,
+  // whatever the app's tile does with the sound beside it.
+  const track = window.callbox.calls().device.getReceivers().find((r) => r.track?.kind === 'video').track;
+
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  video.srcObject = new MediaStream([track]);
+  document.body.append(video);
+  video.play().catch(() => {});
+  video.requestVideoFrameCallback(onFrame);
+}
