@@ -222,6 +222,7 @@ const std::vector<Key> &keys()
         media_key("height", &M::height, whole_number(240, 2160)),
         media_key("framerate", &M::framerate, whole_number(1, 60)),
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
+        media_key("min_video_bitrate", &M::min_video_bitrate, whole_number(50, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
         media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),

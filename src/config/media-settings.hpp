@@ -69,7 +69,8 @@ struct MediaSettings {
     unsigned width = 1280;
     unsigned height = 720;
     unsigned framerate = 30;
-    unsigned video_bitrate = 1500; // kbit/s
+    unsigned video_bitrate = 1500;    // kbit/s
+    unsigned min_video_bitrate = 150; // kbit/s: the floor while every caller is constrained
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;
     unsigned max_sdp_bytes = 16384;   // a larger offer to the device is bad-message

@@ -232,6 +232,8 @@ CallSession::LiveStats CallSession::sample_stats()
             } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
                 if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
                     out.rtt_ms = std::max(out.rtt_ms, d * 1000);
+                if (gst_structure_get_double(st, "fraction-lost", &d))
+                    out.fraction_lost_out = std::max(out.fraction_lost_out, d);
             }
         }
     }

@@ -80,8 +80,9 @@ public:
     struct LiveStats {
         double bitrate_in_kbps = 0;
         double bitrate_out_kbps = 0;
-        double rtt_ms = -1;     // -1: not known yet
-        double packet_loss = 0; // fraction of the packets sent to the device that were lost
+        double rtt_ms = -1;           // -1: not known yet
+        double packet_loss = 0;       // fraction of the packets sent to the device that were lost
+        double fraction_lost_out = 0; // the browser's last receiver report on what it is sent
         double fps_in = 0;
         double fps_out = 0;
     };

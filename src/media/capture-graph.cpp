@@ -264,6 +264,24 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     return true;
 }
 
+void CaptureGraph::set_video_bitrate(unsigned kbps)
+{
+    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s.
+    for (const auto &[factory, scale] : {std::pair{"x264enc", 1u}, std::pair{"vp8enc", 1000u}}) {
+        GstIterator *it = gst_bin_iterate_all_by_element_factory_name(pipeline_, factory);
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            auto *encoder = GST_ELEMENT(g_value_get_object(&item));
+            g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
+                         static_cast<gint>(kbps * scale), nullptr);
+            g_value_reset(&item);
+        }
+        if (G_IS_VALUE(&item))
+            g_value_unset(&item);
+        gst_iterator_free(it);
+    }
+}
+
 void CaptureGraph::set_muted(bool audio, bool video)
 {
     if (volume_)

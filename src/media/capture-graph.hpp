@@ -40,6 +40,8 @@ public:
     std::uint64_t keyframes_forced() const;
     std::uint64_t keyframe_requests_dropped() const;
     void set_muted(bool audio, bool video);
+    // Sets every video encoder's bitrate (x264enc, vp8enc) to `kbps`, while it runs.
+    void set_video_bitrate(unsigned kbps);
     // Replaces the camera (or microphone) source with the one `settings` names, while the
     // encoders and calls keep running.
     bool switch_source(bool camera, const MediaSettings &settings, std::string &error);

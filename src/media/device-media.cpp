@@ -75,7 +75,9 @@ public:
             .member("idle_screen_frames", engine_->idle_frames())
             .member("join_link", std::string_view(engine_->join_link()))
             .member("camera", std::string_view(engine_->camera()))
-            .member("microphone", std::string_view(engine_->microphone()));
+            .member("microphone", std::string_view(engine_->microphone()))
+            .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
+            .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
         w.key("capture").begin_object();
         for (bool camera : {true, false})
             w.key(camera ? "camera" : "microphone")

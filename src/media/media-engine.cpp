@@ -273,6 +273,12 @@ bool MediaEngine::start_pipeline(std::string &error)
         return false;
     }
     capture_started_us_ = g_get_monotonic_time();
+    bitrate_ =
+        std::make_unique<BitrateController>(settings_.video_bitrate, settings_.min_video_bitrate);
+    adapt_timer_.reset(g_timeout_add(
+        1000,
+        [](gpointer self) -> gboolean { return static_cast<MediaEngine *>(self)->adapt_bitrate(); },
+        this));
     g_message("media: capturing (%s camera, %s microphone)",
               config::name(capture_->video_source()).data(),
               config::name(capture_->audio_source()).data());
@@ -283,6 +289,8 @@ void MediaEngine::stop_pipeline()
 {
     if (!pipeline_)
         return;
+    adapt_timer_.reset();
+    bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     bus_watch_.reset();
     if (capture_) {
@@ -453,6 +461,33 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
     settings_ = next;
     g_message("media: the %s is now %s", camera ? "camera" : "microphone", id.c_str());
     return true;
+}
+
+bool MediaEngine::adapt_bitrate()
+{
+    std::map<std::uint64_t, BitrateController::PathReport> reports;
+    for (const auto &[peer, call] : calls_) {
+        if (call->state() != "connected")
+            continue;
+        const CallSession::LiveStats live = call->sample_stats();
+        reports[call->serial()] = {live.fraction_lost_out, live.rtt_ms};
+    }
+    const unsigned before = bitrate_->target_kbps();
+    const unsigned target = bitrate_->update(reports);
+    if (target != before) {
+        capture_->set_video_bitrate(target);
+        g_message("media: video bitrate %u kbit/s (%s)", target,
+                  target < before ? "every caller's path is constrained" : "paths are clear");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+std::size_t MediaEngine::constrained_calls() const
+{
+    std::size_t n = 0;
+    for (const auto &[peer, call] : calls_)
+        n += bitrate_ && bitrate_->constrained(call->serial());
+    return n;
 }
 
 double MediaEngine::capture_fps() const

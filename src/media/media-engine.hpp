@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/media-settings.hpp"
+#include "media/bitrate-controller.hpp"
 #include "media/capture-graph.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
@@ -101,6 +102,13 @@ public:
     }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
+    // The shared video encoder's bitrate now (lowered while every caller's path is
+    // constrained), and the calls whose paths were constrained in the last sample.
+    unsigned video_bitrate_kbps() const
+    {
+        return bitrate_ ? bitrate_->target_kbps() : settings_.video_bitrate;
+    }
+    std::size_t constrained_calls() const;
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
     // shared encoder, and those its once-per-500-ms gate dropped; since start.
     std::uint64_t keyframes_forced() const
@@ -135,6 +143,7 @@ private:
     void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
+    bool adapt_bitrate(); // once a second while capturing
     void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
 
     MediaSettings settings_;
@@ -149,6 +158,8 @@ private:
     SourceId monitor_watch_;                        // hot-plug: DEVICE_ADDED
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
+    std::unique_ptr<BitrateController> bitrate_; // while capturing
+    SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::unique_ptr<IdleScreen> idle_;
     std::string idle_name_;
