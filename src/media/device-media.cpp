@@ -102,6 +102,10 @@ public:
         server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
                               "Times the shared media pipeline failed and was rebuilt.",
                               engine_->pipeline_restarts());
+        server::append_metric(out, "callbox_video_bitrate_kbps", "gauge",
+                              "The shared video encoder's bitrate (lowered while every caller's "
+                              "path is constrained).",
+                              engine_->video_bitrate_kbps());
         server::append_metric(
             out, "callbox_camera_live", "gauge",
             "1 while the camera delivers, 0 while callers get a placeholder.",
