@@ -1,6 +1,6 @@
 // Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, and the camera's placeholder and return times; medians of --runs runs (default 3).
 //
-//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,loss2,bursts,cap]
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap]
 //
 // Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
 // build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
@@ -14,7 +14,7 @@ const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
-    only: { type: 'string', default: 'camera,loss2,bursts,cap' },
+    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap' },
   },
 });
 loopbackOnly();
@@ -74,6 +74,18 @@ async function framesOf(page, kind, from) {
   throw new Error(`no ${kind} frames within 30 s: ${JSON.stringify(seen)}`);
 }
 
+// One call; figures over SECONDS with the path shaped by start() (undone by stop()).
+function shapedWindow(start, stop) {
+  return oneCall({}, async (page) => {
+    start();
+    try {
+      const a = await totals(page);
+      await sleep(SECONDS * 1000);
+      return window_(a, await totals(page));
+    } finally { stop(); }
+  });
+}
+
 const scenarios = {
   async camera() {
     const dir = makeTempDir('callbox-bench-camera-');
@@ -99,27 +111,15 @@ const scenarios = {
       rmSync(dir, { recursive: true, force: true });
     }
   },
-  async loss2() {
+  // The same call on a clean path: what this machine manages at the time, for comparison.
+  clean: () => shapedWindow(() => {}, () => {}),
+  loss2() {
     const loss = new UdpLoss('callbox_bench_loss');
-    return oneCall({}, async (page) => {
-      loss.set(2);
-      try {
-        const a = await totals(page);
-        await sleep(SECONDS * 1000);
-        return window_(a, await totals(page));
-      } finally { loss.set(0); }
-    });
+    return shapedWindow(() => loss.set(2), () => loss.set(0));
   },
-  async bursts() {
+  bursts() {
     const loss = new UdpLoss('callbox_bench_bursts');
-    return oneCall({}, async (page) => {
-      loss.bursts(5, 3000, 3000);
-      try {
-        const a = await totals(page);
-        await sleep(SECONDS * 1000);
-        return window_(a, await totals(page));
-      } finally { loss.stop(); }
-    });
+    return shapedWindow(() => loss.bursts(5, 3000, 3000), () => loss.stop());
   },
   async cap() {
     const cap = new RateCap();
