@@ -117,7 +117,7 @@ async function withCallers(kind, callers, body) {
 // video decoded throughout (withCallers checks that at the end). A second caller's Chromium
 // decodes the shared-memory camera's stream but here rendered no frame of it to a <video>, even
 // one of its own, while it renders the built-in test source: see docs/benchmarks.md.
-test('the camera goes away mid-call and comes back: callers see the placeholder, then live video', { timeout: 200000 }, async (t) => {
+test('the camera goes away mid-call and comes back: callers see the placeholder, then live video', { timeout: 420000 }, async (t) => {
   await withCallers('camera', [['alice', 'hall'], ['bob', 'porch']], async ({ daemon, device, pages }) => {
     const [[name, page]] = pages;
     await framesOf(page, name, 'live', 0, 'live video from the camera');
@@ -142,7 +142,7 @@ test('the camera goes away mid-call and comes back: callers see the placeholder,
   });
 });
 
-test('the microphone goes away mid-call and comes back: the caller gets silence, then sound', { timeout: 200000 }, async (t) => {
+test('the microphone goes away mid-call and comes back: the caller gets silence, then sound', { timeout: 420000 }, async (t) => {
   await withCallers('microphone', [['carol', 'den']], async ({ daemon, device, pages }) => {
     const [[name, page]] = pages;
     await device.unplug();
