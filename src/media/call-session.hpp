@@ -80,13 +80,20 @@ public:
     struct LiveStats {
         double bitrate_in_kbps = 0;
         double bitrate_out_kbps = 0;
-        double rtt_ms = -1;           // -1: not known yet
-        double packet_loss = 0;       // fraction of the packets sent to the device that were lost
-        double fraction_lost_out = 0; // the browser's last receiver report on what it is sent
+        double rtt_ms = -1;     // -1: not known yet
+        double packet_loss = 0; // fraction of the packets sent to the device that were lost
         double fps_in = 0;
         double fps_out = 0;
     };
     LiveStats sample_stats();
+    // The browser's receiver reports on what the device sends, for the bitrate controller:
+    // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
+    struct PathReport {
+        double fraction_lost = 0;
+        double rtt_ms = -1;
+    };
+    void request_path_report();
+    const PathReport &path_report() const { return path_; }
 
     struct Shared; // what streaming-thread callbacks may touch
 
@@ -116,6 +123,7 @@ private:
         std::int64_t at_us = 0;
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
     } last_sample_;
+    PathReport path_;
     bool finished_ = false;
     std::string state_ = "connecting";
 };

@@ -469,8 +469,8 @@ bool MediaEngine::adapt_bitrate()
     for (const auto &[peer, call] : calls_) {
         if (call->state() != "connected")
             continue;
-        const CallSession::LiveStats live = call->sample_stats();
-        reports[call->serial()] = {live.fraction_lost_out, live.rtt_ms};
+        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms};
+        call->request_path_report(); // for the next sample
     }
     const unsigned before = bitrate_->target_kbps();
     const unsigned target = bitrate_->update(reports);
