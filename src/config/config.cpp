@@ -225,6 +225,7 @@ const std::vector<Key> &keys()
         media_key("framerate", &M::framerate, whole_number(1, 60)),
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
         media_key("encoder_threads", &M::encoder_threads, whole_number(0, 16)),
+        media_key("min_video_bitrate", &M::min_video_bitrate, whole_number(50, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
         media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),
@@ -234,6 +235,9 @@ const std::vector<Key> &keys()
         media_key("ice_addresses", &M::ice_addresses, addresses()),
         media_key("audio_muted", &M::audio_muted, boolean()),
         media_key("video_muted", &M::video_muted, boolean()),
+        media_key("capture_retry_ms", &M::capture_retry_ms, whole_number(50, 60000)),
+        media_key("capture_retry_max_ms", &M::capture_retry_max_ms, whole_number(50, 600000)),
+        media_key("capture_stall_ms", &M::capture_stall_ms, whole_number(200, 60000)),
     };
     return table;
 }

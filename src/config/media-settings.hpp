@@ -69,8 +69,9 @@ struct MediaSettings {
     unsigned width = 1280;
     unsigned height = 720;
     unsigned framerate = 30;
-    unsigned video_bitrate = 1500; // kbit/s
-    unsigned encoder_threads = 0;  // x264's threads; 0: the machine's cores, at most 4
+    unsigned video_bitrate = 1500;    // kbit/s
+    unsigned min_video_bitrate = 150; // kbit/s: the floor while every caller is constrained
+    unsigned encoder_threads = 0;     // x264's threads; 0: the machine's cores, at most 4
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;
     unsigned max_sdp_bytes = 16384;   // a larger offer to the device is bad-message
@@ -80,6 +81,11 @@ struct MediaSettings {
     std::vector<std::string> ice_addresses; // empty: every address libnice finds
     bool audio_muted = false;
     bool video_muted = false;
+    // A camera or microphone that fails mid-call: the first retry after this, doubling up to
+    // the maximum; a source that delivers nothing for capture_stall_ms counts as failed.
+    unsigned capture_retry_ms = 500;
+    unsigned capture_retry_max_ms = 2000;
+    unsigned capture_stall_ms = 800;
 };
 
 } // namespace callbox::config

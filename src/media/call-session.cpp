@@ -196,6 +196,47 @@ const CallSession::Counters &CallSession::counters() const
     return shared_->counters;
 }
 
+namespace {
+
+// Calls `fn(type, entry)` for each entry of a webrtcbin get-stats reply.
+template <typename Fn> void for_each_stat(const GstStructure *reply, Fn fn)
+{
+    for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
+        const GValue *v = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+        GstWebRTCStatsType type;
+        if (GST_VALUE_HOLDS_STRUCTURE(v) &&
+            gst_structure_get(gst_value_get_structure(v), "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
+                              nullptr))
+            fn(type, gst_value_get_structure(v));
+    }
+}
+
+} // namespace
+
+void CallSession::request_path_report()
+{
+    // Asked from the main loop once a second: answered on webrtcbin's thread, kept when the
+    // answer comes back to the main loop; the main loop never waits for webrtcbin.
+    PromisePtr promise(gst_promise_new_with_change_func(
+        [](GstPromise *p, gpointer data) {
+            Shared &s = held(data);
+            PathReport report;
+            for_each_stat(gst_promise_get_reply(p),
+                          [&](GstWebRTCStatsType type, const GstStructure *st) {
+                              double d = 0;
+                              if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+                                  return;
+                              if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
+                                  report.rtt_ms = std::max(report.rtt_ms, d * 1000);
+                              if (gst_structure_get_double(st, "fraction-lost", &d))
+                                  report.fraction_lost = std::max(report.fraction_lost, d);
+                          });
+            s.engine->post(s.serial, [report](CallSession &call) { call.path_ = report; });
+        },
+        hold(shared_), [](gpointer data) { release_hold(data); }));
+    g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
+}
+
 CallSession::LiveStats CallSession::sample_stats()
 {
     LiveStats out;
@@ -206,34 +247,26 @@ CallSession::LiveStats CallSession::sample_stats()
     g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
     // webrtcbin answers from its own thread within milliseconds; the admin page asks every 2 s.
     if (gst_promise_wait(promise.get()) == GST_PROMISE_RESULT_REPLIED) {
-        const GstStructure *reply = gst_promise_get_reply(promise.get());
-        for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
-            const GValue *v =
-                gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
-            if (!GST_VALUE_HOLDS_STRUCTURE(v))
-                continue;
-            const GstStructure *st = gst_value_get_structure(v);
-            GstWebRTCStatsType type;
-            if (!gst_structure_get(st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
-                continue;
-            guint64 u = 0;
-            gint64 i64 = 0;
-            double d = 0;
-            if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
-                if (gst_structure_get_uint64(st, "bytes-received", &u))
-                    now.bytes_in += u;
-                if (gst_structure_get_uint64(st, "packets-received", &u))
-                    received += u;
-                if (gst_structure_get_int64(st, "packets-lost", &i64) && i64 > 0)
-                    lost += static_cast<std::uint64_t>(i64);
-            } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
-                if (gst_structure_get_uint64(st, "bytes-sent", &u))
-                    now.bytes_out += u;
-            } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
-                if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
-                    out.rtt_ms = std::max(out.rtt_ms, d * 1000);
-            }
-        }
+        for_each_stat(gst_promise_get_reply(promise.get()),
+                      [&](GstWebRTCStatsType type, const GstStructure *st) {
+                          guint64 u = 0;
+                          gint64 i64 = 0;
+                          double d = 0;
+                          if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+                              if (gst_structure_get_uint64(st, "bytes-received", &u))
+                                  now.bytes_in += u;
+                              if (gst_structure_get_uint64(st, "packets-received", &u))
+                                  received += u;
+                              if (gst_structure_get_int64(st, "packets-lost", &i64) && i64 > 0)
+                                  lost += static_cast<std::uint64_t>(i64);
+                          } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+                              if (gst_structure_get_uint64(st, "bytes-sent", &u))
+                                  now.bytes_out += u;
+                          } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+                              if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
+                                  out.rtt_ms = std::max(out.rtt_ms, d * 1000);
+                          }
+                      });
     }
     if (received + lost > 0)
         out.packet_loss = static_cast<double>(lost) / static_cast<double>(received + lost);

@@ -90,6 +90,14 @@ public:
         double fps_out = 0;
     };
     LiveStats sample_stats();
+    // The browser's receiver reports on what the device sends, for the bitrate controller:
+    // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
+    struct PathReport {
+        double fraction_lost = 0;
+        double rtt_ms = -1;
+    };
+    void request_path_report();
+    const PathReport &path_report() const { return path_; }
 
     struct Shared; // what streaming-thread callbacks may touch
 
@@ -120,6 +128,7 @@ private:
         std::int64_t at_us = 0;
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
     } last_sample_;
+    PathReport path_;
     bool finished_ = false;
     std::string state_ = "connecting";
 };

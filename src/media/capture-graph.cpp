@@ -118,6 +118,7 @@ bool CaptureGraph::build(std::string &error)
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
+    watch_sources();
     return s.encoders != config::Encoders::Shared ||
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
 }
@@ -263,6 +264,20 @@ std::uint64_t CaptureGraph::keyframe_requests_dropped() const
     return n;
 }
 
+ElementPtr CaptureGraph::load_source(bool camera, MediaSettings &next, std::string &error)
+{
+    if (!camera)
+        return load_pipeline_file(next.pipelines_dir, source_file(next.audio_source),
+                                  pipeline_variables(next), error);
+    const VideoSourcePlan plan = plan_video_source(next);
+    next.video_source = plan.source;
+    next.framerate = settings_.framerate; // the graph's caps stay as they are
+    ElementPtr fresh = load_video_source(next, plan, error);
+    if (fresh)
+        camera_mode_ = plan.summary;
+    return fresh;
+}
+
 bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)
 {
     MediaSettings next = settings_;
@@ -273,35 +288,38 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
         next.audio_source = settings.audio_source;
         next.audio_device = settings.audio_device;
     }
-    ElementPtr fresh;
-    if (camera) {
-        const VideoSourcePlan plan = plan_video_source(next);
-        next.video_source = plan.source;
-        next.framerate = settings_.framerate; // the graph's caps stay as they are
-        fresh = load_video_source(next, plan, error);
-        if (fresh)
-            camera_mode_ = plan.summary;
-    } else {
-        fresh = load_pipeline_file(settings_.pipelines_dir, source_file(next.audio_source),
-                                   pipeline_variables(next), error);
+    SourceSlot &s = slot(camera);
+    if (s.health.state == SourceState::Unavailable) {
+        // The placeholder stays until the chosen device delivers: try it now.
+        settings_ = next;
+        try_source(s);
+        return true;
     }
-    if (!fresh)
+    ElementPtr fresh = load_source(camera, next, error);
+    if (!fresh || !replace_source(camera, std::move(fresh), error))
         return false;
-    ElementPtr &old = camera ? video_src_ : audio_src_;
-    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
-    // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
-    gst_element_set_state(old.get(), GST_STATE_NULL);
-    gst_element_unlink(old.get(), entry);
-    gst_bin_remove(pipeline_, old.get());
-    gst_bin_add(pipeline_, fresh.get());
-    if (!gst_element_link(fresh.get(), entry)) {
-        error = "the new source does not fit the capture graph";
-        return false;
-    }
-    gst_element_sync_state_with_parent(fresh.get());
-    old = std::move(fresh);
+    return false;
     settings_ = next;
+    went_live(s);
     return true;
+}
+
+void CaptureGraph::set_video_bitrate(unsigned kbps)
+{
+    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s.
+    for (const auto &[factory, scale] : {std::pair{"x264enc", 1u}, std::pair{"vp8enc", 1000u}}) {
+        GstIterator *it = gst_bin_iterate_all_by_element_factory_name(pipeline_, factory);
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            auto *encoder = GST_ELEMENT(g_value_get_object(&item));
+            g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
+                         static_cast<gint>(kbps * scale), nullptr);
+            g_value_reset(&item);
+        }
+        if (G_IS_VALUE(&item))
+            g_value_unset(&item);
+        gst_iterator_free(it);
+    }
 }
 
 void CaptureGraph::set_muted(bool audio, bool video)
@@ -316,7 +334,8 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
     auto *self = static_cast<CaptureGraph *>(data);
     const std::uint64_t n = self->frames_++;
     const bool muted = self->video_muted_;
-    if (!self->stamp_clock_ && !muted)
+    const bool stamp = self->stamp_clock_ && self->video_live_;
+    if (!stamp && !muted)
         return GST_PAD_PROBE_OK;
     GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
@@ -332,7 +351,7 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
                             GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane));
         }
     }
-    if (self->stamp_clock_) {
+    if (stamp) {
         const I420View view = i420_view(frame);
         draw_clock_pattern(view, {static_cast<std::uint64_t>(g_get_real_time() / 1000),
                                   static_cast<std::uint16_t>(n)});

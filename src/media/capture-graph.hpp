@@ -4,6 +4,7 @@
 #include "config/media-settings.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/offer-plan.hpp"
+#include "util/glib-ptr.hpp"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -40,9 +41,30 @@ public:
     std::uint64_t keyframes_forced() const;
     std::uint64_t keyframe_requests_dropped() const;
     void set_muted(bool audio, bool video);
+    // Sets every video encoder's bitrate (x264enc, vp8enc) to `kbps`, while it runs.
+    void set_video_bitrate(unsigned kbps);
     // Replaces the camera (or microphone) source with the one `settings` names, while the
     // encoders and calls keep running.
     bool switch_source(bool camera, const MediaSettings &settings, std::string &error);
+
+    // A camera or microphone that fails mid-call (an error, its stream ends, or nothing for
+    // capture_stall_ms) is replaced by a placeholder (a "camera unavailable" picture, silence)
+    // while the calls go on; the real source is tried again with back-off
+    // (capture-recovery.cpp).
+    // Trying: the device is back in the graph but has delivered nothing yet (still
+    // "unavailable" to the status; an error or silence sends it back to the placeholder).
+    enum class SourceState { Live, Unavailable, Trying };
+    struct SourceHealth {
+        SourceState state = SourceState::Live;
+        std::uint64_t failures = 0;
+        std::uint64_t recoveries = 0;
+    };
+    const SourceHealth &health(bool camera) const { return slot(camera).health; }
+    // An error posted by `top` (an element right under the pipeline, or one already taken out
+    // of it): true when it was a capture source's, which this graph has dealt with.
+    bool on_source_error(GstObject *top);
+    // A device was plugged in: a source that is unavailable is tried now.
+    void retry_now();
 
     std::uint64_t frames_captured() const { return frames_; }
     config::VideoSource video_source() const { return settings_.video_source; }
@@ -66,6 +88,40 @@ private:
     bool build(std::string &error);
     ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+
+    // What watches one source: its health, the next try, and what its streaming thread saw.
+    struct SourceSlot {
+        explicit SourceSlot(bool is_camera) : camera(is_camera) {}
+        const bool camera;
+        CaptureGraph *graph = nullptr;
+        SourceHealth health;
+        unsigned retry_ms = 0;
+        SourceId retry;
+        std::int64_t started_us = 0;
+        std::atomic<bool> ended{false};            // the source sent EOS (dropped at the entry)
+        std::atomic<std::int64_t> last_data_us{0}; // the last buffer's arrival, 0 for none yet
+    };
+    SourceSlot &slot(bool camera) { return camera ? video_slot_ : audio_slot_; }
+    const SourceSlot &slot(bool camera) const { return camera ? video_slot_ : audio_slot_; }
+    void watch_sources();
+    bool check_sources();
+    void fail_over(SourceSlot &slot, const char *why);
+    void back_to_placeholder(SourceSlot &slot, const char *why);
+    void try_source(SourceSlot &slot);
+    void schedule_retry(SourceSlot &slot);
+    void retry_later(SourceSlot &slot, const std::string &why); // with the wait doubled
+    void went_live(SourceSlot &slot);
+    // Puts `fresh` (already in the pipeline or not) where the camera's (microphone's) source
+    // is, stopping and removing the old one.
+    bool replace_source(bool camera, ElementPtr fresh, std::string &error);
+    // The camera (by its mode plan) or microphone source `next` names, not yet in the graph;
+    // sets `next`'s resolved camera choice.
+    ElementPtr load_source(bool camera, MediaSettings &next, std::string &error);
+    static GstPadProbeReturn on_entry_data(GstPad *pad, GstPadProbeInfo *info, gpointer slot);
+    SourceSlot video_slot_{true};
+    SourceSlot audio_slot_{false};
+    SourceId watchdog_;
+    std::atomic<bool> video_live_{true}; // the clock pattern is only drawn on live frames
 
     GstBin *pipeline_; // the engine's, which outlives the graph
     MediaSettings settings_;

@@ -80,7 +80,17 @@ public:
             .member("microphone", std::string_view(engine_->microphone()))
             .member("camera_mode", std::string_view(engine_->camera_mode()))
             .member("video_encoder", std::string_view(engine_->video_encoder()))
-            .end_object();
+            .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
+            .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
+        w.key("capture").begin_object();
+        for (bool camera : {true, false})
+            w.key(camera ? "camera" : "microphone")
+                .begin_object()
+                .member("state", std::string_view(engine_->capture_state(camera)))
+                .member("failures", engine_->capture_failures(camera))
+                .member("recoveries", engine_->capture_recoveries(camera))
+                .end_object();
+        w.end_object().end_object();
     }
 
     void write_metrics(std::string &out) const override
@@ -96,6 +106,21 @@ public:
         server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
                               "Times the shared media pipeline failed and was rebuilt.",
                               engine_->pipeline_restarts());
+        server::append_metric(out, "callbox_video_bitrate_kbps", "gauge",
+                              "The shared video encoder's bitrate (lowered while every caller's "
+                              "path is constrained).",
+                              engine_->video_bitrate_kbps());
+        server::append_metric(
+            out, "callbox_camera_live", "gauge",
+            "1 while the camera delivers, 0 while callers get a placeholder.",
+            static_cast<int>(std::string_view(engine_->capture_state(true)) == "live"));
+        server::append_metric(
+            out, "callbox_microphone_live", "gauge",
+            "1 while the microphone delivers, 0 while callers get silence.",
+            static_cast<int>(std::string_view(engine_->capture_state(false)) == "live"));
+        server::append_metric(out, "callbox_capture_failures_total", "counter",
+                              "Times the camera or microphone failed mid-call (this capture).",
+                              engine_->capture_failures(true) + engine_->capture_failures(false));
         server::append_metric(out, "callbox_keyframes_forced_total", "counter",
                               "Keyframe requests that reached a shared encoder.",
                               engine_->keyframes_forced());

@@ -29,6 +29,7 @@ MediaEngine::~MediaEngine()
     // Exiting while the warm-up thread is inside OpenSSL would crash the process.
     if (warmup_.joinable())
         warmup_.join();
+    monitor_watch_.reset();
     monitor_.reset();
     for (auto &[peer, call] : calls_)
         call->finish("ended"); // the device is going away: every caller hears it
@@ -60,6 +61,17 @@ bool MediaEngine::init(std::string &error)
     gst_device_monitor_add_filter(monitor_.get(), "Audio/Source", nullptr);
     if (!gst_device_monitor_start(monitor_.get()))
         GST_INFO("no device providers: only the built-in test sources are listed");
+    // A camera or microphone plugged in: one that is unavailable is tried at once.
+    BusPtr monitor_bus = adopt(gst_device_monitor_get_bus(monitor_.get()));
+    monitor_watch_.reset(gst_bus_add_watch(
+        monitor_bus.get(),
+        [](GstBus *, GstMessage *message, gpointer self) -> gboolean {
+            auto *engine = static_cast<MediaEngine *>(self);
+            if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_DEVICE_ADDED && engine->capture_)
+                engine->capture_->retry_now();
+            return G_SOURCE_CONTINUE;
+        },
+        this));
     warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
     return true;
 }
@@ -278,6 +290,12 @@ bool MediaEngine::start_pipeline(std::string &error)
         return false;
     }
     capture_started_us_ = g_get_monotonic_time();
+    bitrate_ =
+        std::make_unique<BitrateController>(settings_.video_bitrate, settings_.min_video_bitrate);
+    adapt_timer_.reset(g_timeout_add(
+        1000,
+        [](gpointer self) -> gboolean { return static_cast<MediaEngine *>(self)->adapt_bitrate(); },
+        this));
     g_message("media: capturing (%s camera: %s; %s microphone)",
               config::name(capture_->video_source()).data(), camera_mode_.c_str(),
               config::name(capture_->audio_source()).data());
@@ -288,6 +306,8 @@ void MediaEngine::stop_pipeline()
 {
     if (!pipeline_)
         return;
+    adapt_timer_.reset();
+    bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     bus_watch_.reset();
     if (capture_) {
@@ -322,6 +342,9 @@ void MediaEngine::on_bus_message(GstMessage *message)
     GstObject *top = GST_MESSAGE_SRC(message);
     while (top && GST_OBJECT_PARENT(top) && GST_OBJECT_PARENT(top) != GST_OBJECT(pipeline_.get()))
         top = GST_OBJECT_PARENT(top);
+    // A camera or microphone that failed: the capture graph puts a placeholder in its place.
+    if (capture_ && capture_->on_source_error(top))
+        return;
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
             refuse(peer, protocol::ErrorCode::MediaError,
@@ -487,6 +510,33 @@ bool MediaEngine::start_self_test(std::function<void(const SelfTestReport &)> do
             finish, [](gpointer data) { delete static_cast<Finish *>(data); });
     });
     return true;
+}
+
+bool MediaEngine::adapt_bitrate()
+{
+    std::map<std::uint64_t, BitrateController::PathReport> reports;
+    for (const auto &[peer, call] : calls_) {
+        if (call->state() != "connected")
+            continue;
+        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms};
+        call->request_path_report(); // for the next sample
+    }
+    const unsigned before = bitrate_->target_kbps();
+    const unsigned target = bitrate_->update(reports);
+    if (target != before) {
+        capture_->set_video_bitrate(target);
+        g_message("media: video bitrate %u kbit/s (%s)", target,
+                  target < before ? "every caller's path is constrained" : "paths are clear");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+std::size_t MediaEngine::constrained_calls() const
+{
+    std::size_t n = 0;
+    for (const auto &[peer, call] : calls_)
+        n += bitrate_ && bitrate_->constrained(call->serial());
+    return n;
 }
 
 double MediaEngine::capture_fps() const

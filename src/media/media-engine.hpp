@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/media-settings.hpp"
+#include "media/bitrate-controller.hpp"
 #include "media/capture-graph.hpp"
 #include "media/encoder-choice.hpp"
 #include "media/gst-ptr.hpp"
@@ -92,9 +93,33 @@ public:
     // Runs the self-test on a thread (no call may run meanwhile, and none starts: offers get
     // busy); `done` gets the report on the main loop. False with a reason when it cannot start.
     bool start_self_test(std::function<void(const SelfTestReport &)> done, std::string &error);
+    // "live", "unavailable" (a placeholder while the device is retried) or "off" (no call).
+    const char *capture_state(bool camera) const
+    {
+        if (!capture_)
+            return "off";
+        return capture_->health(camera).state == CaptureGraph::SourceState::Live ? "live"
+                                                                                 : "unavailable";
+    }
+    // Times the camera (microphone) failed mid-call, and came back, since capture started.
+    std::uint64_t capture_failures(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).failures : 0;
+    }
+    std::uint64_t capture_recoveries(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).recoveries : 0;
+    }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     int running_encoders() const { return capture_ ? capture_->running_encoders() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
+    // The shared video encoder's bitrate now (lowered while every caller's path is
+    // constrained), and the calls whose paths were constrained in the last sample.
+    unsigned video_bitrate_kbps() const
+    {
+        return bitrate_ ? bitrate_->target_kbps() : settings_.video_bitrate;
+    }
+    std::size_t constrained_calls() const;
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
     // shared encoder, and those its once-per-500-ms gate dropped; since start.
     std::uint64_t keyframes_forced() const
@@ -129,6 +154,7 @@ private:
     void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
+    bool adapt_bitrate(); // once a second while capturing
     void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
 
     MediaSettings settings_;
@@ -140,8 +166,11 @@ private:
     std::jthread warmup_; // makes the DTLS certificate at start-up
     static void stop_monitor(GstDeviceMonitor *monitor);
     Owned<GstDeviceMonitor, stop_monitor> monitor_; // stopped, then unreffed
+    SourceId monitor_watch_;                        // hot-plug: DEVICE_ADDED
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
+    std::unique_ptr<BitrateController> bitrate_; // while capturing
+    SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::unique_ptr<IdleScreen> idle_;
     std::string idle_name_;
