@@ -126,6 +126,12 @@ public:
             engine_->show_idle_screen(name, link, fingerprint);
     }
 
+    void set_ice(const config::IceSettings &ice) override
+    {
+        if (engine_)
+            engine_->set_ice(ice);
+    }
+
     void shut_down() override
     {
         registry_.set_device_peer(nullptr);

@@ -2,6 +2,7 @@
 // encoders, playback), one CallSession per browser, signalling in and out.
 #pragma once
 
+#include "config/ice-settings.hpp"
 #include "config/media-settings.hpp"
 #include "media/capture-graph.hpp"
 #include "media/gst-ptr.hpp"
@@ -106,6 +107,9 @@ public:
     // still exists then.
     void post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms = 0);
     const MediaSettings &settings() const { return settings_; }
+    // The STUN and TURN servers new calls use ([ice], applied live).
+    void set_ice(config::IceSettings ice) { ice_ = std::move(ice); }
+    const config::IceSettings &ice() const { return ice_; }
 
 private:
     CallSession *find(std::uint64_t serial);
@@ -121,6 +125,7 @@ private:
     void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
 
     MediaSettings settings_;
+    config::IceSettings ice_;
     rooms::Outbox &outbox_;
     rooms::RoomRegistry &registry_;
     MainContextPtr context_;

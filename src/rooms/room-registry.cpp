@@ -239,7 +239,9 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
         peers.push_back(PeerInfo{other.id, other.nick});
     }
     auto history = log_.latest(room.name, settings_.history_length);
-    outbox_.send(from, encode::joined(room.name, self.id, self.nick, peers, history));
+    const auto ice = ice_source_ ? std::optional(ice_source_(self.id)) : std::nullopt;
+    outbox_.send(
+        from, encode::joined(room.name, self.id, self.nick, peers, history, ice ? &*ice : nullptr));
     if (device_)
         outbox_.send(from, encode::media(protocol::kDevicePeerId, device_audio_, device_video_));
     send_room(room, encode::peer_joined(room.name, PeerInfo{self.id, self.nick}));

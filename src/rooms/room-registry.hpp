@@ -76,6 +76,9 @@ public:
     std::vector<protocol::RoomCount> room_counts() const;
 
     void set_device_peer(DevicePeer *device) { device_ = device; }
+    // The STUN and TURN servers for a member who joins (its wire id), given in `joined`.
+    using IceSource = std::function<protocol::IceConfig(std::string_view member_id)>;
+    void set_ice_source(IceSource source) { ice_source_ = std::move(source); }
     // The device's own mute state: told to every browser in a room now, and to each
     // browser right after it joins.
     void set_device_media(bool audio, bool video);
@@ -130,6 +133,7 @@ private:
     RoomSettings settings_;
     Clock clock_;
     DevicePeer *device_ = nullptr;
+    IceSource ice_source_;
     bool device_audio_ = true;
     bool device_video_ = true;
     std::unordered_map<PeerId, Member> members_;

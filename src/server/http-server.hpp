@@ -76,6 +76,7 @@ private:
     GObjectPtr<GSocketService> service_;
     GObjectPtr<GTlsCertificate> certificate_; // null: plain HTTP
     std::vector<std::string> uris_;
+    config::IceSettings ice_; // [ice], for `joined` and the device's calls
     ConnectionGate gate_;
     ConnectionLimits limits_;
     unsigned idle_timeout_ = 30;

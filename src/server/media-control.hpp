@@ -2,6 +2,8 @@
 // for the HTTP API and metrics, the admin's actions, and the idle screen; NoMedia when off.
 #pragma once
 
+#include "config/ice-settings.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -35,6 +37,8 @@ public:
     // the certificate's fingerprint (when it serves HTTPS) for the user to compare.
     virtual void show_idle_screen(const std::string &name, const std::string &link,
                                   const std::string &fingerprint) = 0;
+    // The STUN and TURN servers for calls that start from now on.
+    virtual void set_ice(const config::IceSettings &ice) = 0;
     // Ends every call (each caller hears "ended") and stops capture; from then on the media
     // part reports itself off. The daemon calls it before it closes the WebSockets.
     virtual void shut_down() = 0;
@@ -56,6 +60,7 @@ public:
     bool set_muted(bool audio, bool video, std::string &error) override;
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override;
     void show_idle_screen(const std::string &, const std::string &, const std::string &) override {}
+    void set_ice(const config::IceSettings &) override {}
     void shut_down() override {}
 };
 
