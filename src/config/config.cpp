@@ -255,6 +255,7 @@ const std::vector<Key> &keys()
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
+        media_key("whep_connect_timeout", &M::whep_connect_timeout, whole_number(5, 600)),
         media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),
         media_key("max_ice_candidates", &M::max_ice_candidates, whole_number(1, 1000)),
         media_key("clock_pattern", &M::clock_pattern, choice<ClockPattern>()),

@@ -484,11 +484,8 @@ void CallSession::on_remote_description_set()
 
 void CallSession::on_answer(GstWebRTCSessionDescription *answer)
 {
-    if (!answer) {
-        signalling_->error(protocol::ErrorCode::MediaError,
-                           "the device could not answer this offer");
-        return finish("failed");
-    }
+    if (!answer)
+        return fail(protocol::ErrorCode::MediaError, "the device could not answer this offer");
     g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(answer->sdp));
     signalling_->signal(
@@ -565,13 +562,19 @@ void CallSession::on_gathering_done()
     gathered_ = true;
     if (relay_only_ && relay_candidates_ == 0) {
         g_warning("media: call %" G_GUINT64_FORMAT ": no TURN relay address", serial_);
-        signalling_->error(protocol::ErrorCode::MediaError,
-                           "the TURN server gave the device no relay address (wrong TURN "
-                           "credentials, or the server cannot be reached), and the device "
-                           "only uses relays");
-        return finish("failed");
+        return fail(protocol::ErrorCode::MediaError,
+                    "the TURN server gave the device no relay address (wrong TURN credentials, "
+                    "or the server cannot be reached), and the device only uses relays");
     }
     signalling_->gathered();
+}
+
+void CallSession::fail(protocol::ErrorCode code, std::string message)
+{
+    if (finished_)
+        return;
+    signalling_->error(code, std::move(message));
+    finish("failed");
 }
 
 void CallSession::finish(const char *state)

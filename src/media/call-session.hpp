@@ -59,6 +59,8 @@ public:
     bool finished() const { return finished_; }
     // Marks the call over with a last call-state for the browser.
     void finish(const char *state);
+    // Tells the browser why (an error), then finishes the call as "failed".
+    void fail(protocol::ErrorCode code, std::string message);
     std::string video_codec() const;
     GstElement *webrtcbin() const { return webrtc_.get(); }
 

@@ -10,6 +10,7 @@
 #include "media/playback-mixer.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
+#include "server/media-control.hpp"
 
 #include <gst/gst.h>
 
@@ -23,6 +24,10 @@
 namespace callbox::media {
 
 class CallSession;
+class CallSignalling;
+
+// WHEP calls have peer ids from here on, far past any connection's.
+constexpr rooms::PeerId kFirstWhepPeer = rooms::PeerId{1} << 62;
 
 struct CallInfo {
     std::string peer;
@@ -52,6 +57,13 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+
+    // WHEP sessions (media/whep.cpp): receive-only calls answered over HTTP.
+    void whep_offer(const std::string &resource, const std::string &offer,
+                    std::function<void(server::WhepReply)> done);
+    unsigned whep_patch(const std::string &resource, std::string_view sdpfrag,
+                        std::string &message);
+    bool whep_end(const std::string &resource);
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
     void show_idle_screen(std::string name, std::string link, std::string fingerprint);
@@ -115,14 +127,15 @@ private:
     CallSession *find(std::uint64_t serial);
     // The cameras (or microphones) the device monitor sees now.
     std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
-    void offer(rooms::PeerId from, const protocol::SessionDescription &offer);
+    void offer(rooms::PeerId from, const protocol::SessionDescription &offer,
+               std::unique_ptr<CallSignalling> signalling);
+    CallSession *whep_call(const std::string &resource);
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);
     void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
-    void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
 
     MediaSettings settings_;
     config::IceSettings ice_;
@@ -142,6 +155,8 @@ private:
     std::string idle_link_;
     std::string idle_fingerprint_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
+    std::map<std::string, rooms::PeerId> whep_; // WHEP resource → its call's peer id
+    rooms::PeerId next_whep_peer_ = kFirstWhepPeer;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;
     std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone

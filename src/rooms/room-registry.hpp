@@ -83,6 +83,13 @@ public:
     // browser right after it joins.
     void set_device_media(bool audio, bool video);
     const RoomSettings &settings() const { return settings_; }
+    // The access code `code` (none given: nullopt) from `client`, with the back-off after
+    // wrong guesses that joins use; for every door that takes the code (joins, WHEP).
+    struct CodeCheck {
+        enum Verdict { Ok, Missing, Wrong, Wait } verdict;
+        std::int64_t wait_ms = 0; // Wait: how long the client must still wait
+    };
+    CodeCheck check_access_code(const std::string &client, const std::optional<std::string> &code);
     void update_settings(RoomSettings settings);
 
     std::size_t connection_count() const { return members_.size(); }

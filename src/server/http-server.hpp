@@ -9,6 +9,7 @@
 #include "server/request-limits.hpp"
 #include "server/static-files.hpp"
 #include "server/websocket-hub.hpp"
+#include "server/whep-endpoint.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <libsoup/soup.h>
@@ -77,6 +78,7 @@ private:
     GObjectPtr<GTlsCertificate> certificate_; // null: plain HTTP
     std::vector<std::string> uris_;
     config::IceSettings ice_; // [ice], for `joined` and the device's calls
+    WhepEndpoint whep_;
     ConnectionGate gate_;
     ConnectionLimits limits_;
     unsigned idle_timeout_ = 30;
