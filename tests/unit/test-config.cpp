@@ -214,6 +214,10 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(c.max_history_mb, 64u);
     EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
     EXPECT_EQ(c.media.max_ice_candidates, 64u);
+    EXPECT_EQ(c.media.whep_connect_timeout, 30u);
+    EXPECT_EQ(error_of("[media]\nwhep_connect_timeout=1\n"),
+              dir + "/callbox.conf:2: whep_connect_timeout: expected a whole number from 5 to 600, "
+                    "got '1'");
     auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
                           "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
                     c);
