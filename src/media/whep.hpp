@@ -1,5 +1,5 @@
-// WHEP's pure parts: the device's candidates put into its answer, and the candidates of a
-// trickle PATCH (an application/trickle-ice-sdpfrag body, RFC 8840) read out of it.
+// WHEP's pure parts (media/whep-sdp.cpp): the device's candidates put into its answer, and the
+// candidates of a trickle PATCH (an application/trickle-ice-sdpfrag body, RFC 8840) read out of it.
 #pragma once
 
 #include "protocol/messages.hpp"
