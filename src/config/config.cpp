@@ -109,6 +109,21 @@ auto addresses()
         return parse_addresses(v, out);
     };
 }
+auto ice_urls(bool turn)
+{
+    return [turn](const std::string &v, std::vector<std::string> &out) -> Parsed {
+        out.clear();
+        g_auto(GStrv) parts = g_strsplit_set(v.c_str(), ", ", -1);
+        for (char **p = parts; *p; ++p) {
+            if (!**p)
+                continue;
+            if (auto why = check_ice_url(*p, turn))
+                return why;
+            out.emplace_back(*p);
+        }
+        return std::nullopt;
+    };
+}
 auto password_hash()
 {
     return [](const std::string &v, std::string &out) -> Parsed {
@@ -126,6 +141,13 @@ template <typename T> auto member(T Config::*m)
     return [m](auto &c) -> auto &
     {
         return c.*m;
+    };
+}
+template <typename T> auto ice_member(T IceSettings::*m)
+{
+    return [m](auto &c) -> auto &
+    {
+        return c.ice.*m;
     };
 }
 template <typename T> auto media_member(T MediaSettings::*m)
@@ -210,6 +232,15 @@ const std::vector<Key> &keys()
         key("rooms", "history_length", R::Live, member(&Config::history_length),
             whole_number(0, 1000)),
         key("rooms", "access_code", R::Live, member(&Config::access_code), text(true)),
+        key("ice", "stun", R::Live, ice_member(&IceSettings::stun), ice_urls(false)),
+        key("ice", "turn", R::Live, ice_member(&IceSettings::turn), ice_urls(true)),
+        key("ice", "turn_username", R::Live, ice_member(&IceSettings::turn_username), text(true)),
+        key("ice", "turn_credential", R::Live, ice_member(&IceSettings::turn_credential),
+            text(true)),
+        key("ice", "turn_secret", R::Live, ice_member(&IceSettings::turn_secret), text(true)),
+        key("ice", "turn_credential_lifetime", R::Live,
+            ice_member(&IceSettings::turn_credential_lifetime), whole_number(60, 2592000)),
+        key("ice", "relay_only", R::Live, ice_member(&IceSettings::relay_only), boolean()),
         key("media", "enabled", R::Restart, member(&Config::media_enabled), boolean()),
         media_key("pipelines_dir", &M::pipelines_dir, text()),
         media_key("video_source", &M::video_source, choice<VideoSource>()),
@@ -228,6 +259,7 @@ const std::vector<Key> &keys()
         media_key("min_video_bitrate", &M::min_video_bitrate, whole_number(50, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
+        media_key("whep_connect_timeout", &M::whep_connect_timeout, whole_number(5, 600)),
         media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),
         media_key("max_ice_candidates", &M::max_ice_candidates, whole_number(1, 1000)),
         media_key("clock_pattern", &M::clock_pattern, choice<ClockPattern>()),
@@ -402,6 +434,11 @@ std::optional<std::string> validate(const Config &config)
         return "[storage] history_per_room (" + std::to_string(config.history_per_room) +
                ") must be at least [rooms] history_length (" +
                std::to_string(config.history_length) + "): a join replays that many";
+    if (!config.ice.turn.empty() && config.ice.turn_secret.empty() &&
+        (config.ice.turn_username.empty() || config.ice.turn_credential.empty()))
+        return "[ice] turn needs turn_secret, or turn_username and turn_credential";
+    if (config.ice.relay_only && config.ice.turn.empty())
+        return "[ice] relay_only needs a TURN server in [ice] turn";
     return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // Config: callbox.conf (a GKeyFile) → one validated struct, with errors that name FILE:LINE.
 #pragma once
 
+#include "config/ice-settings.hpp"
 #include "config/media-settings.hpp"
 
 #include <optional>
@@ -47,6 +48,8 @@ struct Config {
     unsigned rate_window = 5; // seconds the rate is averaged over
     unsigned history_length = 50;
     std::string access_code;
+    // [ice]: STUN and TURN servers for the device and the browsers (applied to new calls)
+    IceSettings ice;
     // [media]
     bool media_enabled = true;
     media::MediaSettings media;

@@ -74,8 +74,9 @@ struct MediaSettings {
     unsigned encoder_threads = 0;     // x264's threads; 0: the machine's cores, at most 4
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;
-    unsigned max_sdp_bytes = 16384;   // a larger offer to the device is bad-message
-    unsigned max_ice_candidates = 64; // a call's remote candidates; later ones are dropped
+    unsigned whep_connect_timeout = 30; // s a WHEP viewer has to connect before its call ends
+    unsigned max_sdp_bytes = 16384;     // a larger offer to the device is bad-message
+    unsigned max_ice_candidates = 64;   // a call's remote candidates; later ones are dropped
     ClockPattern clock_pattern = ClockPattern::Auto;
     Encoders encoders = Encoders::Shared;
     std::vector<std::string> ice_addresses; // empty: every address libnice finds

@@ -5,6 +5,7 @@
 #include "media/capture-graph.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/gst-elements.hpp"
+#include "media/ice-servers.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
 #include "util/glib-ptr.hpp"
@@ -330,6 +331,8 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
 
     g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  engine_.settings().jitter_ms, nullptr);
+    relay_only_ = engine_.ice().relay_only;
+    configure_ice_servers(webrtc, engine_.ice(), "callbox-" + name);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
     {
         GstWebRTCICE *raw = nullptr;
@@ -357,6 +360,15 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
                 g_object_get(webrtc, "connection-state", &state, nullptr);
                 s.engine->post(s.serial,
                                [state](CallSession &call) { call.on_connection_state(state); });
+            }),
+            shared_);
+    connect(webrtc, "notify::ice-gathering-state",
+            G_CALLBACK(+[](GstElement *webrtc, GParamSpec *, gpointer data) {
+                Shared &s = held(data);
+                GstWebRTCICEGatheringState state;
+                g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+                if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+                    s.engine->post(s.serial, [](CallSession &call) { call.on_gathering_done(); });
             }),
             shared_);
     connect(webrtc, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
@@ -547,11 +559,8 @@ void CallSession::on_remote_description_set()
 
 void CallSession::on_answer(GstWebRTCSessionDescription *answer)
 {
-    if (!answer) {
-        signalling_->error(protocol::ErrorCode::MediaError,
-                           "the device could not answer this offer");
-        return finish("failed");
-    }
+    if (!answer)
+        return fail(protocol::ErrorCode::MediaError, "the device could not answer this offer");
     g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(answer->sdp));
     signalling_->signal(
@@ -590,6 +599,8 @@ void CallSession::add_remote_candidate(const protocol::IceCandidate &ice)
 
 void CallSession::on_local_candidate(unsigned mline, const std::string &candidate)
 {
+    if (candidate.find(" typ relay") != std::string::npos)
+        ++relay_candidates_;
     protocol::IceCandidate ice{candidate, std::nullopt, mline};
     if (mline < plan_.lines.size())
         ice.mid = plan_.lines[mline].mid;
@@ -617,6 +628,28 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
     default:
         break;
     }
+}
+
+void CallSession::on_gathering_done()
+{
+    if (gathered_ || finished_)
+        return;
+    gathered_ = true;
+    if (relay_only_ && relay_candidates_ == 0) {
+        g_warning("media: call %" G_GUINT64_FORMAT ": no TURN relay address", serial_);
+        return fail(protocol::ErrorCode::MediaError,
+                    "the TURN server gave the device no relay address (wrong TURN credentials, "
+                    "or the server cannot be reached), and the device only uses relays");
+    }
+    signalling_->gathered();
+}
+
+void CallSession::fail(protocol::ErrorCode code, std::string message)
+{
+    if (finished_)
+        return;
+    signalling_->error(code, std::move(message));
+    finish("failed");
 }
 
 void CallSession::finish(const char *state)

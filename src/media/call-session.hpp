@@ -32,6 +32,8 @@ public:
     virtual void signal(const protocol::SignalData &data) = 0;
     virtual void state(std::string_view state) = 0;
     virtual void error(protocol::ErrorCode code, std::string message) = 0;
+    // The device has gathered all its ICE candidates (after the answer).
+    virtual void gathered() {}
 };
 
 class CallSession
@@ -61,6 +63,8 @@ public:
     bool finished() const { return finished_; }
     // Marks the call over with a last call-state for the browser.
     void finish(const char *state);
+    // Tells the browser why (an error), then finishes the call as "failed".
+    void fail(protocol::ErrorCode code, std::string message);
     std::string video_codec() const;
     GstElement *webrtcbin() const { return webrtc_.get(); }
 
@@ -108,6 +112,7 @@ private:
     void on_answer(GstWebRTCSessionDescription *answer);
     void on_local_candidate(unsigned mline, const std::string &candidate);
     void on_connection_state(GstWebRTCPeerConnectionState state);
+    void on_gathering_done();
     void send_state(const char *state);
 
     MediaEngine &engine_;
@@ -123,6 +128,9 @@ private:
     std::vector<RequestPad> tee_pads_; // the shared encoders' outputs this call taps
     std::vector<std::pair<unsigned, std::string>> pending_candidates_;
     bool remote_set_ = false;
+    bool relay_only_ = false;       // [ice] relay_only when the call started
+    unsigned relay_candidates_ = 0; // the device's own, from its TURN allocations
+    bool gathered_ = false;
     unsigned remote_candidates_ = 0; // given to webrtcbin or queued for it
     struct Sample {
         std::int64_t at_us = 0;

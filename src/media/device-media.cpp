@@ -168,6 +168,30 @@ public:
             engine_->show_idle_screen(name, link, fingerprint);
     }
 
+    void whep_offer(const std::string &resource, const std::string &offer,
+                    std::function<void(server::WhepReply)> done) override
+    {
+        if (!engine_)
+            return off_.whep_offer(resource, offer, std::move(done));
+        engine_->whep_offer(resource, offer, std::move(done));
+    }
+    unsigned whep_patch(const std::string &resource, std::string_view sdpfrag,
+                        std::string &message) override
+    {
+        return engine_ ? engine_->whep_patch(resource, sdpfrag, message)
+                       : off_.whep_patch(resource, sdpfrag, message);
+    }
+    bool whep_end(const std::string &resource) override
+    {
+        return engine_ && engine_->whep_end(resource);
+    }
+
+    void set_ice(const config::IceSettings &ice) override
+    {
+        if (engine_)
+            engine_->set_ice(ice);
+    }
+
     void shut_down() override
     {
         registry_.set_device_peer(nullptr);

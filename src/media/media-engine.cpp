@@ -143,11 +143,6 @@ template <typename... F> struct Overloaded : F... {
 
 } // namespace
 
-void MediaEngine::refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message)
-{
-    OutboxSignalling(outbox_, to).error(code, std::move(message));
-}
-
 void MediaEngine::signal(rooms::PeerId from, const protocol::SignalData &data)
 {
     std::visit(Overloaded{
@@ -156,33 +151,36 @@ void MediaEngine::signal(rooms::PeerId from, const protocol::SignalData &data)
                        if (auto it = calls_.find(from); it != calls_.end())
                            it->second->add_remote_candidate(ice);
                    },
-                   [&](const protocol::SessionDescription &sdp) { offer(from, sdp); },
+                   [&](const protocol::SessionDescription &sdp) {
+                       offer(from, sdp, std::make_unique<OutboxSignalling>(outbox_, from));
+                   },
                },
                data);
 }
 
-void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &sdp)
+void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &sdp,
+                        std::unique_ptr<CallSignalling> signalling)
 {
     if (!init_error_.empty())
-        return refuse(from, protocol::ErrorCode::MediaError,
-                      "the device cannot call: " + init_error_);
+        return signalling->error(protocol::ErrorCode::MediaError,
+                                 "the device cannot call: " + init_error_);
     if (self_testing_)
-        return refuse(from, protocol::ErrorCode::Busy,
-                      "the device is running its self-test; try again in a few seconds");
+        return signalling->error(protocol::ErrorCode::Busy,
+                                 "the device is running its self-test; try again in a few seconds");
     if (sdp.type != protocol::SessionDescription::Type::Offer)
-        return refuse(from, protocol::ErrorCode::MediaError,
-                      "the device answers calls; send it an offer, not an answer");
+        return signalling->error(protocol::ErrorCode::MediaError,
+                                 "the device answers calls; send it an offer, not an answer");
     // Over the limits: a bad message, refused before anything is parsed further or built, and
     // the caller's running call (if any) goes on.
     if (sdp.sdp.size() > settings_.max_sdp_bytes)
-        return refuse(from, protocol::ErrorCode::BadMessage,
-                      "the offer has " + std::to_string(sdp.sdp.size()) +
-                          " bytes; the device takes offers of at most " +
-                          std::to_string(settings_.max_sdp_bytes));
+        return signalling->error(protocol::ErrorCode::BadMessage,
+                                 "the offer has " + std::to_string(sdp.sdp.size()) +
+                                     " bytes; the device takes offers of at most " +
+                                     std::to_string(settings_.max_sdp_bytes));
     std::string why;
     OfferPlan plan = plan_offer(sdp.sdp, why);
     if (plan.over_limit)
-        return refuse(from, protocol::ErrorCode::BadMessage, why);
+        return signalling->error(protocol::ErrorCode::BadMessage, why);
     // A new offer on a running call (an ICE restart, a renegotiation) is answered in place when
     // it fits the call; otherwise it replaces the call (a retry), quietly: the browser already
     // waits for the answer to this offer.
@@ -190,23 +188,21 @@ void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &
         why.empty() && it != calls_.end() && it->second->renegotiate(plan, sdp.sdp))
         return;
     if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
-        return refuse(from, protocol::ErrorCode::Busy,
-                      "the device is already in " + std::to_string(calls_.size()) +
-                          " calls; try again later");
+        return signalling->error(protocol::ErrorCode::Busy, "the device is already in " +
+                                                                std::to_string(calls_.size()) +
+                                                                " calls; try again later");
     if (!why.empty())
-        return refuse(from, protocol::ErrorCode::MediaError, why);
+        return signalling->error(protocol::ErrorCode::MediaError, why);
     if (!pipeline_ && !start_pipeline(why)) {
         g_warning("media: %s", why.c_str());
         degraded_ = true;
-        return refuse(from, protocol::ErrorCode::MediaError, "the device cannot call: " + why);
+        return signalling->error(protocol::ErrorCode::MediaError, "the device cannot call: " + why);
     }
-    auto call = std::make_unique<CallSession>(
-        *this, std::make_unique<OutboxSignalling>(outbox_, from), from, next_serial_++);
+    auto call = std::make_unique<CallSession>(*this, std::move(signalling), from, next_serial_++);
     if (!call->start(GST_BIN(pipeline_.get()), *capture_, *playback_, plan, sdp.sdp, why)) {
         g_warning("media: call with %s: %s", rooms::RoomRegistry::peer_name(from).c_str(),
                   why.c_str());
-        refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
-        call->finish("failed");
+        call->fail(protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
         call.reset();
         if (calls_.empty())
             stop_pipeline();
@@ -347,18 +343,16 @@ void MediaEngine::on_bus_message(GstMessage *message)
         return;
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
-            refuse(peer, protocol::ErrorCode::MediaError,
-                   std::string("the call broke: ") + err->message);
+            call->fail(protocol::ErrorCode::MediaError,
+                       std::string("the call broke: ") + err->message);
             return end_call(peer, "failed");
         }
     // The shared part failed: every call ends, and the next call starts afresh.
     degraded_ = true;
     ++pipeline_restarts_;
-    for (auto &[peer, call] : calls_) {
-        refuse(peer, protocol::ErrorCode::MediaError,
-               std::string("the device's media failed: ") + err->message);
-        call->finish("failed");
-    }
+    for (auto &[peer, call] : calls_)
+        call->fail(protocol::ErrorCode::MediaError,
+                   std::string("the device's media failed: ") + err->message);
     calls_.clear();
     stop_pipeline();
 }
@@ -554,11 +548,13 @@ std::vector<CallInfo> MediaEngine::calls()
         const auto &c = call->counters();
         const auto clock = call->clock_latency();
         const auto live = call->sample_stats();
-        out.push_back({rooms::RoomRegistry::peer_name(peer), call->state(), call->video_codec(),
-                       c.video_frames_in, c.audio_buffers_in, c.video_frames_out, clock.median_ms,
-                       clock.p95_ms, clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps,
-                       live.rtt_ms, live.packet_loss, live.fps_in, live.fps_out,
-                       call->webrtcbin()});
+        const std::string name = peer >= kFirstWhepPeer
+                                     ? "whep-" + std::to_string(peer - kFirstWhepPeer + 1)
+                                     : rooms::RoomRegistry::peer_name(peer);
+        out.push_back({name, call->state(), call->video_codec(), c.video_frames_in,
+                       c.audio_buffers_in, c.video_frames_out, clock.median_ms, clock.p95_ms,
+                       clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps, live.rtt_ms,
+                       live.packet_loss, live.fps_in, live.fps_out, call->webrtcbin()});
     }
     return out;
 }

@@ -2,6 +2,7 @@
 // encoders, playback), one CallSession per browser, signalling in and out.
 #pragma once
 
+#include "config/ice-settings.hpp"
 #include "config/media-settings.hpp"
 #include "media/bitrate-controller.hpp"
 #include "media/capture-graph.hpp"
@@ -12,6 +13,7 @@
 #include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
+#include "server/media-control.hpp"
 
 #include <gst/gst.h>
 
@@ -25,6 +27,10 @@
 namespace callbox::media {
 
 class CallSession;
+class CallSignalling;
+
+// WHEP calls have peer ids from here on, far past any connection's.
+constexpr rooms::PeerId kFirstWhepPeer = rooms::PeerId{1} << 62;
 
 struct CallInfo {
     std::string peer;
@@ -54,6 +60,13 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+
+    // WHEP sessions (media/whep.cpp): receive-only calls answered over HTTP.
+    void whep_offer(const std::string &resource, const std::string &offer,
+                    std::function<void(server::WhepReply)> done);
+    unsigned whep_patch(const std::string &resource, std::string_view sdpfrag,
+                        std::string &message);
+    bool whep_end(const std::string &resource);
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
     void show_idle_screen(std::string name, std::string link, std::string fingerprint);
@@ -142,12 +155,17 @@ public:
     // still exists then.
     void post(std::uint64_t serial, std::function<void(CallSession &)> job, guint delay_ms = 0);
     const MediaSettings &settings() const { return settings_; }
+    // The STUN and TURN servers new calls use ([ice], applied live).
+    void set_ice(config::IceSettings ice) { ice_ = std::move(ice); }
+    const config::IceSettings &ice() const { return ice_; }
 
 private:
     CallSession *find(std::uint64_t serial);
     // The cameras (or microphones) the device monitor sees now.
     std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
-    void offer(rooms::PeerId from, const protocol::SessionDescription &offer);
+    void offer(rooms::PeerId from, const protocol::SessionDescription &offer,
+               std::unique_ptr<CallSignalling> signalling);
+    CallSession *whep_call(const std::string &resource);
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);
@@ -155,9 +173,9 @@ private:
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
     bool adapt_bitrate(); // once a second while capturing
-    void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
 
     MediaSettings settings_;
+    config::IceSettings ice_;
     rooms::Outbox &outbox_;
     rooms::RoomRegistry &registry_;
     MainContextPtr context_;
@@ -177,6 +195,8 @@ private:
     std::string idle_link_;
     std::string idle_fingerprint_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
+    std::map<std::string, rooms::PeerId> whep_; // WHEP resource → its call's peer id
+    rooms::PeerId next_whep_peer_ = kFirstWhepPeer;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;
     std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone

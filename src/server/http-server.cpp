@@ -23,6 +23,14 @@ rooms::GuessPolicy guess_policy(const config::Config &c)
     return rooms::GuessPolicy{c.guess_free_tries, c.guess_max_wait, c.guess_budget_per_minute};
 }
 
+protocol::IceConfig ice_config(const config::IceSettings &ice, std::string_view who)
+{
+    protocol::IceConfig out{{}, ice.relay_only};
+    for (auto &s : config::ice_servers(ice, who, g_get_real_time() / G_USEC_PER_SEC))
+        out.servers.push_back({std::move(s.urls), std::move(s.username), std::move(s.credential)});
+    return out;
+}
+
 } // namespace
 
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
@@ -31,23 +39,31 @@ HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticF
       admin_(config.admin_password_hash, guess_policy(config)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
-      started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new()))
+      started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new())),
+      whep_(media, registry)
 {
     apply_config(config);
+    // Only members who passed the access code see the servers (and the minted credentials).
+    registry_.set_ice_source([this](std::string_view id) { return ice_config(ice_, id); });
 }
 
 void HttpServer::apply_config(const config::Config &config)
 {
     admin_.set_hash(config.admin_password_hash);
     admin_.set_policy(guess_policy(config));
-    request_limits_.configure(BodyLimits{config.max_body_bytes, config.admin_max_body_bytes});
+    request_limits_.configure(
+        BodyLimits{config.max_body_bytes, config.admin_max_body_bytes, config.media.max_sdp_bytes});
     limits_ = ConnectionLimits{config.max_connections, config.max_connections_per_address,
                                config.max_connections_per_ipv6_prefix};
     idle_timeout_ = config.http_idle_timeout;
+    ice_ = config.ice;
+    media_.set_ice(ice_);
+    whep_.set_ice(ice_);
 }
 
 HttpServer::~HttpServer()
 {
+    registry_.set_ice_source(nullptr);
     g_cancellable_cancel(cancel_.get()); // TLS handshakes under way call back no more
     if (service_) {
         g_socket_service_stop(service_.get());
@@ -82,6 +98,8 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
     }
     if (p == "/metrics")
         return metrics(msg);
+    if (WhepEndpoint::handles(p))
+        return whep_.handle(msg, p);
     if (p == "/admin" || p == "/admin/" || p == "/admin.html" || p == "/api/status" ||
         p.starts_with("/api/admin/")) {
         // Before the password: a foreign page's form POST costs no hashing.

@@ -10,6 +10,7 @@
 #include "server/static-files.hpp"
 #include "server/tls-identity.hpp"
 #include "server/websocket-hub.hpp"
+#include "server/whep-endpoint.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <libsoup/soup.h>
@@ -89,6 +90,8 @@ private:
     std::int64_t last_wall_us_ = 0, last_mono_us_ = 0, last_renewal_check_us_ = 0;
     static constexpr std::int64_t kClockJumpUs = std::int64_t{300} * G_USEC_PER_SEC; // 5 minutes
     std::vector<std::string> uris_;
+    config::IceSettings ice_; // [ice], for `joined` and the device's calls
+    WhepEndpoint whep_;
     ConnectionGate gate_;
     ConnectionLimits limits_;
     unsigned idle_timeout_ = 30;

@@ -237,6 +237,10 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(c.max_history_mb, 64u);
     EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
     EXPECT_EQ(c.media.max_ice_candidates, 64u);
+    EXPECT_EQ(c.media.whep_connect_timeout, 30u);
+    EXPECT_EQ(error_of("[media]\nwhep_connect_timeout=1\n"),
+              dir + "/callbox.conf:2: whep_connect_timeout: expected a whole number from 5 to 600, "
+                    "got '1'");
     auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
                           "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
                     c);
@@ -338,4 +342,64 @@ TEST_F(ConfigFile, TextReadsLikeTheFile)
               "any.conf: the file is not valid UTF-8");
     c = defaults();
     EXPECT_FALSE(load_text("any.conf", "", c));
+}
+
+TEST_F(ConfigFile, IceServersApplyLiveAndMintCoturnCredentials)
+{
+    Config c = defaults();
+    EXPECT_TRUE(c.ice.stun.empty());
+    EXPECT_TRUE(c.ice.turn.empty());
+    EXPECT_FALSE(c.ice.relay_only);
+    EXPECT_EQ(c.ice.turn_credential_lifetime, 86400u);
+    EXPECT_TRUE(ice_servers(c.ice, "alice", 0).empty());
+    auto err = load(write("[ice]\nstun=stun:stun.example.net:3478\n"
+                          "turn=turn:turn.example.net:3478?transport=udp, turns:turn.example.net\n"
+                          "turn_secret=s3cret\nturn_credential_lifetime=3600\nrelay_only=true\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.ice.turn, (std::vector<std::string>{"turn:turn.example.net:3478?transport=udp",
+                                                    "turns:turn.example.net"}));
+    EXPECT_TRUE(c.ice.relay_only);
+    // coturn's use-auth-secret: "<expiry>:<who>", base64(HMAC-SHA1(secret, username)).
+    const auto servers = ice_servers(c.ice, "alice", 1700000000 - 3600);
+    ASSERT_EQ(servers.size(), 2u);
+    EXPECT_EQ(servers[0].urls, (std::vector<std::string>{"stun:stun.example.net:3478"}));
+    EXPECT_TRUE(servers[0].username.empty());
+    EXPECT_EQ(servers[1].username, "1700000000:alice");
+    EXPECT_EQ(servers[1].credential, "TtElzSjT0GdnTQ9xdcRNxx96yQs=");
+
+    // Static credentials are handed out as they are.
+    Config s = defaults();
+    ASSERT_FALSE(load(write("[ice]\nturn=turn:127.0.0.1:3478\nturn_username=box\n"
+                            "turn_credential=pw\n"),
+                      s));
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].username, "box");
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].credential, "pw");
+
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[ice]\nstun=http://example.net\n"),
+              path + ":2: stun: 'http://example.net' is not a STUN URL (stun:host:port or "
+                     "stuns:host:port)");
+    EXPECT_EQ(error_of("[ice]\nturn=turn://u:p@example.net\n"),
+              path + ":2: turn: 'turn://u:p@example.net' is not a TURN URL (turn:host:port or "
+                     "turns:host:port)");
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net?transport=sctp\nturn_secret=x\n")
+                  .find("?transport=udp or ?transport=tcp"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net\n")
+                  .find("turn needs turn_secret, or turn_username and turn_credential"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nrelay_only=true\n").find("relay_only needs a TURN server"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn_credential_lifetime=10\n").find("from 60 to 2592000"),
+              std::string::npos);
+
+    // Every [ice] key applies on a reload (to calls that start after it).
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.ice, c.ice);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[ice] stun", "[ice] turn", "[ice] turn_secret",
+                                        "[ice] turn_credential_lifetime", "[ice] relay_only"}));
+    EXPECT_TRUE(r.need_restart.empty());
 }

@@ -1,6 +1,7 @@
 // Unit tests for OfferPlan (codec and direction per m-line) and the clock pattern.
 #include "media/clock-pattern.hpp"
 #include "media/offer-plan.hpp"
+#include "media/whep.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -278,4 +279,40 @@ TEST(ClockPattern, NarrowFramesUntouched)
     draw_clock_pattern(frame, {1, 1});
     EXPECT_EQ(y[0], 90);
     EXPECT_FALSE(read_clock_pattern(frame));
+}
+
+TEST(Whep, AnswerGetsTheDevicesCandidatesInItsFirstSection)
+{
+    const std::string answer =
+        "v=0\r\ns=-\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+        "a=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n";
+    const std::string out = callbox::media::answer_with_candidates(
+        answer, {"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host"});
+    EXPECT_EQ(out, "v=0\r\ns=-\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                   "a=mid:0\r\na=candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host\r\n"
+                   "a=end-of-candidates\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n");
+    // One section: at the end.
+    EXPECT_EQ(callbox::media::answer_with_candidates("v=0\r\nm=video 9 X 96\r\na=mid:0", {}),
+              "v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=end-of-candidates\r\n");
+}
+
+TEST(Whep, TrickleFragmentsGiveCandidatesWithTheirMid)
+{
+    std::string error;
+    auto c = callbox::media::read_sdpfrag(
+        "a=ice-ufrag:abcd\r\na=ice-pwd:secretsecretsecretsecret\r\nm=audio 9 UDP/TLS/RTP/SAVPF "
+        "0\r\n"
+        "a=mid:0\r\na=candidate:1 1 udp 2122260223 192.0.2.7 40000 typ host\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 0\na=mid:1\na=candidate:2 1 udp 1 192.0.2.8 40001 typ host\n"
+        "a=end-of-candidates\r\n",
+        error);
+    ASSERT_TRUE(c) << error;
+    ASSERT_EQ(c->size(), 2u);
+    EXPECT_EQ((*c)[0].candidate, "candidate:1 1 udp 2122260223 192.0.2.7 40000 typ host");
+    EXPECT_EQ((*c)[0].mid, "0");
+    EXPECT_EQ((*c)[1].mid, "1");
+    EXPECT_FALSE((*c)[1].mline_index);
+    EXPECT_TRUE(callbox::media::read_sdpfrag("", error)->empty());
+    EXPECT_FALSE(callbox::media::read_sdpfrag("not an sdp fragment\r\n", error));
+    EXPECT_FALSE(error.empty());
 }

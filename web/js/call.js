@@ -38,6 +38,7 @@ export class CallController {
       onRetry: (peerId) => this.retry(peerId),
     });
     this.me = null;
+    this.ice = {};                // STUN/TURN servers from `joined`
     this.phase = 'idle';          // 'idle' | 'starting' | 'in-call'
     this.members = new Map();     // peer id -> { nick, device }
     this.announced = new Map();   // peer id -> { audio, video }: browsers in the call, and the device's state
@@ -53,6 +54,11 @@ export class CallController {
   enterRoom(joined) {
     if (this.phase !== 'idle' || this.me !== null) this.leaveRoom();
     this.me = joined.id;
+    // STUN/TURN servers for every call in this room (absent: host candidates only).
+    this.ice = {
+      iceServers: Array.isArray(joined.ice_servers) ? joined.ice_servers : [],
+      iceTransportPolicy: joined.ice_transport_policy === 'relay' ? 'relay' : 'all',
+    };
     for (const p of Array.isArray(joined.peers) ? joined.peers : []) this.#addMember(p);
     this.view.setCallEnabled(true);
     this.view.showView(true);
@@ -268,6 +274,7 @@ export class CallController {
       local: this.local,
       send: (data) => this.#send({ type: 'signal', to: id, data }),
       onChange: (c) => this.#callChanged(c),
+      ice: this.ice,
     });
     this.calls.set(id, call);
     this.#callChanged(call);

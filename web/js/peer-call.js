@@ -31,7 +31,8 @@ export class PeerCall {
   #restarting = false; // an ICE restart not yet connected: the tile says so
 
   // send(data) sends signal `data` to the peer; onChange(call) is called on every state or track change.
-  constructor({ peerId, local, send, onChange }) {
+  // `ice` is {iceServers, iceTransportPolicy} from the server's `joined` (STUN/TURN servers).
+  constructor({ peerId, local, send, onChange, ice = {} }) {
     this.peerId = peerId;
     this.local = local;
     this.#send = send;
@@ -41,7 +42,16 @@ export class PeerCall {
     this.detail = '';             // extra words while connecting (e.g. "connection interrupted")
     this.offerer = false;
     this.remoteStream = new MediaStream();
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    this.pc = new RTCPeerConnection({
+      iceServers: ice.iceServers ?? [],
+      iceTransportPolicy: ice.iceTransportPolicy ?? 'all',
+      bundlePolicy: 'max-bundle',
+    });
+    this.turnError = ''; // why a TURN server refused us, said when the call fails
+    this.pc.addEventListener('icecandidateerror', (ev) => {
+      if (ev.errorCode === 401) this.turnError = 'the TURN server refused the credentials';
+      else if (ev.errorCode === 701 && !this.turnError) this.turnError = 'the TURN server could not be reached';
+    });
     this.pc.addEventListener('icecandidate', (ev) => this.#localCandidate(ev.candidate));
     this.pc.addEventListener('track', (ev) => {
       this.remoteStream.addTrack(ev.track);
@@ -144,7 +154,7 @@ export class PeerCall {
   // Marks the call failed (the UI then offers Retry); `reason` says why in words.
   fail(reason) {
     if (this.state === 'ended' || this.state === 'failed') return;
-    this.reason = reason;
+    this.reason = this.turnError ? `${reason}; ${this.turnError}` : reason;
     this.#setState('failed');
   }
 
