@@ -57,7 +57,9 @@ export async function startDaemon(opts = {}) {
   });
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`callboxd did not start:\n${output}`)), 15000);
+    // A daemon under a profiler (heaptrack, valgrind) may take longer: CALLBOX_START_TIMEOUT_MS.
+    const startMs = Number(process.env.CALLBOX_START_TIMEOUT_MS) || 15000;
+    const timer = setTimeout(() => reject(new Error(`callboxd did not start:\n${output}`)), startMs);
     const onData = (chunk) => {
       output += chunk;
       const m = /listening on (http\S+)/.exec(output);
