@@ -231,6 +231,12 @@ const std::vector<Key> &keys()
         media_key("ice_addresses", &M::ice_addresses, addresses()),
         media_key("audio_muted", &M::audio_muted, boolean()),
         media_key("video_muted", &M::video_muted, boolean()),
+        media_key("echo_cancel", &M::echo_cancel, choice<EchoCancel>()),
+        media_key("noise_suppression", &M::noise_suppression, boolean()),
+        media_key("gain_control", &M::gain_control, boolean()),
+        media_key("room_delay_ms", &M::room_delay_ms, whole_number(20, 200)),
+        media_key("room_loss_db", &M::room_loss_db, whole_number(6, 20)),
+        media_key("room_talker", &M::room_talker, boolean()),
     };
     return table;
 }

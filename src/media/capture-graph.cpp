@@ -101,7 +101,13 @@ bool CaptureGraph::build(std::string &error)
         !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_.get(), error)))
         return false;
 
+    // Microphone → voice processing (when the settings want it) → mute → tee. Mute comes after
+    // the processor, so a muted device sends silence whatever the gain control does.
     ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
+    ElementPtr voice;
+    if (asrc && config::voice_processing(s) &&
+        !(voice = load_pipeline_file(s.pipelines_dir, kVoiceProcessingFile, vars, error)))
+        return false;
     ElementPtr aconvert =
         asrc ? make_element("audioconvert", "capture-audioconvert", error) : nullptr;
     ElementPtr volume = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
@@ -111,9 +117,15 @@ bool CaptureGraph::build(std::string &error)
     g_object_set(volume.get(), "mute", s.audio_muted, nullptr);
     g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(pipeline_, asrc.get(), aconvert.get(), volume.get(), atee.get(), nullptr);
-    if (!link_chain({asrc.get(), aconvert.get(), volume.get(), atee.get()}, error))
+    if (voice)
+        gst_bin_add(pipeline_, voice.get());
+    if (!link_chain({asrc.get(), voice ? voice.get() : aconvert.get()}, error) ||
+        (voice && !link_chain({voice.get(), aconvert.get()}, error)) ||
+        !link_chain({aconvert.get(), volume.get(), atee.get()}, error))
         return false;
     audio_src_ = std::move(asrc);
+    voice_ = std::move(voice);
+    echo_cancelling_ = voice_ && config::echo_cancel_active(s);
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
@@ -252,7 +264,7 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     if (!fresh)
         return false;
     ElementPtr &old = camera ? video_src_ : audio_src_;
-    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
+    GstElement *entry = camera ? video_entry_.get() : voice_ ? voice_.get() : audio_entry_.get();
     // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
     gst_element_set_state(old.get(), GST_STATE_NULL);
     gst_element_unlink(old.get(), entry);
@@ -265,6 +277,46 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     gst_element_sync_state_with_parent(fresh.get());
     old = std::move(fresh);
     settings_ = next;
+    return true;
+}
+
+bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::string &error)
+{
+    MediaSettings next = settings_;
+    next.echo_cancel = settings.echo_cancel;
+    next.noise_suppression = settings.noise_suppression;
+    next.gain_control = settings.gain_control;
+    ElementPtr fresh;
+    if (config::voice_processing(next) &&
+        !(fresh = load_pipeline_file(next.pipelines_dir, kVoiceProcessingFile,
+                                     pipeline_variables(next), error)))
+        return false;
+    // The microphone stops while its processor changes (its thread ends, so nothing is pushed
+    // into an unlinked pad; a processor must stop, giving its echo probe back, before the next
+    // one takes it), then starts again: the call hears a gap of a few periods.
+    GstElement *src = audio_src_.get();
+    GstElement *entry = audio_entry_.get();
+    gst_element_set_state(src, GST_STATE_NULL);
+    if (voice_) {
+        gst_element_set_state(voice_.get(), GST_STATE_NULL);
+        gst_element_unlink_many(src, voice_.get(), entry, nullptr);
+        gst_bin_remove(pipeline_, voice_.get());
+    } else {
+        gst_element_unlink(src, entry);
+    }
+    voice_ = std::move(fresh);
+    echo_cancelling_ = false;
+    if (voice_)
+        gst_bin_add(pipeline_, voice_.get());
+    const bool linked =
+        voice_ ? link_chain({src, voice_.get(), entry}, error) : link_chain({src, entry}, error);
+    if (voice_)
+        gst_element_sync_state_with_parent(voice_.get());
+    gst_element_sync_state_with_parent(src);
+    if (!linked)
+        return false;
+    settings_ = next;
+    echo_cancelling_ = voice_ && config::echo_cancel_active(next);
     return true;
 }
 

@@ -43,6 +43,12 @@ public:
     // encoders and calls keep running.
     bool switch_source(bool camera, const MediaSettings &settings, std::string &error);
 
+    // Puts the microphone's voice processing as `settings` say (echo cancellation, noise
+    // suppression, gain control), while the encoders and calls keep running.
+    bool set_voice_processing(const MediaSettings &settings, std::string &error);
+    // Whether the microphone's audio goes through echo cancellation now.
+    bool echo_cancelling() const { return echo_cancelling_; }
+
     std::uint64_t frames_captured() const { return frames_; }
     config::VideoSource video_source() const { return settings_.video_source; }
     config::AudioSource audio_source() const { return settings_.audio_source; }
@@ -65,7 +71,9 @@ private:
     ElementPtr video_src_; // the source bins, and what they feed
     ElementPtr audio_src_;
     ElementPtr video_entry_;
-    ElementPtr audio_entry_;
+    ElementPtr audio_entry_; // the first element after the microphone's voice processing
+    ElementPtr voice_;       // the voice processor (webrtcdsp), when there is one
+    bool echo_cancelling_ = false;
     ElementPtr raw_tee_;
     ElementPtr audio_tee_;
     ElementPtr h264_tee_;

@@ -3,6 +3,7 @@
 #include "media/device-media.hpp"
 
 #include "media/media-engine.hpp"
+#include "media/pipeline-pairs.hpp"
 #include "protocol/json-writer.hpp"
 #include "server/metrics.hpp"
 
@@ -75,7 +76,16 @@ public:
             .member("idle_screen_frames", engine_->idle_frames())
             .member("join_link", std::string_view(engine_->join_link()))
             .member("camera", std::string_view(engine_->camera()))
-            .member("microphone", std::string_view(engine_->microphone()))
+            .member("microphone", std::string_view(engine_->microphone()));
+        const MediaSettings &s = engine_->settings();
+        w.key("echo_cancel")
+            .begin_object()
+            .member("mode", config::name(s.echo_cancel))
+            .member("active", engine_->echo_cancel_active())
+            .member("running", engine_->echo_cancel_running())
+            .member("noise_suppression", s.noise_suppression)
+            .member("gain_control", s.gain_control)
+            .end_object()
             .end_object();
     }
 
@@ -98,6 +108,12 @@ public:
         server::append_metric(out, "callbox_keyframe_requests_dropped_total", "counter",
                               "Keyframe requests dropped: at most one per 500 ms per encoder.",
                               engine_->keyframe_requests_dropped());
+        server::append_metric(out, "callbox_echo_cancel_active", "gauge",
+                              "1 when the settings put echo cancellation on the microphone.",
+                              engine_->echo_cancel_active() ? 1 : 0);
+        server::append_metric(out, "callbox_echo_cancel_running", "gauge",
+                              "1 while echo cancellation runs on the microphone (in a call).",
+                              engine_->echo_cancel_running() ? 1 : 0);
     }
 
     void write_devices(protocol::JsonWriter &w) const override
@@ -111,6 +127,11 @@ public:
             return off_.set_muted(audio, video, error);
         engine_->set_muted(audio, video);
         return true;
+    }
+
+    bool set_echo_cancel(bool on, std::string &error) override
+    {
+        return engine_ ? engine_->set_echo_cancel(on, error) : off_.set_echo_cancel(on, error);
     }
 
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override
@@ -140,12 +161,20 @@ private:
 
 } // namespace
 
-std::unique_ptr<server::MediaControl>
-start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
+std::unique_ptr<server::MediaControl> start_media(const config::Config &config,
+                                                  rooms::Outbox &outbox,
+                                                  rooms::RoomRegistry &registry, std::string &error)
 {
     if (!config.media_enabled)
         return std::make_unique<server::NoMedia>();
     gst_init(nullptr, nullptr);
+    // Files that only work together and do not fit: refuse to start, never run without them.
+    MediaSettings settings = config.media;
+    resolve_sources(settings);
+    if (auto why = check_pairs(settings)) {
+        error = *why;
+        return nullptr;
+    }
     return std::make_unique<DeviceMedia>(config.media, outbox, registry);
 }
 

@@ -51,6 +51,11 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+    // Echo cancellation on or off, in running calls too (the microphone restarts).
+    bool set_echo_cancel(bool on, std::string &error);
+    // Whether the settings put echo cancellation on the microphone, and whether it runs now.
+    bool echo_cancel_active() const { return config::echo_cancel_active(settings_); }
+    bool echo_cancel_running() const { return capture_ && capture_->echo_cancelling(); }
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
     void show_idle_screen(std::string name, std::string link, std::string fingerprint);

@@ -20,7 +20,11 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
     ElementPtr vcaps = comp ? make_element("capsfilter", "playback-video-caps", error) : nullptr;
     ElementPtr amix = vcaps ? make_element("audiomixer", "playback-audiomixer", error) : nullptr;
     ElementPtr acaps = amix ? make_element("capsfilter", "playback-audio-caps", error) : nullptr;
-    if (!acaps)
+    // The echo probe sees exactly what the speaker plays: every caller, mixed. It is always
+    // there (it only keeps the last second), so echo cancellation can be switched on mid-call.
+    ElementPtr probe =
+        acaps ? load_pipeline_file(s.pipelines_dir, kEchoProbeFile, vars, error) : nullptr;
+    if (!probe)
         return nullptr;
     g_object_set(comp.get(), "background", 1 /* black */, nullptr);
     CapsPtr video(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, s.width, "height",
@@ -31,9 +35,9 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
                                       G_TYPE_INT, 2, nullptr));
     g_object_set(acaps.get(), "caps", audio.get(), nullptr);
     gst_bin_add_many(pipeline, vsink.get(), asink.get(), comp.get(), vcaps.get(), amix.get(),
-                     acaps.get(), nullptr);
+                     acaps.get(), probe.get(), nullptr);
     if (!gst_element_link_many(comp.get(), vcaps.get(), vsink.get(), nullptr) ||
-        !gst_element_link_many(amix.get(), acaps.get(), asink.get(), nullptr)) {
+        !gst_element_link_many(amix.get(), acaps.get(), probe.get(), asink.get(), nullptr)) {
         error = "cannot link the playback mixers to their sinks";
         return nullptr;
     }

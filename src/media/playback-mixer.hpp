@@ -1,5 +1,6 @@
 // PlaybackMixer: every caller's video in a compositor grid on the device's screen, and every
-// caller's audio mixed to its speaker (sinks chosen by pipelines/ files).
+// caller's audio mixed to its speaker through the echo canceller's probe (sinks chosen by
+// pipelines/ files).
 #pragma once
 
 #include "config/media-settings.hpp"

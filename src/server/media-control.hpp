@@ -30,6 +30,8 @@ public:
     virtual bool set_muted(bool audio, bool video, std::string &error) = 0;
     virtual bool select_device(std::string_view kind, const std::string &id,
                                std::string &error) = 0;
+    // Echo cancellation on or off from now on (until the next restart), in running calls too.
+    virtual bool set_echo_cancel(bool on, std::string &error) = 0;
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code, and
     // the certificate's fingerprint (when it serves HTTPS) for the user to compare.
@@ -55,6 +57,7 @@ public:
     void write_devices(protocol::JsonWriter &w) const override;
     bool set_muted(bool audio, bool video, std::string &error) override;
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override;
+    bool set_echo_cancel(bool on, std::string &error) override;
     void show_idle_screen(const std::string &, const std::string &, const std::string &) override {}
     void shut_down() override {}
 };
