@@ -156,6 +156,52 @@ TEST_F(ConfigFile, ChoicesAreEnums)
               dir + "/callbox.conf:2: video_sink: expected one of fake, kms, auto, got 'hdmi'");
 }
 
+TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Auto);
+    EXPECT_TRUE(c.media.noise_suppression);
+    EXPECT_TRUE(c.media.gain_control);
+    EXPECT_EQ(c.media.room_delay_ms, 60u);
+    EXPECT_EQ(c.media.room_loss_db, 10u);
+    auto err = load(write("[media]\necho_cancel=off\nnoise_suppression=false\ngain_control=false\n"
+                          "audio_source=room\naudio_sink=room\nroom_delay_ms=200\n"
+                          "room_loss_db=6\nroom_talker=false\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Off);
+    EXPECT_FALSE(c.media.noise_suppression);
+    EXPECT_FALSE(c.media.gain_control);
+    EXPECT_EQ(c.media.audio_source, AudioSource::Room);
+    EXPECT_EQ(c.media.audio_sink, AudioSink::Room);
+    EXPECT_EQ(c.media.room_delay_ms, 200u);
+    EXPECT_EQ(c.media.room_loss_db, 6u);
+    EXPECT_FALSE(c.media.room_talker);
+    EXPECT_FALSE(echo_cancel_active(c.media));
+    EXPECT_FALSE(voice_processing(c.media));
+    EXPECT_EQ(error_of("[media]\necho_cancel=maybe\n"),
+              dir + "/callbox.conf:2: echo_cancel: expected one of auto, on, off, got 'maybe'");
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=10\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=201\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=5\n").find("room_loss_db"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=21\n").find("room_loss_db"), std::string::npos);
+
+    // auto: on with a speaker and a microphone, off on the test tone or without a speaker.
+    MediaSettings s;
+    s.audio_source = AudioSource::Alsa;
+    s.audio_sink = AudioSink::Alsa;
+    EXPECT_TRUE(echo_cancel_active(s));
+    s.audio_sink = AudioSink::Fake;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_TRUE(voice_processing(s)); // noise suppression and gain control on a real microphone
+    s.audio_source = AudioSource::Test;
+    s.audio_sink = AudioSink::Auto;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_FALSE(voice_processing(s));
+    s.echo_cancel = EchoCancel::On;
+    EXPECT_TRUE(echo_cancel_active(s));
+}
+
 TEST_F(ConfigFile, FragmentsFollowTheMainFile)
 {
     const std::string confd = dir + "/conf.d";
