@@ -237,6 +237,7 @@ const std::vector<Key> &keys()
         media_key("room_delay_ms", &M::room_delay_ms, whole_number(20, 200)),
         media_key("room_loss_db", &M::room_loss_db, whole_number(6, 20)),
         media_key("room_talker", &M::room_talker, boolean()),
+        media_key("audio_clock", &M::audio_clock, choice<ClockPattern>()),
     };
     return table;
 }

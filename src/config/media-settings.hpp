@@ -89,6 +89,7 @@ struct MediaSettings {
     unsigned room_delay_ms = 60; // the simulated room: speaker → microphone delay
     unsigned room_loss_db = 10;  // ... and its loss
     bool room_talker = true;     // ... and a near-end talker in it
+    ClockPattern audio_clock = ClockPattern::Auto; // auto: on the test microphone only
 };
 
 // A microphone in a room (ALSA, or the simulated room), not the built-in test tone. Sources

@@ -1,10 +1,12 @@
 // CaptureGraph: source selection (camera or test source), the clock stamp, encoders and tees.
 #include "media/capture-graph.hpp"
 
+#include "media/audio-clock.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/gst-elements.hpp"
 
 #include <glib.h>
+#include <gst/audio/audio.h>
 
 #include <cstring>
 
@@ -126,6 +128,9 @@ bool CaptureGraph::build(std::string &error)
     audio_src_ = std::move(asrc);
     voice_ = std::move(voice);
     echo_cancelling_ = voice_ && config::echo_cancel_active(s);
+    audio_clock_ = wants_audio_clock(s);
+    gst_pad_add_probe(static_pad(aconvert.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                      on_raw_audio, this, nullptr);
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
@@ -277,6 +282,7 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     gst_element_sync_state_with_parent(fresh.get());
     old = std::move(fresh);
     settings_ = next;
+    audio_clock_ = wants_audio_clock(next);
     return true;
 }
 
@@ -325,6 +331,38 @@ void CaptureGraph::set_muted(bool audio, bool video)
     if (volume_)
         g_object_set(volume_.get(), "mute", audio, nullptr);
     video_muted_ = video;
+}
+
+bool CaptureGraph::wants_audio_clock(const MediaSettings &s)
+{
+    return s.audio_clock == config::ClockPattern::On ||
+           (s.audio_clock == config::ClockPattern::Auto &&
+            s.audio_source == config::AudioSource::Test);
+}
+
+GstPadProbeReturn CaptureGraph::on_raw_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    if (!static_cast<CaptureGraph *>(data)->audio_clock_)
+        return GST_PAD_PROBE_OK;
+    CapsPtr caps(gst_pad_get_current_caps(pad));
+    GstAudioInfo audio;
+    if (!caps || !gst_audio_info_from_caps(&audio, caps.get()) ||
+        GST_AUDIO_INFO_FORMAT(&audio) != GST_AUDIO_FORMAT_S16 ||
+        GST_AUDIO_INFO_CHANNELS(&audio) != 1)
+        return GST_PAD_PROBE_OK; // the clock is drawn into 16-bit mono only
+    GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP); // a silent source's buffer has sound now
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_WRITE))
+        return GST_PAD_PROBE_OK;
+    // The buffer leaves the microphone now: its last sample was captured just before.
+    const std::size_t n = map.size / 2;
+    const int rate = GST_AUDIO_INFO_RATE(&audio);
+    const std::int64_t first_us = g_get_real_time() - static_cast<std::int64_t>(n) * 1000000 / rate;
+    draw_audio_clock(reinterpret_cast<std::int16_t *>(map.data), n, rate, first_us);
+    gst_buffer_unmap(buffer, &map);
+    return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gpointer data)

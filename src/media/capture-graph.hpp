@@ -53,6 +53,7 @@ public:
     config::VideoSource video_source() const { return settings_.video_source; }
     config::AudioSource audio_source() const { return settings_.audio_source; }
     bool stamps_clock() const { return stamp_clock_; }
+    bool draws_audio_clock() const { return audio_clock_; }
     // Encoders made so far (one per codec, however many callers).
     int encoder_count() const;
 
@@ -65,6 +66,9 @@ private:
     ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
     const char *h264_encoder_file() const;
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+    // The audio clock (docs/audio-clock.md) on the test microphone, or wherever the settings say.
+    static bool wants_audio_clock(const MediaSettings &settings);
+    static GstPadProbeReturn on_raw_audio(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
     GstBin *pipeline_; // the engine's, which outlives the graph
     MediaSettings settings_;
@@ -74,6 +78,7 @@ private:
     ElementPtr audio_entry_; // the first element after the microphone's voice processing
     ElementPtr voice_;       // the voice processor (webrtcdsp), when there is one
     bool echo_cancelling_ = false;
+    std::atomic<bool> audio_clock_{false};
     ElementPtr raw_tee_;
     ElementPtr audio_tee_;
     ElementPtr h264_tee_;

@@ -85,6 +85,17 @@ public:
             .member("running", engine_->echo_cancel_running())
             .member("noise_suppression", s.noise_suppression)
             .member("gain_control", s.gain_control)
+            .end_object();
+        const LatencySummary heard = engine_->speaker_audio_clock();
+        w.key("audio_clock")
+            .begin_object()
+            .member("sending", engine_->sends_audio_clock())
+            .key("speaker_latency_ms")
+            .begin_object()
+            .member("median", heard.median_ms)
+            .member("p95", heard.p95_ms)
+            .member("samples", static_cast<std::uint64_t>(heard.samples))
+            .end_object()
             .end_object()
             .end_object();
     }

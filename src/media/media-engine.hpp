@@ -56,6 +56,12 @@ public:
     // Whether the settings put echo cancellation on the microphone, and whether it runs now.
     bool echo_cancel_active() const { return config::echo_cancel_active(settings_); }
     bool echo_cancel_running() const { return capture_ && capture_->echo_cancelling(); }
+    // The audio clock: whether the microphone sends it now, and what the speaker's input reads.
+    bool sends_audio_clock() const { return capture_ && capture_->draws_audio_clock(); }
+    LatencySummary speaker_audio_clock() const
+    {
+        return playback_ ? playback_->audio_clock() : LatencySummary{};
+    }
 
     // While nobody is in a call, the screen shows `name`, the join link and its QR code.
     void show_idle_screen(std::string name, std::string link, std::string fingerprint);
