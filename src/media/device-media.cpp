@@ -15,6 +15,17 @@ namespace callbox::media {
 
 namespace {
 
+// "key":{"median":..,"p95":..,"samples":..}: latencies read from a clock (video or audio).
+void write_latency(protocol::JsonWriter &w, const char *key, const LatencySummary &l)
+{
+    w.key(key)
+        .begin_object()
+        .member("median", l.median_ms)
+        .member("p95", l.p95_ms)
+        .member("samples", static_cast<std::uint64_t>(l.samples))
+        .end_object();
+}
+
 void write_call(protocol::JsonWriter &w, const CallInfo &c)
 {
     w.begin_object()
@@ -23,14 +34,10 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("video_codec", std::string_view(c.video_codec))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
-        .member("video_frames_out", c.video_frames_out)
-        .key("clock_latency_ms")
-        .begin_object()
-        .member("median", c.clock_latency_median_ms)
-        .member("p95", c.clock_latency_p95_ms)
-        .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
-        .end_object()
-        .key("stats")
+        .member("video_frames_out", c.video_frames_out);
+    write_latency(w, "clock_latency_ms",
+                  {c.clock_latency_median_ms, c.clock_latency_p95_ms, c.clock_latency_samples});
+    w.key("stats")
         .begin_object()
         .member("codec", std::string_view(c.video_codec))
         .member("bitrate_in_kbps", c.bitrate_in_kbps)
@@ -86,18 +93,9 @@ public:
             .member("noise_suppression", s.noise_suppression)
             .member("gain_control", s.gain_control)
             .end_object();
-        const LatencySummary heard = engine_->speaker_audio_clock();
-        w.key("audio_clock")
-            .begin_object()
-            .member("sending", engine_->sends_audio_clock())
-            .key("speaker_latency_ms")
-            .begin_object()
-            .member("median", heard.median_ms)
-            .member("p95", heard.p95_ms)
-            .member("samples", static_cast<std::uint64_t>(heard.samples))
-            .end_object()
-            .end_object()
-            .end_object();
+        w.key("audio_clock").begin_object().member("sending", engine_->sends_audio_clock());
+        write_latency(w, "speaker_latency_ms", engine_->speaker_audio_clock());
+        w.end_object().end_object();
     }
 
     void write_metrics(std::string &out) const override
