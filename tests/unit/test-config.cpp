@@ -164,9 +164,10 @@ TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
     EXPECT_TRUE(c.media.gain_control);
     EXPECT_EQ(c.media.room_delay_ms, 60u);
     EXPECT_EQ(c.media.room_loss_db, 10u);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::Auto);
     auto err = load(write("[media]\necho_cancel=off\nnoise_suppression=false\ngain_control=false\n"
                           "audio_source=room\naudio_sink=room\nroom_delay_ms=200\n"
-                          "room_loss_db=6\nroom_talker=false\n"),
+                          "room_loss_db=6\nroom_talker=false\naudio_clock=on\n"),
                     c);
     ASSERT_FALSE(err) << err->to_string();
     EXPECT_EQ(c.media.echo_cancel, EchoCancel::Off);
@@ -177,6 +178,7 @@ TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
     EXPECT_EQ(c.media.room_delay_ms, 200u);
     EXPECT_EQ(c.media.room_loss_db, 6u);
     EXPECT_FALSE(c.media.room_talker);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::On);
     EXPECT_FALSE(echo_cancel_active(c.media));
     EXPECT_FALSE(voice_processing(c.media));
     EXPECT_EQ(error_of("[media]\necho_cancel=maybe\n"),
