@@ -159,7 +159,8 @@ struct Daemon {
             });
         hub->attach(registry.get());
         chat->set_group_commit(&hub->group_commit());
-        media = media::start_media(config, *hub, *registry);
+        if (!(media = media::start_media(config, *hub, *registry, error)))
+            return false;
         http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
                                                     config);
         return http->listen(config, error);

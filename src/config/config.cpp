@@ -270,6 +270,13 @@ const std::vector<Key> &keys()
         media_key("capture_retry_ms", &M::capture_retry_ms, whole_number(50, 60000)),
         media_key("capture_retry_max_ms", &M::capture_retry_max_ms, whole_number(50, 600000)),
         media_key("capture_stall_ms", &M::capture_stall_ms, whole_number(200, 60000)),
+        media_key("echo_cancel", &M::echo_cancel, choice<EchoCancel>()),
+        media_key("noise_suppression", &M::noise_suppression, boolean()),
+        media_key("gain_control", &M::gain_control, boolean()),
+        media_key("room_delay_ms", &M::room_delay_ms, whole_number(20, 200)),
+        media_key("room_loss_db", &M::room_loss_db, whole_number(6, 20)),
+        media_key("room_talker", &M::room_talker, boolean()),
+        media_key("audio_clock", &M::audio_clock, choice<ClockPattern>()),
     };
     return table;
 }

@@ -1,12 +1,14 @@
 // CaptureGraph: source selection (camera or test source), the clock stamp, encoders and tees.
 #include "media/capture-graph.hpp"
 
+#include "media/audio-clock.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/encoder-choice.hpp"
 #include "media/gst-elements.hpp"
 #include "media/video-source.hpp"
 
 #include <glib.h>
+#include <gst/audio/audio.h>
 
 #include <cstring>
 
@@ -102,7 +104,13 @@ bool CaptureGraph::build(std::string &error)
         !(h264_tee_ = add_encoder(h264_file_, raw_tee_.get(), error)))
         return false;
 
+    // Microphone → voice processing (when the settings want it) → mute → tee. Mute comes after
+    // the processor, so a muted device sends silence whatever the gain control does.
     ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
+    ElementPtr voice;
+    if (asrc && config::voice_processing(s) &&
+        !(voice = load_pipeline_file(s.pipelines_dir, kVoiceProcessingFile, vars, error)))
+        return false;
     ElementPtr aconvert =
         asrc ? make_element("audioconvert", "capture-audioconvert", error) : nullptr;
     ElementPtr volume = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
@@ -112,9 +120,18 @@ bool CaptureGraph::build(std::string &error)
     g_object_set(volume.get(), "mute", s.audio_muted, nullptr);
     g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(pipeline_, asrc.get(), aconvert.get(), volume.get(), atee.get(), nullptr);
-    if (!link_chain({asrc.get(), aconvert.get(), volume.get(), atee.get()}, error))
+    if (voice)
+        gst_bin_add(pipeline_, voice.get());
+    if (!link_chain({asrc.get(), voice ? voice.get() : aconvert.get()}, error) ||
+        (voice && !link_chain({voice.get(), aconvert.get()}, error)) ||
+        !link_chain({aconvert.get(), volume.get(), atee.get()}, error))
         return false;
     audio_src_ = std::move(asrc);
+    voice_ = std::move(voice);
+    echo_cancelling_ = voice_ && config::echo_cancel_active(s);
+    audio_clock_ = wants_audio_clock(s);
+    gst_pad_add_probe(static_pad(aconvert.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                      on_raw_audio, this, nullptr);
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
@@ -292,15 +309,56 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
     if (s.health.state == SourceState::Unavailable) {
         // The placeholder stays until the chosen device delivers: try it now.
         settings_ = next;
+        audio_clock_ = wants_audio_clock(next);
         try_source(s);
         return true;
     }
     ElementPtr fresh = load_source(camera, next, error);
     if (!fresh || !replace_source(camera, std::move(fresh), error))
         return false;
-    return false;
     settings_ = next;
     went_live(s);
+    audio_clock_ = wants_audio_clock(next);
+    return true;
+}
+
+bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::string &error)
+{
+    MediaSettings next = settings_;
+    next.echo_cancel = settings.echo_cancel;
+    next.noise_suppression = settings.noise_suppression;
+    next.gain_control = settings.gain_control;
+    ElementPtr fresh;
+    if (config::voice_processing(next) &&
+        !(fresh = load_pipeline_file(next.pipelines_dir, kVoiceProcessingFile,
+                                     pipeline_variables(next), error)))
+        return false;
+    // The microphone stops while its processor changes (its thread ends, so nothing is pushed
+    // into an unlinked pad; a processor must stop, giving its echo probe back, before the next
+    // one takes it), then starts again: the call hears a gap of a few periods.
+    GstElement *src = audio_src_.get();
+    GstElement *entry = audio_entry_.get();
+    gst_element_set_state(src, GST_STATE_NULL);
+    if (voice_) {
+        gst_element_set_state(voice_.get(), GST_STATE_NULL);
+        gst_element_unlink_many(src, voice_.get(), entry, nullptr);
+        gst_bin_remove(pipeline_, voice_.get());
+    } else {
+        gst_element_unlink(src, entry);
+    }
+    voice_ = std::move(fresh);
+    echo_cancelling_ = false;
+    if (voice_)
+        gst_bin_add(pipeline_, voice_.get());
+    const bool linked =
+        voice_ ? link_chain({src, voice_.get(), entry}, error) : link_chain({src, entry}, error);
+    if (voice_)
+        gst_element_sync_state_with_parent(voice_.get());
+    gst_element_sync_state_with_parent(src);
+    if (!linked)
+        return false;
+    settings_ = next;
+    echo_cancelling_ = voice_ && config::echo_cancel_active(next);
     return true;
 }
 
@@ -327,6 +385,38 @@ void CaptureGraph::set_muted(bool audio, bool video)
     if (volume_)
         g_object_set(volume_.get(), "mute", audio, nullptr);
     video_muted_ = video;
+}
+
+bool CaptureGraph::wants_audio_clock(const MediaSettings &s)
+{
+    return s.audio_clock == config::ClockPattern::On ||
+           (s.audio_clock == config::ClockPattern::Auto &&
+            s.audio_source == config::AudioSource::Test);
+}
+
+GstPadProbeReturn CaptureGraph::on_raw_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    if (!static_cast<CaptureGraph *>(data)->audio_clock_)
+        return GST_PAD_PROBE_OK;
+    CapsPtr caps(gst_pad_get_current_caps(pad));
+    GstAudioInfo audio;
+    if (!caps || !gst_audio_info_from_caps(&audio, caps.get()) ||
+        GST_AUDIO_INFO_FORMAT(&audio) != GST_AUDIO_FORMAT_S16 ||
+        GST_AUDIO_INFO_CHANNELS(&audio) != 1)
+        return GST_PAD_PROBE_OK; // the clock is drawn into 16-bit mono only
+    GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP); // a silent source's buffer has sound now
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_WRITE))
+        return GST_PAD_PROBE_OK;
+    // The buffer leaves the microphone now: its last sample was captured just before.
+    const std::size_t n = map.size / 2;
+    const int rate = GST_AUDIO_INFO_RATE(&audio);
+    const std::int64_t first_us = g_get_real_time() - static_cast<std::int64_t>(n) * 1000000 / rate;
+    draw_audio_clock(reinterpret_cast<std::int16_t *>(map.data), n, rate, first_us);
+    gst_buffer_unmap(buffer, &map);
+    return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gpointer data)

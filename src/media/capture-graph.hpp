@@ -65,6 +65,11 @@ public:
     bool on_source_error(GstObject *top);
     // A device was plugged in: a source that is unavailable is tried now.
     void retry_now();
+    // Puts the microphone's voice processing as `settings` say (echo cancellation, noise
+    // suppression, gain control), while the encoders and calls keep running.
+    bool set_voice_processing(const MediaSettings &settings, std::string &error);
+    // Whether the microphone's audio goes through echo cancellation now.
+    bool echo_cancelling() const { return echo_cancelling_; }
 
     std::uint64_t frames_captured() const { return frames_; }
     config::VideoSource video_source() const { return settings_.video_source; }
@@ -72,6 +77,7 @@ public:
     bool stamps_clock() const { return stamp_clock_; }
     // The camera and the mode it runs in, as the log and the admin page say it.
     const std::string &camera_mode() const { return camera_mode_; }
+    bool draws_audio_clock() const { return audio_clock_; }
     // Encoders made so far (one per codec, however many callers).
     int encoder_count() const;
     // Encoders running now.
@@ -88,6 +94,9 @@ private:
     bool build(std::string &error);
     ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+    // The audio clock (docs/audio-clock.md) on the test microphone, or wherever the settings say.
+    static bool wants_audio_clock(const MediaSettings &settings);
+    static GstPadProbeReturn on_raw_audio(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
     // What watches one source: its health, the next try, and what its streaming thread saw.
     struct SourceSlot {
@@ -130,7 +139,10 @@ private:
     ElementPtr video_src_; // the source bins, and what they feed
     ElementPtr audio_src_;
     ElementPtr video_entry_;
-    ElementPtr audio_entry_;
+    ElementPtr audio_entry_; // the first element after the microphone's voice processing
+    ElementPtr voice_;       // the voice processor (webrtcdsp), when there is one
+    bool echo_cancelling_ = false;
+    std::atomic<bool> audio_clock_{false};
     ElementPtr raw_tee_;
     ElementPtr audio_tee_;
     ElementPtr h264_tee_;

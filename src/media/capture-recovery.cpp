@@ -214,7 +214,8 @@ void CaptureGraph::went_live(SourceSlot &s)
 bool CaptureGraph::replace_source(bool camera, ElementPtr fresh, std::string &error)
 {
     ElementPtr &old = camera ? video_src_ : audio_src_;
-    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
+    // The microphone feeds its voice processor where there is one (echo cancellation).
+    GstElement *entry = camera ? video_entry_.get() : voice_ ? voice_.get() : audio_entry_.get();
     // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
     gst_element_set_state(old.get(), GST_STATE_NULL);
     gst_element_unlink(old.get(), entry);

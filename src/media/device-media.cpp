@@ -3,6 +3,7 @@
 #include "media/device-media.hpp"
 
 #include "media/media-engine.hpp"
+#include "media/pipeline-pairs.hpp"
 #include "protocol/json-writer.hpp"
 #include "server/metrics.hpp"
 
@@ -15,6 +16,17 @@ namespace callbox::media {
 
 namespace {
 
+// "key":{"median":..,"p95":..,"samples":..}: latencies read from a clock (video or audio).
+void write_latency(protocol::JsonWriter &w, const char *key, const LatencySummary &l)
+{
+    w.key(key)
+        .begin_object()
+        .member("median", l.median_ms)
+        .member("p95", l.p95_ms)
+        .member("samples", static_cast<std::uint64_t>(l.samples))
+        .end_object();
+}
+
 void write_call(protocol::JsonWriter &w, const CallInfo &c)
 {
     w.begin_object()
@@ -23,14 +35,10 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("video_codec", std::string_view(c.video_codec))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
-        .member("video_frames_out", c.video_frames_out)
-        .key("clock_latency_ms")
-        .begin_object()
-        .member("median", c.clock_latency_median_ms)
-        .member("p95", c.clock_latency_p95_ms)
-        .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
-        .end_object()
-        .key("stats")
+        .member("video_frames_out", c.video_frames_out);
+    write_latency(w, "clock_latency_ms",
+                  {c.clock_latency_median_ms, c.clock_latency_p95_ms, c.clock_latency_samples});
+    w.key("stats")
         .begin_object()
         .member("codec", std::string_view(c.video_codec))
         .member("bitrate_in_kbps", c.bitrate_in_kbps)
@@ -82,6 +90,18 @@ public:
             .member("video_encoder", std::string_view(engine_->video_encoder()))
             .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
             .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
+        const MediaSettings &s = engine_->settings();
+        w.key("echo_cancel")
+            .begin_object()
+            .member("mode", config::name(s.echo_cancel))
+            .member("active", engine_->echo_cancel_active())
+            .member("running", engine_->echo_cancel_running())
+            .member("noise_suppression", s.noise_suppression)
+            .member("gain_control", s.gain_control)
+            .end_object();
+        w.key("audio_clock").begin_object().member("sending", engine_->sends_audio_clock());
+        write_latency(w, "speaker_latency_ms", engine_->speaker_audio_clock());
+        w.end_object();
         w.key("capture").begin_object();
         for (bool camera : {true, false})
             w.key(camera ? "camera" : "microphone")
@@ -127,6 +147,12 @@ public:
         server::append_metric(out, "callbox_keyframe_requests_dropped_total", "counter",
                               "Keyframe requests dropped: at most one per 500 ms per encoder.",
                               engine_->keyframe_requests_dropped());
+        server::append_metric(out, "callbox_echo_cancel_active", "gauge",
+                              "1 when the settings put echo cancellation on the microphone.",
+                              engine_->echo_cancel_active() ? 1 : 0);
+        server::append_metric(out, "callbox_echo_cancel_running", "gauge",
+                              "1 while echo cancellation runs on the microphone (in a call).",
+                              engine_->echo_cancel_running() ? 1 : 0);
     }
 
     void write_devices(protocol::JsonWriter &w) const override
@@ -140,6 +166,11 @@ public:
             return off_.set_muted(audio, video, error);
         engine_->set_muted(audio, video);
         return true;
+    }
+
+    bool set_echo_cancel(bool on, std::string &error) override
+    {
+        return engine_ ? engine_->set_echo_cancel(on, error) : off_.set_echo_cancel(on, error);
     }
 
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override
@@ -217,12 +248,20 @@ int run_self_test_command(const config::Config &config)
     return report.ok() ? 0 : 1;
 }
 
-std::unique_ptr<server::MediaControl>
-start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
+std::unique_ptr<server::MediaControl> start_media(const config::Config &config,
+                                                  rooms::Outbox &outbox,
+                                                  rooms::RoomRegistry &registry, std::string &error)
 {
     if (!config.media_enabled)
         return std::make_unique<server::NoMedia>();
     gst_init(nullptr, nullptr);
+    // Files that only work together and do not fit: refuse to start, never run without them.
+    MediaSettings settings = config.media;
+    resolve_sources(settings);
+    if (auto why = check_pairs(settings)) {
+        error = *why;
+        return nullptr;
+    }
     return std::make_unique<DeviceMedia>(config.media, outbox, registry);
 }
 

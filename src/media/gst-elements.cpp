@@ -4,6 +4,7 @@
 #include "util/glib-ptr.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 
 namespace callbox::media {
@@ -20,6 +21,8 @@ std::string package_for(std::string_view factory)
         {"kmssink", "gstreamer1.0-plugins-bad"},
         {"webrtcdsp", "gstreamer1.0-plugins-bad"},
         {"webrtcechoprobe", "gstreamer1.0-plugins-bad"},
+        {"interaudiosrc", "gstreamer1.0-plugins-bad"},
+        {"interaudiosink", "gstreamer1.0-plugins-bad"},
         {"nicesrc", "gstreamer1.0-nice"},
         {"nicesink", "gstreamer1.0-nice"},
         {"avdec_h264", "gstreamer1.0-libav"},
@@ -55,6 +58,17 @@ ElementPtr make_element(const char *factory, const char *name, std::string &erro
     return e;
 }
 
+namespace {
+
+// A number as gst-launch reads it, whatever the locale.
+std::string decimal(double value)
+{
+    char text[G_ASCII_DTOSTR_BUF_SIZE];
+    return g_ascii_formatd(text, sizeof text, "%.6f", value);
+}
+
+} // namespace
+
 Variables pipeline_variables(const MediaSettings &s)
 {
     return {
@@ -69,6 +83,12 @@ Variables pipeline_variables(const MediaSettings &s)
         {"VIDEO_DEVICE", s.video_device},
         {"AUDIO_DEVICE", s.audio_device},
         {"AUDIO_SINK_DEVICE", s.audio_sink_device},
+        {"ECHO_CANCEL", config::echo_cancel_active(s) ? "true" : "false"},
+        {"NOISE_SUPPRESSION", s.noise_suppression ? "true" : "false"},
+        {"GAIN_CONTROL", s.gain_control ? "true" : "false"},
+        {"ROOM_DELAY_NS", std::to_string(std::uint64_t{s.room_delay_ms} * 1000000)},
+        {"ROOM_GAIN", decimal(std::pow(10.0, -static_cast<double>(s.room_loss_db) / 20))},
+        {"ROOM_TALKER_VOLUME", s.room_talker ? "0.1" : "0"},
     };
 }
 

@@ -4,6 +4,7 @@
 
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
+#include "media/pipeline-pairs.hpp"
 #include "media/video-source.hpp"
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
@@ -366,6 +367,21 @@ void MediaEngine::set_muted(bool audio, bool video)
     registry_.set_device_media(!audio, !video);
 }
 
+bool MediaEngine::set_echo_cancel(bool on, std::string &error)
+{
+    MediaSettings next = settings_;
+    next.echo_cancel = on ? config::EchoCancel::On : config::EchoCancel::Off;
+    if (auto why = check_pairs(next)) {
+        error = *why;
+        return false;
+    }
+    if (capture_ && !capture_->set_voice_processing(next, error))
+        return false;
+    settings_ = next;
+    g_message("media: echo cancellation %s", on ? "on" : "off");
+    return true;
+}
+
 namespace {
 
 // The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
@@ -457,6 +473,10 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
             error = "no " + std::string(kind) + " called '" + id + "' is connected";
             return false;
         }
+    }
+    if (auto why = check_pairs(next)) {
+        error = *why;
+        return false;
     }
     if (capture_ && !capture_->switch_source(camera, next, error))
         return false;

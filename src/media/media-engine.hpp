@@ -60,6 +60,17 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+    // Echo cancellation on or off, in running calls too (the microphone restarts).
+    bool set_echo_cancel(bool on, std::string &error);
+    // Whether the settings put echo cancellation on the microphone, and whether it runs now.
+    bool echo_cancel_active() const { return config::echo_cancel_active(settings_); }
+    bool echo_cancel_running() const { return capture_ && capture_->echo_cancelling(); }
+    // The audio clock: whether the microphone sends it now, and what the speaker's input reads.
+    bool sends_audio_clock() const { return capture_ && capture_->draws_audio_clock(); }
+    LatencySummary speaker_audio_clock() const
+    {
+        return playback_ ? playback_->audio_clock() : LatencySummary{};
+    }
 
     // WHEP sessions (media/whep.cpp): receive-only calls answered over HTTP.
     void whep_offer(const std::string &resource, const std::string &offer,

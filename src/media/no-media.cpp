@@ -6,7 +6,7 @@
 namespace callbox::media {
 
 std::unique_ptr<server::MediaControl> start_media(const config::Config &, rooms::Outbox &,
-                                                  rooms::RoomRegistry &)
+                                                  rooms::RoomRegistry &, std::string &)
 {
     return std::make_unique<server::NoMedia>();
 }

@@ -236,6 +236,14 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
     }
     if (action == "self-test")
         return self_test(msg);
+    if (action == "echo-cancel") {
+        const protocol::JsonValue *on = body->get("enabled");
+        if (!on || !on->is(Type::Bool))
+            return respond_error(msg, SOUP_STATUS_BAD_REQUEST, "send {\"enabled\":true|false}");
+        if (!media_.set_echo_cancel(on->boolean, error))
+            return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+        return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    }
     if (action == "device") {
         for (const char *kind : {"camera", "microphone"})
             if (const protocol::JsonValue *id = body->get(kind); id && id->is(Type::String)) {

@@ -47,4 +47,10 @@ bool NoMedia::run_self_test(std::function<void(std::string)>, std::string &error
     return false;
 }
 
+bool NoMedia::set_echo_cancel(bool, std::string &error)
+{
+    error = "media is off on this device";
+    return false;
+}
+
 } // namespace callbox::server

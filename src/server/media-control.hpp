@@ -41,6 +41,8 @@ public:
     virtual bool set_muted(bool audio, bool video, std::string &error) = 0;
     virtual bool select_device(std::string_view kind, const std::string &id,
                                std::string &error) = 0;
+    // Echo cancellation on or off from now on (until the next restart), in running calls too.
+    virtual bool set_echo_cancel(bool on, std::string &error) = 0;
 
     // Runs the device's self-test off the main loop; `done` gets its JSON report
     // ({"ok":bool,"rows":[...]}) on the main loop. False with a reason when it cannot start (a
@@ -83,6 +85,7 @@ public:
     bool set_muted(bool audio, bool video, std::string &error) override;
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override;
     bool run_self_test(std::function<void(std::string)>, std::string &error) override;
+    bool set_echo_cancel(bool on, std::string &error) override;
     void show_idle_screen(const std::string &, const std::string &, const std::string &) override {}
     void whep_offer(const std::string &, const std::string &,
                     std::function<void(WhepReply)> done) override

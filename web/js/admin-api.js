@@ -68,6 +68,7 @@ export const api = {
   devices: () => request('GET', '/api/admin/devices', undefined, 'Listing cameras and microphones'),
   kick: (id) => request('POST', '/api/admin/kick', { id }, 'Disconnecting'),
   mute: (audio, video) => request('POST', '/api/admin/mute', { audio, video }, 'Muting'),
+  echoCancel: (enabled) => request('POST', '/api/admin/echo-cancel', { enabled }, 'Switching echo cancellation'),
   useCamera: (id) => request('POST', '/api/admin/device', { camera: id }, 'Switching the camera'),
   useMicrophone: (id) => request('POST', '/api/admin/device', { microphone: id }, 'Switching the microphone'),
   // The device's self-test takes about fifteen seconds (a minute at most on a busy board).
