@@ -177,284 +177,277 @@ TEST_F(ConfigFile, BoardKeys)
     EXPECT_EQ(error_of("[media]\nvideo_source=usb\n"),
               dir + "/callbox.conf:2: video_source: expected one of auto, test, v4l2, libcamera, "
                     "got 'usb'");
-    TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
-    {
-        Config c = defaults();
-        EXPECT_EQ(c.media.echo_cancel, EchoCancel::Auto);
-        EXPECT_TRUE(c.media.noise_suppression);
-        EXPECT_TRUE(c.media.gain_control);
-        EXPECT_EQ(c.media.room_delay_ms, 60u);
-        EXPECT_EQ(c.media.room_loss_db, 10u);
-        EXPECT_EQ(c.media.audio_clock, ClockPattern::Auto);
-        auto err =
-            load(write("[media]\necho_cancel=off\nnoise_suppression=false\ngain_control=false\n"
-                       "audio_source=room\naudio_sink=room\nroom_delay_ms=200\n"
-                       "room_loss_db=6\nroom_talker=false\naudio_clock=on\n"),
-                 c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.media.echo_cancel, EchoCancel::Off);
-        EXPECT_FALSE(c.media.noise_suppression);
-        EXPECT_FALSE(c.media.gain_control);
-        EXPECT_EQ(c.media.audio_source, AudioSource::Room);
-        EXPECT_EQ(c.media.audio_sink, AudioSink::Room);
-        EXPECT_EQ(c.media.room_delay_ms, 200u);
-        EXPECT_EQ(c.media.room_loss_db, 6u);
-        EXPECT_FALSE(c.media.room_talker);
-        EXPECT_EQ(c.media.audio_clock, ClockPattern::On);
-        EXPECT_FALSE(echo_cancel_active(c.media));
-        EXPECT_FALSE(voice_processing(c.media));
-        EXPECT_EQ(error_of("[media]\necho_cancel=maybe\n"),
-                  dir + "/callbox.conf:2: echo_cancel: expected one of auto, on, off, got 'maybe'");
-        EXPECT_NE(error_of("[media]\nroom_delay_ms=10\n").find("room_delay_ms"), std::string::npos);
-        EXPECT_NE(error_of("[media]\nroom_delay_ms=201\n").find("room_delay_ms"),
-                  std::string::npos);
-        EXPECT_NE(error_of("[media]\nroom_loss_db=5\n").find("room_loss_db"), std::string::npos);
-        EXPECT_NE(error_of("[media]\nroom_loss_db=21\n").find("room_loss_db"), std::string::npos);
+}
 
-        // auto: on with a speaker and a microphone, off on the test tone or without a speaker.
-        MediaSettings s;
-        s.audio_source = AudioSource::Alsa;
-        s.audio_sink = AudioSink::Alsa;
-        EXPECT_TRUE(echo_cancel_active(s));
-        s.audio_sink = AudioSink::Fake;
-        EXPECT_FALSE(echo_cancel_active(s));
-        EXPECT_TRUE(voice_processing(s)); // noise suppression and gain control on a real microphone
-        s.audio_source = AudioSource::Test;
-        s.audio_sink = AudioSink::Auto;
-        EXPECT_FALSE(echo_cancel_active(s));
-        EXPECT_FALSE(voice_processing(s));
-        s.echo_cancel = EchoCancel::On;
-        EXPECT_TRUE(echo_cancel_active(s));
-    }
+TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Auto);
+    EXPECT_TRUE(c.media.noise_suppression);
+    EXPECT_TRUE(c.media.gain_control);
+    EXPECT_EQ(c.media.room_delay_ms, 60u);
+    EXPECT_EQ(c.media.room_loss_db, 10u);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::Auto);
+    auto err = load(write("[media]\necho_cancel=off\nnoise_suppression=false\ngain_control=false\n"
+                          "audio_source=room\naudio_sink=room\nroom_delay_ms=200\n"
+                          "room_loss_db=6\nroom_talker=false\naudio_clock=on\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Off);
+    EXPECT_FALSE(c.media.noise_suppression);
+    EXPECT_FALSE(c.media.gain_control);
+    EXPECT_EQ(c.media.audio_source, AudioSource::Room);
+    EXPECT_EQ(c.media.audio_sink, AudioSink::Room);
+    EXPECT_EQ(c.media.room_delay_ms, 200u);
+    EXPECT_EQ(c.media.room_loss_db, 6u);
+    EXPECT_FALSE(c.media.room_talker);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::On);
+    EXPECT_FALSE(echo_cancel_active(c.media));
+    EXPECT_FALSE(voice_processing(c.media));
+    EXPECT_EQ(error_of("[media]\necho_cancel=maybe\n"),
+              dir + "/callbox.conf:2: echo_cancel: expected one of auto, on, off, got 'maybe'");
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=10\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=201\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=5\n").find("room_loss_db"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=21\n").find("room_loss_db"), std::string::npos);
 
-    TEST_F(ConfigFile, FragmentsFollowTheMainFile)
-    {
-        const std::string confd = dir + "/conf.d";
-        ASSERT_EQ(g_mkdir(confd.c_str(), 0700), 0);
-        ASSERT_TRUE(g_file_set_contents((confd + "/20-late.conf").c_str(), "[device]\nname=Late\n",
-                                        -1, nullptr));
-        ASSERT_TRUE(g_file_set_contents((confd + "/10-board.conf").c_str(),
-                                        "[device]\nname=Board\n[rooms]\nmax_browsers=3\n", -1,
-                                        nullptr));
-        ASSERT_TRUE(
-            g_file_set_contents((confd + "/notes.txt").c_str(), "not a config", -1, nullptr));
-        Config c = defaults();
-        auto err = load_layered(write("[device]\nname=Main\n[rooms]\nhistory_length=7\n"), c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.device_name, "Late"); // name order: the last fragment wins
-        EXPECT_EQ(c.max_browsers, 3u);
-        EXPECT_EQ(c.history_length, 7u);
+    // auto: on with a speaker and a microphone, off on the test tone or without a speaker.
+    MediaSettings s;
+    s.audio_source = AudioSource::Alsa;
+    s.audio_sink = AudioSink::Alsa;
+    EXPECT_TRUE(echo_cancel_active(s));
+    s.audio_sink = AudioSink::Fake;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_TRUE(voice_processing(s)); // noise suppression and gain control on a real microphone
+    s.audio_source = AudioSource::Test;
+    s.audio_sink = AudioSink::Auto;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_FALSE(voice_processing(s));
+    s.echo_cancel = EchoCancel::On;
+    EXPECT_TRUE(echo_cancel_active(s));
+}
 
-        ASSERT_TRUE(g_file_set_contents((confd + "/30-bad.conf").c_str(), "[rooms]\nnope=1\n", -1,
-                                        nullptr));
-        c = defaults();
-        err = load_layered(dir + "/callbox.conf", c);
-        ASSERT_TRUE(err);
-        EXPECT_EQ(err->to_string(), confd + "/30-bad.conf:2: unknown key 'nope' in [rooms]");
-        for (const char *f : {"10-board.conf", "20-late.conf", "30-bad.conf", "notes.txt"})
-            g_remove((confd + "/" + f).c_str());
-        g_rmdir(confd.c_str());
-    }
+TEST_F(ConfigFile, FragmentsFollowTheMainFile)
+{
+    const std::string confd = dir + "/conf.d";
+    ASSERT_EQ(g_mkdir(confd.c_str(), 0700), 0);
+    ASSERT_TRUE(g_file_set_contents((confd + "/20-late.conf").c_str(), "[device]\nname=Late\n", -1,
+                                    nullptr));
+    ASSERT_TRUE(g_file_set_contents((confd + "/10-board.conf").c_str(),
+                                    "[device]\nname=Board\n[rooms]\nmax_browsers=3\n", -1,
+                                    nullptr));
+    ASSERT_TRUE(g_file_set_contents((confd + "/notes.txt").c_str(), "not a config", -1, nullptr));
+    Config c = defaults();
+    auto err = load_layered(write("[device]\nname=Main\n[rooms]\nhistory_length=7\n"), c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.device_name, "Late"); // name order: the last fragment wins
+    EXPECT_EQ(c.max_browsers, 3u);
+    EXPECT_EQ(c.history_length, 7u);
 
-    TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
-    {
-        Config running = defaults();
-        Config fresh = running;
-        fresh.device_name = "Kitchen";
-        fresh.access_code = "4321";
-        fresh.max_browsers = 2;
-        fresh.port = 9000;
-        fresh.media.width = 640;
-        fresh.send_queue_kib = 512;
-        ReloadResult r = apply_live(running, fresh);
-        EXPECT_EQ(running.send_queue_kib, 512u);
-        EXPECT_EQ(running.device_name, "Kitchen");
-        EXPECT_EQ(running.access_code, "4321");
-        EXPECT_EQ(running.max_browsers, 2u);
-        EXPECT_EQ(running.port, 8443u);        // a restart applies it
-        EXPECT_EQ(running.media.width, 1280u); // likewise
-        EXPECT_EQ(r.applied,
-                  (std::vector<std::string>{"[server] send_queue_kib", "[device] name",
-                                            "[rooms] max_browsers", "[rooms] access_code"}));
-        EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
-        EXPECT_TRUE(apply_live(running, running).applied.empty());
-    }
+    ASSERT_TRUE(
+        g_file_set_contents((confd + "/30-bad.conf").c_str(), "[rooms]\nnope=1\n", -1, nullptr));
+    c = defaults();
+    err = load_layered(dir + "/callbox.conf", c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->to_string(), confd + "/30-bad.conf:2: unknown key 'nope' in [rooms]");
+    for (const char *f : {"10-board.conf", "20-late.conf", "30-bad.conf", "notes.txt"})
+        g_remove((confd + "/" + f).c_str());
+    g_rmdir(confd.c_str());
+}
 
-    TEST_F(ConfigFile, StorageAndMediaBounds)
-    {
-        Config c = defaults();
-        EXPECT_EQ(c.history_per_room, 1000u);
-        EXPECT_EQ(c.max_history_mb, 64u);
-        EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
-        EXPECT_EQ(c.media.max_ice_candidates, 64u);
-        EXPECT_EQ(c.media.whep_connect_timeout, 30u);
-        EXPECT_EQ(
-            error_of("[media]\nwhep_connect_timeout=1\n"),
-            dir + "/callbox.conf:2: whep_connect_timeout: expected a whole number from 5 to 600, "
-                  "got '1'");
-        auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
-                              "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
-                        c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.history_per_room, 200u);
-        EXPECT_EQ(c.max_history_mb, 8u);
-        EXPECT_EQ(c.media.max_sdp_bytes, 8192u);
-        EXPECT_EQ(c.media.max_ice_candidates, 10u);
-        EXPECT_EQ(c.media.capture_retry_ms, 500u);
-        EXPECT_EQ(c.media.capture_retry_max_ms, 2000u);
-        EXPECT_EQ(c.media.capture_stall_ms, 800u);
-        EXPECT_EQ(c.media.min_video_bitrate, 150u);
-        err = load(write("[media]\ncapture_retry_ms=200\ncapture_retry_max_ms=3000\n"
-                         "capture_stall_ms=400\nmin_video_bitrate=300\n"),
-                   c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.media.capture_retry_ms, 200u);
-        EXPECT_EQ(c.media.capture_retry_max_ms, 3000u);
-        EXPECT_EQ(c.media.capture_stall_ms, 400u);
-        EXPECT_EQ(c.media.min_video_bitrate, 300u);
-        const std::string path = dir + "/callbox.conf";
-        EXPECT_EQ(error_of("[media]\nmax_sdp_bytes=100\n"),
-                  path +
-                      ":2: max_sdp_bytes: expected a whole number from 1024 to 65536, got '100'");
-        EXPECT_EQ(error_of("[storage]\nmax_history_mb=0\n"),
-                  path + ":2: max_history_mb: expected a whole number from 1 to 1000000, got '0'");
-        // A join replays history_length messages: the store must keep at least that many.
-        EXPECT_NE(error_of("[storage]\nhistory_per_room=10\n[rooms]\nhistory_length=20\n")
-                      .find("history_per_room (10) must be at least [rooms] history_length (20)"),
-                  std::string::npos);
+TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
+{
+    Config running = defaults();
+    Config fresh = running;
+    fresh.device_name = "Kitchen";
+    fresh.access_code = "4321";
+    fresh.max_browsers = 2;
+    fresh.port = 9000;
+    fresh.media.width = 640;
+    fresh.send_queue_kib = 512;
+    ReloadResult r = apply_live(running, fresh);
+    EXPECT_EQ(running.send_queue_kib, 512u);
+    EXPECT_EQ(running.device_name, "Kitchen");
+    EXPECT_EQ(running.access_code, "4321");
+    EXPECT_EQ(running.max_browsers, 2u);
+    EXPECT_EQ(running.port, 8443u);        // a restart applies it
+    EXPECT_EQ(running.media.width, 1280u); // likewise
+    EXPECT_EQ(r.applied, (std::vector<std::string>{"[server] send_queue_kib", "[device] name",
+                                                   "[rooms] max_browsers", "[rooms] access_code"}));
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
+    EXPECT_TRUE(apply_live(running, running).applied.empty());
+}
 
-        Config running = defaults();
-        Config fresh = running;
-        fresh.history_per_room = 300;
-        fresh.max_history_mb = 16;
-        fresh.media.max_sdp_bytes = 4096;
-        ReloadResult r = apply_live(running, fresh);
-        EXPECT_EQ(r.applied, (std::vector<std::string>{"[storage] history_per_room",
-                                                       "[storage] max_history_mb"}));
-        EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[media] max_sdp_bytes"}));
-    }
+TEST_F(ConfigFile, StorageAndMediaBounds)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.history_per_room, 1000u);
+    EXPECT_EQ(c.max_history_mb, 64u);
+    EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
+    EXPECT_EQ(c.media.max_ice_candidates, 64u);
+    EXPECT_EQ(c.media.whep_connect_timeout, 30u);
+    EXPECT_EQ(error_of("[media]\nwhep_connect_timeout=1\n"),
+              dir + "/callbox.conf:2: whep_connect_timeout: expected a whole number from 5 to 600, "
+                    "got '1'");
+    auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
+                          "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.history_per_room, 200u);
+    EXPECT_EQ(c.max_history_mb, 8u);
+    EXPECT_EQ(c.media.max_sdp_bytes, 8192u);
+    EXPECT_EQ(c.media.max_ice_candidates, 10u);
+    EXPECT_EQ(c.media.capture_retry_ms, 500u);
+    EXPECT_EQ(c.media.capture_retry_max_ms, 2000u);
+    EXPECT_EQ(c.media.capture_stall_ms, 800u);
+    EXPECT_EQ(c.media.min_video_bitrate, 150u);
+    err = load(write("[media]\ncapture_retry_ms=200\ncapture_retry_max_ms=3000\n"
+                     "capture_stall_ms=400\nmin_video_bitrate=300\n"),
+               c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.capture_retry_ms, 200u);
+    EXPECT_EQ(c.media.capture_retry_max_ms, 3000u);
+    EXPECT_EQ(c.media.capture_stall_ms, 400u);
+    EXPECT_EQ(c.media.min_video_bitrate, 300u);
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[media]\nmax_sdp_bytes=100\n"),
+              path + ":2: max_sdp_bytes: expected a whole number from 1024 to 65536, got '100'");
+    EXPECT_EQ(error_of("[storage]\nmax_history_mb=0\n"),
+              path + ":2: max_history_mb: expected a whole number from 1 to 1000000, got '0'");
+    // A join replays history_length messages: the store must keep at least that many.
+    EXPECT_NE(error_of("[storage]\nhistory_per_room=10\n[rooms]\nhistory_length=20\n")
+                  .find("history_per_room (10) must be at least [rooms] history_length (20)"),
+              std::string::npos);
 
-    TEST_F(ConfigFile, RequestLimitsAndGuessBackOff)
-    {
-        Config c = defaults();
-        EXPECT_EQ(c.max_body_bytes, 1024u);
-        EXPECT_EQ(c.admin_max_body_bytes, 4096u);
-        EXPECT_EQ(c.guess_free_tries, 3u);
-        EXPECT_EQ(c.guess_max_wait, 60u);
-        EXPECT_EQ(c.guess_budget_per_minute, 30u);
-        auto err = load(write("[server]\nmax_body_bytes=0\nadmin_max_body_bytes=512\n"
-                              "guess_free_tries=0\nguess_max_wait=5\nguess_budget_per_minute=4\n"),
-                        c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.max_body_bytes, 0u);
-        EXPECT_EQ(c.admin_max_body_bytes, 512u);
-        EXPECT_EQ(c.guess_free_tries, 0u);
-        EXPECT_EQ(c.guess_max_wait, 5u);
-        EXPECT_EQ(c.guess_budget_per_minute, 4u);
-        const std::string path = dir + "/callbox.conf";
-        EXPECT_EQ(error_of("[server]\nadmin_max_body_bytes=100\n"),
-                  path +
-                      ":2: admin_max_body_bytes: expected a whole number from 256 to 1048576, got "
-                      "'100'");
-        EXPECT_EQ(error_of("[server]\nguess_max_wait=0\n"),
-                  path + ":2: guess_max_wait: expected a whole number from 1 to 3600, got '0'");
-        EXPECT_EQ(
-            error_of("[server]\nguess_budget_per_minute=0\n"),
-            path +
-                ":2: guess_budget_per_minute: expected a whole number from 1 to 100000, got '0'");
-        // All of them apply on a reload.
-        Config running = defaults();
-        ReloadResult r = apply_live(running, c);
-        EXPECT_EQ(running.max_body_bytes, 0u);
-        EXPECT_EQ(running.guess_budget_per_minute, 4u);
-        EXPECT_EQ(r.applied, (std::vector<std::string>{
-                                 "[server] max_body_bytes", "[server] admin_max_body_bytes",
-                                 "[server] guess_free_tries", "[server] guess_max_wait",
-                                 "[server] guess_budget_per_minute"}));
-        EXPECT_TRUE(r.need_restart.empty());
-    }
+    Config running = defaults();
+    Config fresh = running;
+    fresh.history_per_room = 300;
+    fresh.max_history_mb = 16;
+    fresh.media.max_sdp_bytes = 4096;
+    ReloadResult r = apply_live(running, fresh);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[storage] history_per_room", "[storage] max_history_mb"}));
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[media] max_sdp_bytes"}));
+}
 
-    TEST_F(ConfigFile, TextReadsLikeTheFile)
-    {
-        // load() is load_text() over the file's contents: same values, same errors.
-        const std::string good = "[device]\nname = Hall\\sdoor\n[rooms]\nmax_browsers=3\n";
-        Config from_file = defaults();
-        Config from_text = defaults();
-        ASSERT_FALSE(load(write(good), from_file));
-        ASSERT_FALSE(load_text("any.conf", good, from_text));
-        EXPECT_EQ(from_text.device_name, "Hall door");
-        EXPECT_EQ(from_text.max_browsers, 3u);
-        Config copy = from_file;
-        EXPECT_TRUE(apply_live(copy, from_text).applied.empty());
+TEST_F(ConfigFile, RequestLimitsAndGuessBackOff)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.max_body_bytes, 1024u);
+    EXPECT_EQ(c.admin_max_body_bytes, 4096u);
+    EXPECT_EQ(c.guess_free_tries, 3u);
+    EXPECT_EQ(c.guess_max_wait, 60u);
+    EXPECT_EQ(c.guess_budget_per_minute, 30u);
+    auto err = load(write("[server]\nmax_body_bytes=0\nadmin_max_body_bytes=512\n"
+                          "guess_free_tries=0\nguess_max_wait=5\nguess_budget_per_minute=4\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.max_body_bytes, 0u);
+    EXPECT_EQ(c.admin_max_body_bytes, 512u);
+    EXPECT_EQ(c.guess_free_tries, 0u);
+    EXPECT_EQ(c.guess_max_wait, 5u);
+    EXPECT_EQ(c.guess_budget_per_minute, 4u);
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[server]\nadmin_max_body_bytes=100\n"),
+              path + ":2: admin_max_body_bytes: expected a whole number from 256 to 1048576, got "
+                     "'100'");
+    EXPECT_EQ(error_of("[server]\nguess_max_wait=0\n"),
+              path + ":2: guess_max_wait: expected a whole number from 1 to 3600, got '0'");
+    EXPECT_EQ(error_of("[server]\nguess_budget_per_minute=0\n"),
+              path +
+                  ":2: guess_budget_per_minute: expected a whole number from 1 to 100000, got '0'");
+    // All of them apply on a reload.
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.max_body_bytes, 0u);
+    EXPECT_EQ(running.guess_budget_per_minute, 4u);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[server] max_body_bytes", "[server] admin_max_body_bytes",
+                                        "[server] guess_free_tries", "[server] guess_max_wait",
+                                        "[server] guess_budget_per_minute"}));
+    EXPECT_TRUE(r.need_restart.empty());
+}
 
-        Config c = defaults();
-        auto err = load_text("any.conf", "[rooms]\nmax_browsers=0\n", c);
-        ASSERT_TRUE(err);
-        EXPECT_EQ(err->to_string(),
-                  "any.conf:2: max_browsers: expected a whole number from 1 to 10000, got '0'");
-        EXPECT_EQ(load_text("any.conf", std::string_view("[rooms]\0", 8), c)->to_string(),
-                  "any.conf: the file is not valid UTF-8");
-        c = defaults();
-        EXPECT_FALSE(load_text("any.conf", "", c));
-    }
+TEST_F(ConfigFile, TextReadsLikeTheFile)
+{
+    // load() is load_text() over the file's contents: same values, same errors.
+    const std::string good = "[device]\nname = Hall\\sdoor\n[rooms]\nmax_browsers=3\n";
+    Config from_file = defaults();
+    Config from_text = defaults();
+    ASSERT_FALSE(load(write(good), from_file));
+    ASSERT_FALSE(load_text("any.conf", good, from_text));
+    EXPECT_EQ(from_text.device_name, "Hall door");
+    EXPECT_EQ(from_text.max_browsers, 3u);
+    Config copy = from_file;
+    EXPECT_TRUE(apply_live(copy, from_text).applied.empty());
 
-    TEST_F(ConfigFile, IceServersApplyLiveAndMintCoturnCredentials)
-    {
-        Config c = defaults();
-        EXPECT_TRUE(c.ice.stun.empty());
-        EXPECT_TRUE(c.ice.turn.empty());
-        EXPECT_FALSE(c.ice.relay_only);
-        EXPECT_EQ(c.ice.turn_credential_lifetime, 86400u);
-        EXPECT_TRUE(ice_servers(c.ice, "alice", 0).empty());
-        auto err =
-            load(write("[ice]\nstun=stun:stun.example.net:3478\n"
-                       "turn=turn:turn.example.net:3478?transport=udp, turns:turn.example.net\n"
-                       "turn_secret=s3cret\nturn_credential_lifetime=3600\nrelay_only=true\n"),
-                 c);
-        ASSERT_FALSE(err) << err->to_string();
-        EXPECT_EQ(c.ice.turn, (std::vector<std::string>{"turn:turn.example.net:3478?transport=udp",
-                                                        "turns:turn.example.net"}));
-        EXPECT_TRUE(c.ice.relay_only);
-        // coturn's use-auth-secret: "<expiry>:<who>", base64(HMAC-SHA1(secret, username)).
-        const auto servers = ice_servers(c.ice, "alice", 1700000000 - 3600);
-        ASSERT_EQ(servers.size(), 2u);
-        EXPECT_EQ(servers[0].urls, (std::vector<std::string>{"stun:stun.example.net:3478"}));
-        EXPECT_TRUE(servers[0].username.empty());
-        EXPECT_EQ(servers[1].username, "1700000000:alice");
-        EXPECT_EQ(servers[1].credential, "TtElzSjT0GdnTQ9xdcRNxx96yQs=");
+    Config c = defaults();
+    auto err = load_text("any.conf", "[rooms]\nmax_browsers=0\n", c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->to_string(),
+              "any.conf:2: max_browsers: expected a whole number from 1 to 10000, got '0'");
+    EXPECT_EQ(load_text("any.conf", std::string_view("[rooms]\0", 8), c)->to_string(),
+              "any.conf: the file is not valid UTF-8");
+    c = defaults();
+    EXPECT_FALSE(load_text("any.conf", "", c));
+}
 
-        // Static credentials are handed out as they are.
-        Config s = defaults();
-        ASSERT_FALSE(load(write("[ice]\nturn=turn:127.0.0.1:3478\nturn_username=box\n"
-                                "turn_credential=pw\n"),
-                          s));
-        EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].username, "box");
-        EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].credential, "pw");
+TEST_F(ConfigFile, IceServersApplyLiveAndMintCoturnCredentials)
+{
+    Config c = defaults();
+    EXPECT_TRUE(c.ice.stun.empty());
+    EXPECT_TRUE(c.ice.turn.empty());
+    EXPECT_FALSE(c.ice.relay_only);
+    EXPECT_EQ(c.ice.turn_credential_lifetime, 86400u);
+    EXPECT_TRUE(ice_servers(c.ice, "alice", 0).empty());
+    auto err = load(write("[ice]\nstun=stun:stun.example.net:3478\n"
+                          "turn=turn:turn.example.net:3478?transport=udp, turns:turn.example.net\n"
+                          "turn_secret=s3cret\nturn_credential_lifetime=3600\nrelay_only=true\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.ice.turn, (std::vector<std::string>{"turn:turn.example.net:3478?transport=udp",
+                                                    "turns:turn.example.net"}));
+    EXPECT_TRUE(c.ice.relay_only);
+    // coturn's use-auth-secret: "<expiry>:<who>", base64(HMAC-SHA1(secret, username)).
+    const auto servers = ice_servers(c.ice, "alice", 1700000000 - 3600);
+    ASSERT_EQ(servers.size(), 2u);
+    EXPECT_EQ(servers[0].urls, (std::vector<std::string>{"stun:stun.example.net:3478"}));
+    EXPECT_TRUE(servers[0].username.empty());
+    EXPECT_EQ(servers[1].username, "1700000000:alice");
+    EXPECT_EQ(servers[1].credential, "TtElzSjT0GdnTQ9xdcRNxx96yQs=");
 
-        const std::string path = dir + "/callbox.conf";
-        EXPECT_EQ(error_of("[ice]\nstun=http://example.net\n"),
-                  path + ":2: stun: 'http://example.net' is not a STUN URL (stun:host:port or "
-                         "stuns:host:port)");
-        EXPECT_EQ(error_of("[ice]\nturn=turn://u:p@example.net\n"),
-                  path + ":2: turn: 'turn://u:p@example.net' is not a TURN URL (turn:host:port or "
-                         "turns:host:port)");
-        EXPECT_NE(error_of("[ice]\nturn=turn:example.net?transport=sctp\nturn_secret=x\n")
-                      .find("?transport=udp or ?transport=tcp"),
-                  std::string::npos);
-        EXPECT_NE(error_of("[ice]\nturn=turn:example.net\n")
-                      .find("turn needs turn_secret, or turn_username and turn_credential"),
-                  std::string::npos);
-        EXPECT_NE(error_of("[ice]\nrelay_only=true\n").find("relay_only needs a TURN server"),
-                  std::string::npos);
-        EXPECT_NE(error_of("[ice]\nturn_credential_lifetime=10\n").find("from 60 to 2592000"),
-                  std::string::npos);
+    // Static credentials are handed out as they are.
+    Config s = defaults();
+    ASSERT_FALSE(load(write("[ice]\nturn=turn:127.0.0.1:3478\nturn_username=box\n"
+                            "turn_credential=pw\n"),
+                      s));
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].username, "box");
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].credential, "pw");
 
-        // Every [ice] key applies on a reload (to calls that start after it).
-        Config running = defaults();
-        ReloadResult r = apply_live(running, c);
-        EXPECT_EQ(running.ice, c.ice);
-        EXPECT_EQ(r.applied,
-                  (std::vector<std::string>{"[ice] stun", "[ice] turn", "[ice] turn_secret",
-                                            "[ice] turn_credential_lifetime", "[ice] relay_only"}));
-        EXPECT_TRUE(r.need_restart.empty());
-    }
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[ice]\nstun=http://example.net\n"),
+              path + ":2: stun: 'http://example.net' is not a STUN URL (stun:host:port or "
+                     "stuns:host:port)");
+    EXPECT_EQ(error_of("[ice]\nturn=turn://u:p@example.net\n"),
+              path + ":2: turn: 'turn://u:p@example.net' is not a TURN URL (turn:host:port or "
+                     "turns:host:port)");
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net?transport=sctp\nturn_secret=x\n")
+                  .find("?transport=udp or ?transport=tcp"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net\n")
+                  .find("turn needs turn_secret, or turn_username and turn_credential"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nrelay_only=true\n").find("relay_only needs a TURN server"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn_credential_lifetime=10\n").find("from 60 to 2592000"),
+              std::string::npos);
+
+    // Every [ice] key applies on a reload (to calls that start after it).
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.ice, c.ice);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[ice] stun", "[ice] turn", "[ice] turn_secret",
+                                        "[ice] turn_credential_lifetime", "[ice] relay_only"}));
+    EXPECT_TRUE(r.need_restart.empty());
+}
