@@ -469,6 +469,18 @@ const char *payloader_for(Codec codec)
     return codec == Codec::H264 ? "rtph264pay" : codec == Codec::VP8 ? "rtpvp8pay" : "rtpopuspay";
 }
 
+// On a send branch's queue: ALLOCATION and DRAIN are answered here, never queued (above).
+GstPadProbeReturn answer_serialized_query(GstPad *, GstPadProbeInfo *info, gpointer)
+{
+    switch (GST_QUERY_TYPE(GST_PAD_PROBE_INFO_QUERY(info))) {
+    case GST_QUERY_ALLOCATION:
+    case GST_QUERY_DRAIN:
+        return GST_PAD_PROBE_HANDLED; // a query handled in a probe answers TRUE
+    default:
+        return GST_PAD_PROBE_OK;
+    }
+}
+
 } // namespace
 
 bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture,
@@ -484,6 +496,14 @@ bool CallSession::add_send_branch(const PlannedLine &line, CaptureGraph &capture
         return false;
     g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                  static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
+    // A leaky queue drops buffers but holds a serialized query (the shared encoder's
+    // ALLOCATION or DRAIN when it renegotiates) until its own thread has passed it on, and that
+    // thread waits in webrtcbin's pad block until the call's transport is up: a caller whose ICE
+    // never connects (a WHEP viewer that vanished, a bad offer) held the shared encoder, and so
+    // the camera, for every call (GStreamer 1.22; seen as 0.3 camera frames/s after one such
+    // offer). The branch answers those queries itself: encoded buffers need no pool of its own.
+    gst_pad_add_probe(static_pad(queue.get(), "sink").get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+                      answer_serialized_query, nullptr, nullptr);
     // The SSRC is chosen here and named in the caps, so the answer announces the SSRC the
     // stream really has even when the answer is made before the branch's first buffer (an
     // encoder started for this call): otherwise webrtcbin announces one of its own and Firefox,
