@@ -2,6 +2,7 @@
 #include "callbox-build.h"
 #include "config/config.hpp"
 #include "media/device-media.hpp"
+#include "rooms/chat-clock.hpp"
 #include "rooms/room-registry.hpp"
 #include "server/http-server.hpp"
 #include "server/password-hash.hpp"
@@ -15,7 +16,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <unistd.h>
 #if CALLBOX_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -35,6 +35,7 @@ struct Options {
     gboolean no_tls = FALSE;
     gboolean version = FALSE;
     gboolean hash_password = FALSE;
+    gboolean self_test = FALSE;
 
     ~Options()
     {
@@ -145,11 +146,15 @@ struct Daemon {
         if (!files)
             return false;
         hub = std::make_unique<server::WebSocketHub>(hub_settings(config));
-        registry = std::make_unique<rooms::RoomRegistry>(*hub, *chat, room_settings(config),
-                                                         [] { return g_get_real_time() / 1000; });
+        registry = std::make_unique<rooms::RoomRegistry>(
+            *hub, *chat, room_settings(config),
+            [clock = rooms::ChatClock(chat->newest_ts())]() mutable {
+                return clock.stamp(g_get_real_time() / 1000, g_get_monotonic_time());
+            });
         hub->attach(registry.get());
         chat->set_group_commit(&hub->group_commit());
-        media = media::start_media(config, *hub, *registry);
+        if (!(media = media::start_media(config, *hub, *registry, error)))
+            return false;
         http = std::make_unique<server::HttpServer>(*hub, *registry, std::move(*files), *media,
                                                     config);
         http->set_sfu((sfu = sfu::start_handoff(config, *hub, *registry, *media)).get());
@@ -226,31 +231,6 @@ int check_config(const char *file)
     return 0;
 }
 
-int print_password_hash()
-{
-    if (isatty(STDIN_FILENO))
-        std::fprintf(stderr, "Admin password (then Enter): ");
-    char line[server::kMaxPasswordBytes + 3]; // the password, CR, LF, NUL
-    if (!std::fgets(line, sizeof line, stdin)) {
-        std::fprintf(stderr, "callboxd: no password on standard input\n");
-        return 1;
-    }
-    std::string password(line);
-    const bool whole_line = !password.empty() && password.back() == '\n';
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-        password.pop_back();
-    if (password.size() > server::kMaxPasswordBytes || (!whole_line && !std::feof(stdin))) {
-        std::fprintf(stderr, "callboxd: use at most %zu bytes\n", server::kMaxPasswordBytes);
-        return 1;
-    }
-    if (password.size() < 6) {
-        std::fprintf(stderr, "callboxd: use at least 6 characters\n");
-        return 1;
-    }
-    std::printf("admin_password_hash=%s\n", server::hash_password(password).c_str());
-    return 0;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -274,6 +254,8 @@ int main(int argc, char **argv)
          nullptr},
         {"hash-password", 0, 0, G_OPTION_ARG_NONE, &o.hash_password,
          "Read an admin password from standard input and print its hash for the config", nullptr},
+        {"self-test", 0, 0, G_OPTION_ARG_NONE, &o.self_test,
+         "Try the camera, microphone, speaker, screen and encoders; print a table", nullptr},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
         {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
     };
@@ -291,10 +273,17 @@ int main(int argc, char **argv)
     if (o.check_config)
         return check_config(o.check_config);
     if (o.hash_password)
-        return print_password_hash();
+        return server::print_password_hash_from_stdin();
+    std::string problem;
+    if (o.self_test) {
+        config::Config c;
+        if (build_config(o, c, problem))
+            return media::run_self_test_command(c);
+        std::fprintf(stderr, "callboxd: %s\n", problem.c_str());
+        return 2;
+    }
 
     Daemon daemon(o);
-    std::string problem;
     if (!build_config(o, daemon.config, problem) || !daemon.start(problem)) {
         std::fprintf(stderr, "callboxd: %s\n", problem.c_str());
         g_critical("cannot start: %s", problem.c_str());

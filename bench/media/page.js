@@ -95,13 +95,16 @@
     });
   }
 
+  let rtcConfig = {};
   async function connect(wsUrl, room, nick) {
     ws = new WebSocket(wsUrl);
     await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('ws error')); });
     const joined = nextMessage(ws, 'joined');
     ws.onmessage = (ev) => { onMessage(ev).catch((e) => events.push(`page:${e.message}`)); };
     send({ type: 'join', room, nick });
-    await joined;
+    const m = await joined;
+    // The STUN/TURN servers the daemon gives members ([ice]), as the app uses them.
+    rtcConfig = { iceServers: m.ice_servers ?? [], iceTransportPolicy: m.ice_transport_policy ?? 'all' };
   }
 
   // Leaves the room (after a hang-up) and closes the WebSocket.
@@ -147,7 +150,7 @@
   // offer is sent.
   async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {} } = {}) {
     if (call) hangup();
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection(rtcConfig);
     const c = { pc, pending: [], remoteSet: false, t: {}, video: null };
     call = c;
     if (sending === 'none') {

@@ -120,6 +120,21 @@ auto http_url()
         return std::nullopt;
     };
 }
+auto ice_urls(bool turn)
+{
+    return [turn](const std::string &v, std::vector<std::string> &out) -> Parsed {
+        out.clear();
+        g_auto(GStrv) parts = g_strsplit_set(v.c_str(), ", ", -1);
+        for (char **p = parts; *p; ++p) {
+            if (!**p)
+                continue;
+            if (auto why = check_ice_url(*p, turn))
+                return why;
+            out.emplace_back(*p);
+        }
+        return std::nullopt;
+    };
+}
 auto password_hash()
 {
     return [](const std::string &v, std::string &out) -> Parsed {
@@ -137,6 +152,13 @@ template <typename T> auto member(T Config::*m)
     return [m](auto &c) -> auto &
     {
         return c.*m;
+    };
+}
+template <typename T> auto ice_member(T IceSettings::*m)
+{
+    return [m](auto &c) -> auto &
+    {
+        return c.ice.*m;
     };
 }
 template <typename T> auto media_member(T MediaSettings::*m)
@@ -177,6 +199,8 @@ const std::vector<Key> &keys()
         key("server", "tls", R::Restart, member(&Config::tls), boolean()),
         key("server", "tls_certificate", R::Restart, member(&Config::tls_certificate), text(true)),
         key("server", "tls_key", R::Restart, member(&Config::tls_key), text(true)),
+        key("server", "tls_renew_days", R::Restart, member(&Config::tls_renew_days),
+            whole_number(1, 365)),
         key("server", "web_dir", R::Restart, member(&Config::web_dir), text()),
         key("server", "ping_interval", R::Restart, member(&Config::ping_interval),
             whole_number(1, 3600)),
@@ -226,6 +250,15 @@ const std::vector<Key> &keys()
         key("sfu", "timeout", R::Restart, member(&Config::sfu_timeout), whole_number(1, 60)),
         key("sfu", "device_retries", R::Restart, member(&Config::sfu_device_retries),
             whole_number(0, 100)),
+        key("ice", "stun", R::Live, ice_member(&IceSettings::stun), ice_urls(false)),
+        key("ice", "turn", R::Live, ice_member(&IceSettings::turn), ice_urls(true)),
+        key("ice", "turn_username", R::Live, ice_member(&IceSettings::turn_username), text(true)),
+        key("ice", "turn_credential", R::Live, ice_member(&IceSettings::turn_credential),
+            text(true)),
+        key("ice", "turn_secret", R::Live, ice_member(&IceSettings::turn_secret), text(true)),
+        key("ice", "turn_credential_lifetime", R::Live,
+            ice_member(&IceSettings::turn_credential_lifetime), whole_number(60, 2592000)),
+        key("ice", "relay_only", R::Live, ice_member(&IceSettings::relay_only), boolean()),
         key("media", "enabled", R::Restart, member(&Config::media_enabled), boolean()),
         media_key("pipelines_dir", &M::pipelines_dir, text()),
         media_key("video_source", &M::video_source, choice<VideoSource>()),
@@ -240,8 +273,11 @@ const std::vector<Key> &keys()
         media_key("height", &M::height, whole_number(240, 2160)),
         media_key("framerate", &M::framerate, whole_number(1, 60)),
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
+        media_key("encoder_threads", &M::encoder_threads, whole_number(0, 16)),
+        media_key("min_video_bitrate", &M::min_video_bitrate, whole_number(50, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
+        media_key("whep_connect_timeout", &M::whep_connect_timeout, whole_number(5, 600)),
         media_key("max_sdp_bytes", &M::max_sdp_bytes, whole_number(1024, 65536)),
         media_key("max_ice_candidates", &M::max_ice_candidates, whole_number(1, 1000)),
         media_key("clock_pattern", &M::clock_pattern, choice<ClockPattern>()),
@@ -249,6 +285,16 @@ const std::vector<Key> &keys()
         media_key("ice_addresses", &M::ice_addresses, addresses()),
         media_key("audio_muted", &M::audio_muted, boolean()),
         media_key("video_muted", &M::video_muted, boolean()),
+        media_key("capture_retry_ms", &M::capture_retry_ms, whole_number(50, 60000)),
+        media_key("capture_retry_max_ms", &M::capture_retry_max_ms, whole_number(50, 600000)),
+        media_key("capture_stall_ms", &M::capture_stall_ms, whole_number(200, 60000)),
+        media_key("echo_cancel", &M::echo_cancel, choice<EchoCancel>()),
+        media_key("noise_suppression", &M::noise_suppression, boolean()),
+        media_key("gain_control", &M::gain_control, boolean()),
+        media_key("room_delay_ms", &M::room_delay_ms, whole_number(20, 200)),
+        media_key("room_loss_db", &M::room_loss_db, whole_number(6, 20)),
+        media_key("room_talker", &M::room_talker, boolean()),
+        media_key("audio_clock", &M::audio_clock, choice<ClockPattern>()),
     };
     return table;
 }
@@ -421,6 +467,11 @@ std::optional<std::string> validate(const Config &config)
         return "[storage] history_per_room (" + std::to_string(config.history_per_room) +
                ") must be at least [rooms] history_length (" +
                std::to_string(config.history_length) + "): a join replays that many";
+    if (!config.ice.turn.empty() && config.ice.turn_secret.empty() &&
+        (config.ice.turn_username.empty() || config.ice.turn_credential.empty()))
+        return "[ice] turn needs turn_secret, or turn_username and turn_credential";
+    if (config.ice.relay_only && config.ice.turn.empty())
+        return "[ice] relay_only needs a TURN server in [ice] turn";
     return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // Config: callbox.conf (a GKeyFile) → one validated struct, with errors that name FILE:LINE.
 #pragma once
 
+#include "config/ice-settings.hpp"
 #include "config/media-settings.hpp"
 
 #include <optional>
@@ -17,6 +18,7 @@ struct Config {
     bool tls = true;
     std::string tls_certificate; // PEM files; generated under data_dir when empty
     std::string tls_key;
+    unsigned tls_renew_days = 30; // the own certificate is made anew this close to its end
     std::string web_dir;
     unsigned ping_interval = 15;     // seconds between WebSocket pings
     unsigned batch_delay_ms = 20;    // longest wait for a batch under heavy chat load; 0 = none
@@ -53,6 +55,8 @@ struct Config {
     unsigned sfu_max_rooms = 2; // rooms on Janus at once (the device publishes once into each)
     unsigned sfu_timeout = 5;   // seconds a request to Janus may take before it counts as failed
     unsigned sfu_device_retries = 3; // the device publishes again after a failure, this often
+    // [ice]: STUN and TURN servers for the device and the browsers (applied to new calls)
+    IceSettings ice;
     // [media]
     bool media_enabled = true;
     media::MediaSettings media;

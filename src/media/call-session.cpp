@@ -5,6 +5,7 @@
 #include "media/capture-graph.hpp"
 #include "media/clock-pattern.hpp"
 #include "media/gst-elements.hpp"
+#include "media/ice-servers.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
 #include "media/send-branch.hpp"
@@ -197,6 +198,47 @@ const CallSession::Counters &CallSession::counters() const
     return shared_->counters;
 }
 
+namespace {
+
+// Calls `fn(type, entry)` for each entry of a webrtcbin get-stats reply.
+template <typename Fn> void for_each_stat(const GstStructure *reply, Fn fn)
+{
+    for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
+        const GValue *v = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+        GstWebRTCStatsType type;
+        if (GST_VALUE_HOLDS_STRUCTURE(v) &&
+            gst_structure_get(gst_value_get_structure(v), "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
+                              nullptr))
+            fn(type, gst_value_get_structure(v));
+    }
+}
+
+} // namespace
+
+void CallSession::request_path_report()
+{
+    // Asked from the main loop once a second: answered on webrtcbin's thread, kept when the
+    // answer comes back to the main loop; the main loop never waits for webrtcbin.
+    PromisePtr promise(gst_promise_new_with_change_func(
+        [](GstPromise *p, gpointer data) {
+            Shared &s = held(data);
+            PathReport report;
+            for_each_stat(gst_promise_get_reply(p),
+                          [&](GstWebRTCStatsType type, const GstStructure *st) {
+                              double d = 0;
+                              if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+                                  return;
+                              if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
+                                  report.rtt_ms = std::max(report.rtt_ms, d * 1000);
+                              if (gst_structure_get_double(st, "fraction-lost", &d))
+                                  report.fraction_lost = std::max(report.fraction_lost, d);
+                          });
+            s.engine->post(s.serial, [report](CallSession &call) { call.path_ = report; });
+        },
+        hold(shared_), [](gpointer data) { release_hold(data); }));
+    g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
+}
+
 CallSession::LiveStats CallSession::sample_stats()
 {
     LiveStats out;
@@ -207,34 +249,26 @@ CallSession::LiveStats CallSession::sample_stats()
     g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
     // webrtcbin answers from its own thread within milliseconds; the admin page asks every 2 s.
     if (gst_promise_wait(promise.get()) == GST_PROMISE_RESULT_REPLIED) {
-        const GstStructure *reply = gst_promise_get_reply(promise.get());
-        for (int i = 0; reply && i < gst_structure_n_fields(reply); ++i) {
-            const GValue *v =
-                gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
-            if (!GST_VALUE_HOLDS_STRUCTURE(v))
-                continue;
-            const GstStructure *st = gst_value_get_structure(v);
-            GstWebRTCStatsType type;
-            if (!gst_structure_get(st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
-                continue;
-            guint64 u = 0;
-            gint64 i64 = 0;
-            double d = 0;
-            if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
-                if (gst_structure_get_uint64(st, "bytes-received", &u))
-                    now.bytes_in += u;
-                if (gst_structure_get_uint64(st, "packets-received", &u))
-                    received += u;
-                if (gst_structure_get_int64(st, "packets-lost", &i64) && i64 > 0)
-                    lost += static_cast<std::uint64_t>(i64);
-            } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
-                if (gst_structure_get_uint64(st, "bytes-sent", &u))
-                    now.bytes_out += u;
-            } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
-                if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
-                    out.rtt_ms = std::max(out.rtt_ms, d * 1000);
-            }
-        }
+        for_each_stat(gst_promise_get_reply(promise.get()),
+                      [&](GstWebRTCStatsType type, const GstStructure *st) {
+                          guint64 u = 0;
+                          gint64 i64 = 0;
+                          double d = 0;
+                          if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+                              if (gst_structure_get_uint64(st, "bytes-received", &u))
+                                  now.bytes_in += u;
+                              if (gst_structure_get_uint64(st, "packets-received", &u))
+                                  received += u;
+                              if (gst_structure_get_int64(st, "packets-lost", &i64) && i64 > 0)
+                                  lost += static_cast<std::uint64_t>(i64);
+                          } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+                              if (gst_structure_get_uint64(st, "bytes-sent", &u))
+                                  now.bytes_out += u;
+                          } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+                              if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
+                                  out.rtt_ms = std::max(out.rtt_ms, d * 1000);
+                          }
+                      });
     }
     if (received + lost > 0)
         out.packet_loss = static_cast<double>(lost) / static_cast<double>(received + lost);
@@ -298,6 +332,8 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
 
     g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  engine_.settings().jitter_ms, nullptr);
+    relay_only_ = engine_.ice().relay_only;
+    configure_ice_servers(webrtc, engine_.ice(), "callbox-" + name);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
     add_ice_addresses(webrtc, engine_.settings().ice_addresses);
     connect(webrtc, "on-ice-candidate",
@@ -315,6 +351,15 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
                 g_object_get(webrtc, "connection-state", &state, nullptr);
                 s.engine->post(s.serial,
                                [state](CallSession &call) { call.on_connection_state(state); });
+            }),
+            shared_);
+    connect(webrtc, "notify::ice-gathering-state",
+            G_CALLBACK(+[](GstElement *webrtc, GParamSpec *, gpointer data) {
+                Shared &s = held(data);
+                GstWebRTCICEGatheringState state;
+                g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+                if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+                    s.engine->post(s.serial, [](CallSession &call) { call.on_gathering_done(); });
             }),
             shared_);
     connect(webrtc, "pad-added", G_CALLBACK(on_webrtc_pad), shared_);
@@ -344,6 +389,15 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
         error = "the offer is not valid SDP";
         return false;
     }
+    gst_sdp_message_free(sdp);
+    apply_remote_offer(offer);
+    return true;
+}
+
+void CallSession::apply_remote_offer(const std::string &offer)
+{
+    GstSDPMessage *sdp = nullptr;
+    gst_sdp_message_new_from_text(offer.c_str(), &sdp);
     // The description takes the SDP message.
     SessionDescriptionPtr desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
     PromisePtr promise(gst_promise_new_with_change_func(
@@ -352,7 +406,34 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
             s.engine->post(s.serial, [](CallSession &call) { call.on_remote_description_set(); });
         },
         hold(shared_), [](gpointer data) { release_hold(data); }));
-    g_signal_emit_by_name(webrtc, "set-remote-description", desc.get(), promise.get());
+    g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc.get(), promise.get());
+}
+
+// webrtcbin (1.22) as answerer keeps its own ICE credentials on a restart (its answer reuses the
+// last answer's ufrag and pwd: "FIXME: deal with ICE restarts" in _create_answer_task) but takes
+// the browser's new ones (set_remote_credentials on the same libnice stream) and its new
+// candidates; the browser, which restarted, checks its new candidates against the device's and
+// nominates a new pair. The DTLS session and the SRTP keys stay, so media resumes as soon as a
+// pair works. A replacement webrtcbin would bring a new DTLS certificate instead, which the
+// browser does not take mid-call (media stopped in the test).
+bool CallSession::renegotiate(const OfferPlan &plan, const std::string &offer)
+{
+    if (finished_ || !remote_set_ || plan.lines.size() != plan_.lines.size())
+        return false;
+    for (std::size_t i = 0; i < plan.lines.size(); ++i) {
+        const PlannedLine &was = plan_.lines[i], &now = plan.lines[i];
+        if (was.kind != now.kind || was.mid != now.mid || was.codec != now.codec ||
+            was.payload_type != now.payload_type || (now.device_sends && !was.device_sends))
+            return false;
+    }
+    GstSDPMessage *sdp = nullptr;
+    if (gst_sdp_message_new_from_text(offer.c_str(), &sdp) != GST_SDP_OK)
+        return false;
+    gst_sdp_message_free(sdp);
+    GST_INFO("call %" G_GUINT64_FORMAT ": answering a new offer in place", serial_);
+    plan_ = plan;
+    remote_set_ = false; // the browser's new candidates wait for the new description
+    apply_remote_offer(offer);
     return true;
 }
 
@@ -383,11 +464,8 @@ void CallSession::on_remote_description_set()
 
 void CallSession::on_answer(GstWebRTCSessionDescription *answer)
 {
-    if (!answer) {
-        signalling_->error(protocol::ErrorCode::MediaError,
-                           "the device could not answer this offer");
-        return finish("failed");
-    }
+    if (!answer)
+        return fail(protocol::ErrorCode::MediaError, "the device could not answer this offer");
     g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(answer->sdp));
     signalling_->signal(
@@ -426,6 +504,8 @@ void CallSession::add_remote_candidate(const protocol::IceCandidate &ice)
 
 void CallSession::on_local_candidate(unsigned mline, const std::string &candidate)
 {
+    if (candidate.find(" typ relay") != std::string::npos)
+        ++relay_candidates_;
     protocol::IceCandidate ice{candidate, std::nullopt, mline};
     if (mline < plan_.lines.size())
         ice.mid = plan_.lines[mline].mid;
@@ -453,6 +533,28 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
     default:
         break;
     }
+}
+
+void CallSession::on_gathering_done()
+{
+    if (gathered_ || finished_)
+        return;
+    gathered_ = true;
+    if (relay_only_ && relay_candidates_ == 0) {
+        g_warning("media: call %" G_GUINT64_FORMAT ": no TURN relay address", serial_);
+        return fail(protocol::ErrorCode::MediaError,
+                    "the TURN server gave the device no relay address (wrong TURN credentials, "
+                    "or the server cannot be reached), and the device only uses relays");
+    }
+    signalling_->gathered();
+}
+
+void CallSession::fail(protocol::ErrorCode code, std::string message)
+{
+    if (finished_)
+        return;
+    signalling_->error(code, std::move(message));
+    finish("failed");
 }
 
 void CallSession::finish(const char *state)

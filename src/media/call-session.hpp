@@ -32,6 +32,8 @@ public:
     virtual void signal(const protocol::SignalData &data) = 0;
     virtual void state(std::string_view state) = 0;
     virtual void error(protocol::ErrorCode code, std::string message) = 0;
+    // The device has gathered all its ICE candidates (after the answer).
+    virtual void gathered() {}
 };
 
 class CallSession
@@ -46,6 +48,10 @@ public:
     // Builds the call into `pipeline` and starts answering `offer`.
     bool start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &playback,
                const OfferPlan &plan, const std::string &offer, std::string &error);
+    // A new offer from the same browser (an ICE restart, a renegotiation) answered on this
+    // webrtcbin, when it keeps the m-lines, codecs and payload types and asks for no new send
+    // stream; false when it does not fit (the engine then replaces the call).
+    bool renegotiate(const OfferPlan &plan, const std::string &offer);
     // A browser candidate; kept until the offer is applied. Without an m-line index (or with
     // one out of range) its line is found by `mid`. Dropped: candidates the device does not
     // try (remote_candidate_allowed()) and those past [media] max_ice_candidates.
@@ -57,6 +63,8 @@ public:
     bool finished() const { return finished_; }
     // Marks the call over with a last call-state for the browser.
     void finish(const char *state);
+    // Tells the browser why (an error), then finishes the call as "failed".
+    void fail(protocol::ErrorCode code, std::string message);
     std::string video_codec() const;
     GstElement *webrtcbin() const { return webrtc_.get(); }
 
@@ -86,15 +94,25 @@ public:
         double fps_out = 0;
     };
     LiveStats sample_stats();
+    // The browser's receiver reports on what the device sends, for the bitrate controller:
+    // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
+    struct PathReport {
+        double fraction_lost = 0;
+        double rtt_ms = -1;
+    };
+    void request_path_report();
+    const PathReport &path_report() const { return path_; }
 
     struct Shared; // what streaming-thread callbacks may touch
 
 private:
     bool add_send_branch(const PlannedLine &line, CaptureGraph &capture, std::string &error);
+    void apply_remote_offer(const std::string &offer);
     void on_remote_description_set();
     void on_answer(GstWebRTCSessionDescription *answer);
     void on_local_candidate(unsigned mline, const std::string &candidate);
     void on_connection_state(GstWebRTCPeerConnectionState state);
+    void on_gathering_done();
     void send_state(const char *state);
 
     MediaEngine &engine_;
@@ -110,11 +128,15 @@ private:
     std::vector<RequestPad> tee_pads_; // the shared encoders' outputs this call taps
     std::vector<std::pair<unsigned, std::string>> pending_candidates_;
     bool remote_set_ = false;
+    bool relay_only_ = false;       // [ice] relay_only when the call started
+    unsigned relay_candidates_ = 0; // the device's own, from its TURN allocations
+    bool gathered_ = false;
     unsigned remote_candidates_ = 0; // given to webrtcbin or queued for it
     struct Sample {
         std::int64_t at_us = 0;
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
     } last_sample_;
+    PathReport path_;
     bool finished_ = false;
     std::string state_ = "connecting";
 };

@@ -1,10 +1,14 @@
 // CaptureGraph: source selection (camera or test source), the clock stamp, encoders and tees.
 #include "media/capture-graph.hpp"
 
+#include "media/audio-clock.hpp"
 #include "media/clock-pattern.hpp"
+#include "media/encoder-choice.hpp"
 #include "media/gst-elements.hpp"
+#include "media/video-source.hpp"
 
 #include <glib.h>
+#include <gst/audio/audio.h>
 
 #include <cstring>
 
@@ -14,11 +18,6 @@ GST_DEBUG_CATEGORY_STATIC(capture_debug);
 namespace callbox::media {
 
 namespace {
-
-bool have_camera(const std::string &device)
-{
-    return g_file_test(device.c_str(), G_FILE_TEST_EXISTS);
-}
 
 bool have_alsa_capture()
 {
@@ -47,18 +46,19 @@ bool link_chain(std::initializer_list<GstElement *> chain, std::string &error)
 
 void resolve_sources(MediaSettings &s)
 {
-    using config::AudioSource, config::VideoSource;
-    if (s.video_source == VideoSource::Auto)
-        s.video_source = have_camera(s.video_device) ? VideoSource::V4l2 : VideoSource::Test;
+    using config::AudioSource;
+    s.video_source = resolve_video_source(s);
     if (s.audio_source == AudioSource::Auto)
         s.audio_source = have_alsa_capture() ? AudioSource::Alsa : AudioSource::Test;
 }
 
 std::unique_ptr<CaptureGraph> CaptureGraph::create(GstBin *pipeline, const MediaSettings &settings,
-                                                   std::string &error)
+                                                   std::string &error, std::string h264_file)
 {
     GST_DEBUG_CATEGORY_INIT(capture_debug, "callbox-capture", 0, "callbox capture graph");
     std::unique_ptr<CaptureGraph> graph(new CaptureGraph(pipeline, settings));
+    graph->h264_file_ =
+        h264_file.empty() ? choose_h264_encoder(settings).file : std::move(h264_file);
     if (!graph->build(error))
         return nullptr;
     return graph;
@@ -73,8 +73,11 @@ bool CaptureGraph::build(std::string &error)
                     s.video_source == config::VideoSource::Test);
     video_muted_ = s.video_muted;
 
+    const VideoSourcePlan plan = plan_video_source(settings_);
+    settings_.framerate = plan.framerate; // a camera slower than asked sets the graph's rate
+    camera_mode_ = plan.summary;
     const Variables vars = pipeline_variables(s);
-    ElementPtr vsrc = load_pipeline_file(s.pipelines_dir, source_file(s.video_source), vars, error);
+    ElementPtr vsrc = load_video_source(settings_, plan, error);
     ElementPtr convert = vsrc ? make_element("videoconvert", "capture-convert", error) : nullptr;
     ElementPtr scale = convert ? make_element("videoscale", "capture-scale", error) : nullptr;
     ElementPtr caps = scale ? make_element("capsfilter", "capture-caps", error) : nullptr;
@@ -98,10 +101,16 @@ bool CaptureGraph::build(std::string &error)
     video_entry_ = std::move(convert);
 
     if (s.encoders == config::Encoders::Shared &&
-        !(h264_tee_ = add_encoder(h264_encoder_file(), raw_tee_.get(), error)))
+        !(h264_tee_ = add_encoder(h264_file_, raw_tee_.get(), error)))
         return false;
 
+    // Microphone → voice processing (when the settings want it) → mute → tee. Mute comes after
+    // the processor, so a muted device sends silence whatever the gain control does.
     ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
+    ElementPtr voice;
+    if (asrc && config::voice_processing(s) &&
+        !(voice = load_pipeline_file(s.pipelines_dir, kVoiceProcessingFile, vars, error)))
+        return false;
     ElementPtr aconvert =
         asrc ? make_element("audioconvert", "capture-audioconvert", error) : nullptr;
     ElementPtr volume = aconvert ? make_element("volume", "capture-volume", error) : nullptr;
@@ -111,29 +120,34 @@ bool CaptureGraph::build(std::string &error)
     g_object_set(volume.get(), "mute", s.audio_muted, nullptr);
     g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(pipeline_, asrc.get(), aconvert.get(), volume.get(), atee.get(), nullptr);
-    if (!link_chain({asrc.get(), aconvert.get(), volume.get(), atee.get()}, error))
+    if (voice)
+        gst_bin_add(pipeline_, voice.get());
+    if (!link_chain({asrc.get(), voice ? voice.get() : aconvert.get()}, error) ||
+        (voice && !link_chain({voice.get(), aconvert.get()}, error)) ||
+        !link_chain({aconvert.get(), volume.get(), atee.get()}, error))
         return false;
     audio_src_ = std::move(asrc);
+    voice_ = std::move(voice);
+    echo_cancelling_ = voice_ && config::echo_cancel_active(s);
+    audio_clock_ = wants_audio_clock(s);
+    gst_pad_add_probe(static_pad(aconvert.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                      on_raw_audio, this, nullptr);
     audio_entry_ = std::move(aconvert);
     volume_ = std::move(volume);
     audio_tee_ = std::move(atee);
+    watch_sources();
     return s.encoders != config::Encoders::Shared ||
            (opus_tee_ = add_encoder("audio-encoder-opus", audio_tee_.get(), error)) != nullptr;
-}
-
-const char *CaptureGraph::h264_encoder_file() const
-{
-    using config::VideoEncoder;
-    const bool hardware = settings_.video_encoder == VideoEncoder::V4l2H264 ||
-                          (settings_.video_encoder == VideoEncoder::Auto &&
-                           gst_element_factory_find("v4l2h264enc") != nullptr);
-    return hardware ? "video-encoder-v4l2h264" : "video-encoder-x264";
 }
 
 ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstream_tee,
                                      std::string &error)
 {
     const MediaSettings &s = settings_;
+    if (file.empty()) {
+        error = "no H.264 encoder works (see the log, or run callboxd --self-test)";
+        return nullptr;
+    }
     ElementPtr encoder = load_pipeline_file(s.pipelines_dir, file, pipeline_variables(s), error);
     if (!encoder)
         return nullptr;
@@ -172,7 +186,7 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
     };
     switch (codec) {
     case Codec::H264:
-        return shared ? h264_tee_.get() : per_call(h264_encoder_file(), raw_tee_);
+        return shared ? h264_tee_.get() : per_call(h264_file_.c_str(), raw_tee_);
     case Codec::Opus:
         return shared ? opus_tee_.get() : per_call("audio-encoder-opus", audio_tee_);
     case Codec::VP8:
@@ -186,6 +200,38 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
     }
     error = "no stream for that codec";
     return nullptr;
+}
+
+void CaptureGraph::stop_unused_encoders()
+{
+    GstElement *tee = vp8_tee_.get();
+    if (!tee || settings_.encoders != config::Encoders::Shared || GST_ELEMENT(tee)->numsrcpads > 0)
+        return;
+    // The chain add_encoder() made: raw tee → queue → encoder → this tee.
+    std::string prefix = GST_ELEMENT_NAME(tee);
+    prefix.resize(prefix.size() - std::string_view("-tee").size());
+    ElementPtr queue = adopt(gst_bin_get_by_name(pipeline_, (prefix + "-queue").c_str()));
+    ElementPtr encoder = adopt(gst_bin_get_by_name(pipeline_, prefix.c_str()));
+    if (!queue || !encoder)
+        return;
+    PadPtr queue_sink = static_pad(queue.get(), "sink");
+    if (PadPtr raw_pad = adopt(gst_pad_get_peer(queue_sink.get()))) {
+        gst_pad_unlink(raw_pad.get(), queue_sink.get());
+        gst_element_release_request_pad(raw_tee_.get(), raw_pad.get());
+    }
+    for (GstElement *e : {queue.get(), encoder.get(), tee}) {
+        gst_element_set_locked_state(e, TRUE);
+        gst_element_set_state(e, GST_STATE_NULL);
+        gst_bin_remove(pipeline_, e);
+    }
+    // The gate's probe ran on the tee's thread, which is gone now; its counts stay counted.
+    if (auto it = gates_.find(tee); it != gates_.end()) {
+        retired_forced_ += it->second.second->forwarded;
+        retired_dropped_ += it->second.second->dropped;
+        gates_.erase(it);
+    }
+    vp8_tee_.reset();
+    GST_INFO("encoder %s stopped: no call needs it", prefix.c_str());
 }
 
 int CaptureGraph::encoder_count() const
@@ -221,7 +267,7 @@ GstPadProbeReturn CaptureGraph::on_upstream_event(GstPad *, GstPadProbeInfo *inf
 
 std::uint64_t CaptureGraph::keyframes_forced() const
 {
-    std::uint64_t n = 0;
+    std::uint64_t n = retired_forced_;
     for (const auto &[tee, gate] : gates_)
         n += gate.second->forwarded;
     return n;
@@ -229,10 +275,24 @@ std::uint64_t CaptureGraph::keyframes_forced() const
 
 std::uint64_t CaptureGraph::keyframe_requests_dropped() const
 {
-    std::uint64_t n = 0;
+    std::uint64_t n = retired_dropped_;
     for (const auto &[tee, gate] : gates_)
         n += gate.second->dropped;
     return n;
+}
+
+ElementPtr CaptureGraph::load_source(bool camera, MediaSettings &next, std::string &error)
+{
+    if (!camera)
+        return load_pipeline_file(next.pipelines_dir, source_file(next.audio_source),
+                                  pipeline_variables(next), error);
+    const VideoSourcePlan plan = plan_video_source(next);
+    next.video_source = plan.source;
+    next.framerate = settings_.framerate; // the graph's caps stay as they are
+    ElementPtr fresh = load_video_source(next, plan, error);
+    if (fresh)
+        camera_mode_ = plan.summary;
+    return fresh;
 }
 
 bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std::string &error)
@@ -245,27 +305,79 @@ bool CaptureGraph::switch_source(bool camera, const MediaSettings &settings, std
         next.audio_source = settings.audio_source;
         next.audio_device = settings.audio_device;
     }
-    ElementPtr fresh =
-        load_pipeline_file(settings_.pipelines_dir,
-                           camera ? source_file(next.video_source) : source_file(next.audio_source),
-                           pipeline_variables(next), error);
-    if (!fresh)
-        return false;
-    ElementPtr &old = camera ? video_src_ : audio_src_;
-    GstElement *entry = (camera ? video_entry_ : audio_entry_).get();
-    // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
-    gst_element_set_state(old.get(), GST_STATE_NULL);
-    gst_element_unlink(old.get(), entry);
-    gst_bin_remove(pipeline_, old.get());
-    gst_bin_add(pipeline_, fresh.get());
-    if (!gst_element_link(fresh.get(), entry)) {
-        error = "the new source does not fit the capture graph";
-        return false;
+    SourceSlot &s = slot(camera);
+    if (s.health.state == SourceState::Unavailable) {
+        // The placeholder stays until the chosen device delivers: try it now.
+        settings_ = next;
+        audio_clock_ = wants_audio_clock(next);
+        try_source(s);
+        return true;
     }
-    gst_element_sync_state_with_parent(fresh.get());
-    old = std::move(fresh);
+    ElementPtr fresh = load_source(camera, next, error);
+    if (!fresh || !replace_source(camera, std::move(fresh), error))
+        return false;
     settings_ = next;
+    went_live(s);
+    audio_clock_ = wants_audio_clock(next);
     return true;
+}
+
+bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::string &error)
+{
+    MediaSettings next = settings_;
+    next.echo_cancel = settings.echo_cancel;
+    next.noise_suppression = settings.noise_suppression;
+    next.gain_control = settings.gain_control;
+    ElementPtr fresh;
+    if (config::voice_processing(next) &&
+        !(fresh = load_pipeline_file(next.pipelines_dir, kVoiceProcessingFile,
+                                     pipeline_variables(next), error)))
+        return false;
+    // The microphone stops while its processor changes (its thread ends, so nothing is pushed
+    // into an unlinked pad; a processor must stop, giving its echo probe back, before the next
+    // one takes it), then starts again: the call hears a gap of a few periods.
+    GstElement *src = audio_src_.get();
+    GstElement *entry = audio_entry_.get();
+    gst_element_set_state(src, GST_STATE_NULL);
+    if (voice_) {
+        gst_element_set_state(voice_.get(), GST_STATE_NULL);
+        gst_element_unlink_many(src, voice_.get(), entry, nullptr);
+        gst_bin_remove(pipeline_, voice_.get());
+    } else {
+        gst_element_unlink(src, entry);
+    }
+    voice_ = std::move(fresh);
+    echo_cancelling_ = false;
+    if (voice_)
+        gst_bin_add(pipeline_, voice_.get());
+    const bool linked =
+        voice_ ? link_chain({src, voice_.get(), entry}, error) : link_chain({src, entry}, error);
+    if (voice_)
+        gst_element_sync_state_with_parent(voice_.get());
+    gst_element_sync_state_with_parent(src);
+    if (!linked)
+        return false;
+    settings_ = next;
+    echo_cancelling_ = voice_ && config::echo_cancel_active(next);
+    return true;
+}
+
+void CaptureGraph::set_video_bitrate(unsigned kbps)
+{
+    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s.
+    for (const auto &[factory, scale] : {std::pair{"x264enc", 1u}, std::pair{"vp8enc", 1000u}}) {
+        GstIterator *it = gst_bin_iterate_all_by_element_factory_name(pipeline_, factory);
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            auto *encoder = GST_ELEMENT(g_value_get_object(&item));
+            g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
+                         static_cast<gint>(kbps * scale), nullptr);
+            g_value_reset(&item);
+        }
+        if (G_IS_VALUE(&item))
+            g_value_unset(&item);
+        gst_iterator_free(it);
+    }
 }
 
 void CaptureGraph::set_muted(bool audio, bool video)
@@ -275,12 +387,45 @@ void CaptureGraph::set_muted(bool audio, bool video)
     video_muted_ = video;
 }
 
+bool CaptureGraph::wants_audio_clock(const MediaSettings &s)
+{
+    return s.audio_clock == config::ClockPattern::On ||
+           (s.audio_clock == config::ClockPattern::Auto &&
+            s.audio_source == config::AudioSource::Test);
+}
+
+GstPadProbeReturn CaptureGraph::on_raw_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    if (!static_cast<CaptureGraph *>(data)->audio_clock_)
+        return GST_PAD_PROBE_OK;
+    CapsPtr caps(gst_pad_get_current_caps(pad));
+    GstAudioInfo audio;
+    if (!caps || !gst_audio_info_from_caps(&audio, caps.get()) ||
+        GST_AUDIO_INFO_FORMAT(&audio) != GST_AUDIO_FORMAT_S16 ||
+        GST_AUDIO_INFO_CHANNELS(&audio) != 1)
+        return GST_PAD_PROBE_OK; // the clock is drawn into 16-bit mono only
+    GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP); // a silent source's buffer has sound now
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_WRITE))
+        return GST_PAD_PROBE_OK;
+    // The buffer leaves the microphone now: its last sample was captured just before.
+    const std::size_t n = map.size / 2;
+    const int rate = GST_AUDIO_INFO_RATE(&audio);
+    const std::int64_t first_us = g_get_real_time() - static_cast<std::int64_t>(n) * 1000000 / rate;
+    draw_audio_clock(reinterpret_cast<std::int16_t *>(map.data), n, rate, first_us);
+    gst_buffer_unmap(buffer, &map);
+    return GST_PAD_PROBE_OK;
+}
+
 GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
     auto *self = static_cast<CaptureGraph *>(data);
     const std::uint64_t n = self->frames_++;
     const bool muted = self->video_muted_;
-    if (!self->stamp_clock_ && !muted)
+    const bool stamp = self->stamp_clock_ && self->video_live_;
+    if (!stamp && !muted)
         return GST_PAD_PROBE_OK;
     GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
@@ -296,7 +441,7 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
                             GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane));
         }
     }
-    if (self->stamp_clock_) {
+    if (stamp) {
         const I420View view = i420_view(frame);
         draw_clock_pattern(view, {static_cast<std::uint64_t>(g_get_real_time() / 1000),
                                   static_cast<std::uint16_t>(n)});

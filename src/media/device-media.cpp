@@ -3,16 +3,29 @@
 #include "media/device-media.hpp"
 
 #include "media/media-engine.hpp"
+#include "media/pipeline-pairs.hpp"
 #include "protocol/json-writer.hpp"
 #include "server/metrics.hpp"
 
 #include <gst/gst.h>
 
 #include <cmath>
+#include <cstdio>
 
 namespace callbox::media {
 
 namespace {
+
+// "key":{"median":..,"p95":..,"samples":..}: latencies read from a clock (video or audio).
+void write_latency(protocol::JsonWriter &w, const char *key, const LatencySummary &l)
+{
+    w.key(key)
+        .begin_object()
+        .member("median", l.median_ms)
+        .member("p95", l.p95_ms)
+        .member("samples", static_cast<std::uint64_t>(l.samples))
+        .end_object();
+}
 
 void write_call(protocol::JsonWriter &w, const CallInfo &c)
 {
@@ -22,14 +35,10 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("video_codec", std::string_view(c.video_codec))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
-        .member("video_frames_out", c.video_frames_out)
-        .key("clock_latency_ms")
-        .begin_object()
-        .member("median", c.clock_latency_median_ms)
-        .member("p95", c.clock_latency_p95_ms)
-        .member("samples", static_cast<std::uint64_t>(c.clock_latency_samples))
-        .end_object()
-        .key("stats")
+        .member("video_frames_out", c.video_frames_out);
+    write_latency(w, "clock_latency_ms",
+                  {c.clock_latency_median_ms, c.clock_latency_p95_ms, c.clock_latency_samples});
+    w.key("stats")
         .begin_object()
         .member("codec", std::string_view(c.video_codec))
         .member("bitrate_in_kbps", c.bitrate_in_kbps)
@@ -69,6 +78,7 @@ public:
         w.end_array()
             .member("capturing", engine_->capturing())
             .member("encoders", static_cast<std::int64_t>(engine_->encoder_count()))
+            .member("encoders_running", static_cast<std::int64_t>(engine_->running_encoders()))
             .member("pipeline_restarts", engine_->pipeline_restarts())
             .member("sfu_publications", static_cast<std::uint64_t>(engine_->publication_count()))
             .member("audio_muted", engine_->audio_muted())
@@ -77,7 +87,31 @@ public:
             .member("join_link", std::string_view(engine_->join_link()))
             .member("camera", std::string_view(engine_->camera()))
             .member("microphone", std::string_view(engine_->microphone()))
+            .member("camera_mode", std::string_view(engine_->camera_mode()))
+            .member("video_encoder", std::string_view(engine_->video_encoder()))
+            .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
+            .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
+        const MediaSettings &s = engine_->settings();
+        w.key("echo_cancel")
+            .begin_object()
+            .member("mode", config::name(s.echo_cancel))
+            .member("active", engine_->echo_cancel_active())
+            .member("running", engine_->echo_cancel_running())
+            .member("noise_suppression", s.noise_suppression)
+            .member("gain_control", s.gain_control)
             .end_object();
+        w.key("audio_clock").begin_object().member("sending", engine_->sends_audio_clock());
+        write_latency(w, "speaker_latency_ms", engine_->speaker_audio_clock());
+        w.end_object();
+        w.key("capture").begin_object();
+        for (bool camera : {true, false})
+            w.key(camera ? "camera" : "microphone")
+                .begin_object()
+                .member("state", std::string_view(engine_->capture_state(camera)))
+                .member("failures", engine_->capture_failures(camera))
+                .member("recoveries", engine_->capture_recoveries(camera))
+                .end_object();
+        w.end_object().end_object();
     }
 
     void write_metrics(std::string &out) const override
@@ -93,12 +127,33 @@ public:
         server::append_metric(out, "callbox_pipeline_restarts_total", "counter",
                               "Times the shared media pipeline failed and was rebuilt.",
                               engine_->pipeline_restarts());
+        server::append_metric(out, "callbox_video_bitrate_kbps", "gauge",
+                              "The shared video encoder's bitrate (lowered while every caller's "
+                              "path is constrained).",
+                              engine_->video_bitrate_kbps());
+        server::append_metric(
+            out, "callbox_camera_live", "gauge",
+            "1 while the camera delivers, 0 while callers get a placeholder.",
+            static_cast<int>(std::string_view(engine_->capture_state(true)) == "live"));
+        server::append_metric(
+            out, "callbox_microphone_live", "gauge",
+            "1 while the microphone delivers, 0 while callers get silence.",
+            static_cast<int>(std::string_view(engine_->capture_state(false)) == "live"));
+        server::append_metric(out, "callbox_capture_failures_total", "counter",
+                              "Times the camera or microphone failed mid-call (this capture).",
+                              engine_->capture_failures(true) + engine_->capture_failures(false));
         server::append_metric(out, "callbox_keyframes_forced_total", "counter",
                               "Keyframe requests that reached a shared encoder.",
                               engine_->keyframes_forced());
         server::append_metric(out, "callbox_keyframe_requests_dropped_total", "counter",
                               "Keyframe requests dropped: at most one per 500 ms per encoder.",
                               engine_->keyframe_requests_dropped());
+        server::append_metric(out, "callbox_echo_cancel_active", "gauge",
+                              "1 when the settings put echo cancellation on the microphone.",
+                              engine_->echo_cancel_active() ? 1 : 0);
+        server::append_metric(out, "callbox_echo_cancel_running", "gauge",
+                              "1 while echo cancellation runs on the microphone (in a call).",
+                              engine_->echo_cancel_running() ? 1 : 0);
     }
 
     void write_devices(protocol::JsonWriter &w) const override
@@ -114,10 +169,28 @@ public:
         return true;
     }
 
+    bool set_echo_cancel(bool on, std::string &error) override
+    {
+        return engine_ ? engine_->set_echo_cancel(on, error) : off_.set_echo_cancel(on, error);
+    }
+
     bool select_device(std::string_view kind, const std::string &id, std::string &error) override
     {
         return engine_ ? engine_->select_device(kind, id, error)
                        : off_.select_device(kind, id, error);
+    }
+
+    bool run_self_test(std::function<void(std::string)> done, std::string &error) override
+    {
+        if (!engine_)
+            return off_.run_self_test(std::move(done), error);
+        return engine_->start_self_test(
+            [done = std::move(done)](const SelfTestReport &report) {
+                protocol::JsonWriter w;
+                report.write(w);
+                done(w.take());
+            },
+            error);
     }
 
     void show_idle_screen(const std::string &name, const std::string &link,
@@ -144,6 +217,30 @@ public:
             engine_->unpublish(key);
     }
 
+    void whep_offer(const std::string &resource, const std::string &offer,
+                    std::function<void(server::WhepReply)> done) override
+    {
+        if (!engine_)
+            return off_.whep_offer(resource, offer, std::move(done));
+        engine_->whep_offer(resource, offer, std::move(done));
+    }
+    unsigned whep_patch(const std::string &resource, std::string_view sdpfrag,
+                        std::string &message) override
+    {
+        return engine_ ? engine_->whep_patch(resource, sdpfrag, message)
+                       : off_.whep_patch(resource, sdpfrag, message);
+    }
+    bool whep_end(const std::string &resource) override
+    {
+        return engine_ && engine_->whep_end(resource);
+    }
+
+    void set_ice(const config::IceSettings &ice) override
+    {
+        if (engine_)
+            engine_->set_ice(ice);
+    }
+
     void shut_down() override
     {
         registry_.set_device_peer(nullptr);
@@ -158,12 +255,31 @@ private:
 
 } // namespace
 
-std::unique_ptr<server::MediaControl>
-start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry)
+int run_self_test_command(const config::Config &config)
+{
+    gst_init(nullptr, nullptr);
+    std::printf(
+        "callboxd self-test: camera, microphone, speaker, screen and encoders (about 15 s)\n");
+    std::fflush(stdout);
+    const SelfTestReport report = run_self_test(config.media);
+    std::fputs(report.table().c_str(), stdout);
+    return report.ok() ? 0 : 1;
+}
+
+std::unique_ptr<server::MediaControl> start_media(const config::Config &config,
+                                                  rooms::Outbox &outbox,
+                                                  rooms::RoomRegistry &registry, std::string &error)
 {
     if (!config.media_enabled)
         return std::make_unique<server::NoMedia>();
     gst_init(nullptr, nullptr);
+    // Files that only work together and do not fit: refuse to start, never run without them.
+    MediaSettings settings = config.media;
+    resolve_sources(settings);
+    if (auto why = check_pairs(settings)) {
+        error = *why;
+        return nullptr;
+    }
     return std::make_unique<DeviceMedia>(config.media, outbox, registry);
 }
 

@@ -11,8 +11,15 @@
 namespace callbox::media {
 
 // Registers the device with `registry` as a call peer (while the result lives, or until its
-// shut_down()); its messages to browsers go to `outbox`.
-std::unique_ptr<server::MediaControl>
-start_media(const config::Config &config, rooms::Outbox &outbox, rooms::RoomRegistry &registry);
+// shut_down()); its messages to browsers go to `outbox`. Null, with `error` naming both files,
+// when the pipelines/ files the config chooses must be paired and are not.
+std::unique_ptr<server::MediaControl> start_media(const config::Config &config,
+                                                  rooms::Outbox &outbox,
+                                                  rooms::RoomRegistry &registry,
+                                                  std::string &error);
+
+// callboxd --self-test: runs the self-test on `config`'s media settings, prints its table and
+// returns the exit status (0: everything required works).
+int run_self_test_command(const config::Config &config);
 
 } // namespace callbox::media

@@ -3,6 +3,8 @@
 
 #include "util/glib-ptr.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <regex>
 
 namespace callbox::media {
@@ -19,6 +21,8 @@ std::string package_for(std::string_view factory)
         {"kmssink", "gstreamer1.0-plugins-bad"},
         {"webrtcdsp", "gstreamer1.0-plugins-bad"},
         {"webrtcechoprobe", "gstreamer1.0-plugins-bad"},
+        {"interaudiosrc", "gstreamer1.0-plugins-bad"},
+        {"interaudiosink", "gstreamer1.0-plugins-bad"},
         {"nicesrc", "gstreamer1.0-nice"},
         {"nicesink", "gstreamer1.0-nice"},
         {"avdec_h264", "gstreamer1.0-libav"},
@@ -37,6 +41,9 @@ std::string package_for(std::string_view factory)
         {"rtpbin", "gstreamer1.0-plugins-good"},
         {"autovideosink", "gstreamer1.0-plugins-good"},
         {"autoaudiosink", "gstreamer1.0-plugins-good"},
+        {"libcamerasrc", "gstreamer1.0-libcamera"},
+        {"jpegdec", "gstreamer1.0-plugins-good"},
+        {"v4l2jpegdec", "gstreamer1.0-plugins-good (and a board with a V4L2 JPEG decoder)"},
     };
     auto it = packages.find(factory);
     return it != packages.end() ? it->second : "gstreamer1.0-plugins-base";
@@ -51,6 +58,17 @@ ElementPtr make_element(const char *factory, const char *name, std::string &erro
     return e;
 }
 
+namespace {
+
+// A number as gst-launch reads it, whatever the locale.
+std::string decimal(double value)
+{
+    char text[G_ASCII_DTOSTR_BUF_SIZE];
+    return g_ascii_formatd(text, sizeof text, "%.6f", value);
+}
+
+} // namespace
+
 Variables pipeline_variables(const MediaSettings &s)
 {
     return {
@@ -60,9 +78,17 @@ Variables pipeline_variables(const MediaSettings &s)
         {"BITRATE", std::to_string(s.video_bitrate)},
         {"BITRATE_BPS", std::to_string(s.video_bitrate * 1000)},
         {"KEYINT", std::to_string(s.framerate * 2)},
+        {"THREADS", std::to_string(s.encoder_threads ? s.encoder_threads
+                                                     : std::clamp(g_get_num_processors(), 1u, 4u))},
         {"VIDEO_DEVICE", s.video_device},
         {"AUDIO_DEVICE", s.audio_device},
         {"AUDIO_SINK_DEVICE", s.audio_sink_device},
+        {"ECHO_CANCEL", config::echo_cancel_active(s) ? "true" : "false"},
+        {"NOISE_SUPPRESSION", s.noise_suppression ? "true" : "false"},
+        {"GAIN_CONTROL", s.gain_control ? "true" : "false"},
+        {"ROOM_DELAY_NS", std::to_string(std::uint64_t{s.room_delay_ms} * 1000000)},
+        {"ROOM_GAIN", decimal(std::pow(10.0, -static_cast<double>(s.room_loss_db) / 20))},
+        {"ROOM_TALKER_VOLUME", s.room_talker ? "0.1" : "0"},
     };
 }
 
@@ -132,20 +158,34 @@ I420View i420_view(GstVideoFrame &frame)
                     GST_VIDEO_FRAME_HEIGHT(&frame)};
 }
 
-bool check_required_elements(std::string &error)
+std::vector<std::string> missing_required_elements()
 {
+    std::vector<std::string> missing;
     for (const char *factory :
          {"webrtcbin", "nicesrc", "dtlsdec", "rtph264pay", "rtpopuspay", "rtpvp8pay", "x264enc",
           "opusenc", "vp8enc", "decodebin", "avdec_h264", "compositor", "audiomixer", "tee",
           "queue", "videoconvert", "videoscale", "audioconvert", "audioresample"}) {
         g_autoptr(GstElementFactory) f = gst_element_factory_find(factory);
-        if (!f) {
-            error = std::string("GStreamer element '") + factory +
-                    "' is missing: install the Debian package " + package_for(factory);
-            return false;
-        }
+        if (!f)
+            missing.emplace_back(factory);
     }
-    return true;
+    return missing;
+}
+
+bool check_required_elements(std::string &error)
+{
+    const std::vector<std::string> missing = missing_required_elements();
+    if (!missing.empty())
+        error = "GStreamer element '" + missing.front() +
+                "' is missing: install the Debian package " + package_for(missing.front());
+    return missing.empty();
+}
+
+std::string missing_package(const std::string &error)
+{
+    static constexpr std::string_view kMarker = "install the Debian package ";
+    const std::size_t at = error.find(kMarker);
+    return at == std::string::npos ? "" : error.substr(at + kMarker.size());
 }
 
 } // namespace callbox::media

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace callbox::media {
 
@@ -24,7 +25,9 @@ std::string package_for(std::string_view factory);
 ElementPtr make_element(const char *factory, const char *name, std::string &error);
 
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
-// FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE.
+// FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, THREADS, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE;
+// ECHO_CANCEL, NOISE_SUPPRESSION, GAIN_CONTROL (true|false) for the voice processor; ROOM_DELAY_NS,
+// ROOM_GAIN (linear) and ROOM_TALKER_VOLUME for the simulated room.
 Variables pipeline_variables(const MediaSettings &settings);
 
 // The pipelines/ file (without .pipeline) for a source or sink the config chose:
@@ -46,6 +49,11 @@ inline std::string sink_file(config::AudioSink s)
     return "audio-sink-" + std::string(config::name(s));
 }
 
+// The fixed pipelines/ files of voice processing: the microphone's processor (webrtcdsp) and
+// the speaker's echo probe (webrtcechoprobe), which only work as a pair.
+inline constexpr const char *kVoiceProcessingFile = "audio-voice-processing";
+inline constexpr const char *kEchoProbeFile = "audio-echo-probe";
+
 // Reads `dir/name.pipeline` (gst-launch syntax, # comments, @VARIABLE@s) into a bin with
 // ghost pads; null with a message naming the file (and the package, for a missing element).
 ElementPtr load_pipeline_file(const std::string &dir, const std::string &name,
@@ -56,5 +64,9 @@ I420View i420_view(GstVideoFrame &frame);
 
 // Checks that every element callbox's media path needs is installed.
 bool check_required_elements(std::string &error);
+// The elements of that list that are not installed.
+std::vector<std::string> missing_required_elements();
+// The package an error of make_element() or load_pipeline_file() names; empty when none.
+std::string missing_package(const std::string &error);
 
 } // namespace callbox::media

@@ -5,6 +5,8 @@
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
 #include "media/sfu-publication.hpp"
+#include "media/pipeline-pairs.hpp"
+#include "media/video-source.hpp"
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
 
@@ -29,6 +31,7 @@ MediaEngine::~MediaEngine()
     // Exiting while the warm-up thread is inside OpenSSL would crash the process.
     if (warmup_.joinable())
         warmup_.join();
+    monitor_watch_.reset();
     monitor_.reset();
     for (auto &[peer, call] : calls_)
         call->finish("ended"); // the device is going away: every caller hears it
@@ -51,6 +54,9 @@ bool MediaEngine::init(std::string &error)
         init_error_ = error;
         return false;
     }
+    h264_ = choose_h264_encoder(settings_);
+    camera_mode_ = plan_video_source(settings_).summary;
+    g_message("media: camera %s; H.264 encoder %s", camera_mode_.c_str(), h264_.summary.c_str());
     // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
     // the main thread, so the first call does not wait for it.
     monitor_.reset(gst_device_monitor_new());
@@ -58,6 +64,17 @@ bool MediaEngine::init(std::string &error)
     gst_device_monitor_add_filter(monitor_.get(), "Audio/Source", nullptr);
     if (!gst_device_monitor_start(monitor_.get()))
         GST_INFO("no device providers: only the built-in test sources are listed");
+    // A camera or microphone plugged in: one that is unavailable is tried at once.
+    BusPtr monitor_bus = adopt(gst_device_monitor_get_bus(monitor_.get()));
+    monitor_watch_.reset(gst_bus_add_watch(
+        monitor_bus.get(),
+        [](GstBus *, GstMessage *message, gpointer self) -> gboolean {
+            auto *engine = static_cast<MediaEngine *>(self);
+            if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_DEVICE_ADDED && engine->capture_)
+                engine->capture_->retry_now();
+            return G_SOURCE_CONTINUE;
+        },
+        this));
     warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
     return true;
 }
@@ -140,6 +157,8 @@ void MediaEngine::stop_if_unused()
 {
     if (calls_.empty() && publications_.empty())
         stop_pipeline();
+    else if (capture_)
+        capture_->stop_unused_encoders();
 }
 
 CallSession *MediaEngine::find(std::uint64_t serial)
@@ -182,11 +201,6 @@ template <typename... F> struct Overloaded : F... {
 
 } // namespace
 
-void MediaEngine::refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message)
-{
-    OutboxSignalling(outbox_, to).error(code, std::move(message));
-}
-
 void MediaEngine::signal(rooms::PeerId from, const protocol::SignalData &data)
 {
     std::visit(Overloaded{
@@ -195,50 +209,58 @@ void MediaEngine::signal(rooms::PeerId from, const protocol::SignalData &data)
                        if (auto it = calls_.find(from); it != calls_.end())
                            it->second->add_remote_candidate(ice);
                    },
-                   [&](const protocol::SessionDescription &sdp) { offer(from, sdp); },
+                   [&](const protocol::SessionDescription &sdp) {
+                       offer(from, sdp, std::make_unique<OutboxSignalling>(outbox_, from));
+                   },
                },
                data);
 }
 
-void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &sdp)
+void MediaEngine::offer(rooms::PeerId from, const protocol::SessionDescription &sdp,
+                        std::unique_ptr<CallSignalling> signalling)
 {
     if (!init_error_.empty())
-        return refuse(from, protocol::ErrorCode::MediaError,
-                      "the device cannot call: " + init_error_);
+        return signalling->error(protocol::ErrorCode::MediaError,
+                                 "the device cannot call: " + init_error_);
+    if (self_testing_)
+        return signalling->error(protocol::ErrorCode::Busy,
+                                 "the device is running its self-test; try again in a few seconds");
     if (sdp.type != protocol::SessionDescription::Type::Offer)
-        return refuse(from, protocol::ErrorCode::MediaError,
-                      "the device answers calls; send it an offer, not an answer");
+        return signalling->error(protocol::ErrorCode::MediaError,
+                                 "the device answers calls; send it an offer, not an answer");
     // Over the limits: a bad message, refused before anything is parsed further or built, and
     // the caller's running call (if any) goes on.
     if (sdp.sdp.size() > settings_.max_sdp_bytes)
-        return refuse(from, protocol::ErrorCode::BadMessage,
-                      "the offer has " + std::to_string(sdp.sdp.size()) +
-                          " bytes; the device takes offers of at most " +
-                          std::to_string(settings_.max_sdp_bytes));
+        return signalling->error(protocol::ErrorCode::BadMessage,
+                                 "the offer has " + std::to_string(sdp.sdp.size()) +
+                                     " bytes; the device takes offers of at most " +
+                                     std::to_string(settings_.max_sdp_bytes));
     std::string why;
     OfferPlan plan = plan_offer(sdp.sdp, why);
     if (plan.over_limit)
-        return refuse(from, protocol::ErrorCode::BadMessage, why);
-    // A new offer from a caller replaces its call (a renegotiation or a retry), quietly: the
-    // browser already waits for the answer to this offer.
+        return signalling->error(protocol::ErrorCode::BadMessage, why);
+    // A new offer on a running call (an ICE restart, a renegotiation) is answered in place when
+    // it fits the call; otherwise it replaces the call (a retry), quietly: the browser already
+    // waits for the answer to this offer.
+    if (auto it = calls_.find(from);
+        why.empty() && it != calls_.end() && it->second->renegotiate(plan, sdp.sdp))
+        return;
     if (calls_.erase(from) == 0 && calls_.size() >= settings_.max_calls)
-        return refuse(from, protocol::ErrorCode::Busy,
-                      "the device is already in " + std::to_string(calls_.size()) +
-                          " calls; try again later");
+        return signalling->error(protocol::ErrorCode::Busy, "the device is already in " +
+                                                                std::to_string(calls_.size()) +
+                                                                " calls; try again later");
     if (!why.empty())
-        return refuse(from, protocol::ErrorCode::MediaError, why);
+        return signalling->error(protocol::ErrorCode::MediaError, why);
     if (!pipeline_ && !start_pipeline(why)) {
         g_warning("media: %s", why.c_str());
         degraded_ = true;
-        return refuse(from, protocol::ErrorCode::MediaError, "the device cannot call: " + why);
+        return signalling->error(protocol::ErrorCode::MediaError, "the device cannot call: " + why);
     }
-    auto call = std::make_unique<CallSession>(
-        *this, std::make_unique<OutboxSignalling>(outbox_, from), from, next_serial_++);
+    auto call = std::make_unique<CallSession>(*this, std::move(signalling), from, next_serial_++);
     if (!call->start(GST_BIN(pipeline_.get()), *capture_, *playback_, plan, sdp.sdp, why)) {
         g_warning("media: call with %s: %s", rooms::RoomRegistry::peer_name(from).c_str(),
                   why.c_str());
-        refuse(from, protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
-        call->finish("failed");
+        call->fail(protocol::ErrorCode::MediaError, "the device could not use the offer: " + why);
         call.reset();
         stop_if_unused();
         return;
@@ -279,7 +301,7 @@ void MediaEngine::show_idle_screen(std::string name, std::string link, std::stri
 void MediaEngine::start_idle_screen()
 {
     idle_.reset(); // the display is one: stop the old picture first
-    if (idle_link_.empty() || !init_error_.empty())
+    if (idle_link_.empty() || !init_error_.empty() || self_testing_)
         return;
     std::string error;
     idle_ = IdleScreen::start(settings_, idle_name_, idle_link_, idle_fingerprint_, error);
@@ -292,7 +314,9 @@ bool MediaEngine::start_pipeline(std::string &error)
     idle_.reset(); // a call takes the screen
     pipeline_ = new_pipeline("callbox-media");
     GstBin *bin = GST_BIN(pipeline_.get());
-    capture_ = CaptureGraph::create(bin, settings_, error);
+    capture_ = CaptureGraph::create(bin, settings_, error, h264_.file);
+    if (capture_)
+        camera_mode_ = capture_->camera_mode();
     if (capture_)
         playback_ = PlaybackMixer::create(bin, settings_, error);
     if (!playback_) {
@@ -313,8 +337,14 @@ bool MediaEngine::start_pipeline(std::string &error)
         return false;
     }
     capture_started_us_ = g_get_monotonic_time();
-    g_message("media: capturing (%s camera, %s microphone)",
-              config::name(capture_->video_source()).data(),
+    bitrate_ =
+        std::make_unique<BitrateController>(settings_.video_bitrate, settings_.min_video_bitrate);
+    adapt_timer_.reset(g_timeout_add(
+        1000,
+        [](gpointer self) -> gboolean { return static_cast<MediaEngine *>(self)->adapt_bitrate(); },
+        this));
+    g_message("media: capturing (%s camera: %s; %s microphone)",
+              config::name(capture_->video_source()).data(), camera_mode_.c_str(),
               config::name(capture_->audio_source()).data());
     return true;
 }
@@ -323,6 +353,8 @@ void MediaEngine::stop_pipeline()
 {
     if (!pipeline_)
         return;
+    adapt_timer_.reset();
+    bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     bus_watch_.reset();
     if (capture_) {
@@ -360,20 +392,21 @@ void MediaEngine::on_bus_message(GstMessage *message)
     for (auto &[key, publication] : publications_)
         if (GST_OBJECT(publication->bin()) == top)
             return publication->fail(err->message); // the hand-off unpublishes it
+    // A camera or microphone that failed: the capture graph puts a placeholder in its place.
+    if (capture_ && capture_->on_source_error(top))
+        return;
     for (auto &[peer, call] : calls_)
         if (call->webrtcbin() && GST_OBJECT_PARENT(call->webrtcbin()) == top) {
-            refuse(peer, protocol::ErrorCode::MediaError,
-                   std::string("the call broke: ") + err->message);
+            call->fail(protocol::ErrorCode::MediaError,
+                       std::string("the call broke: ") + err->message);
             return end_call(peer, "failed");
         }
     // The shared part failed: every call ends, and the next call starts afresh.
     degraded_ = true;
     ++pipeline_restarts_;
-    for (auto &[peer, call] : calls_) {
-        refuse(peer, protocol::ErrorCode::MediaError,
-               std::string("the device's media failed: ") + err->message);
-        call->finish("failed");
-    }
+    for (auto &[peer, call] : calls_)
+        call->fail(protocol::ErrorCode::MediaError,
+                   std::string("the device's media failed: ") + err->message);
     calls_.clear();
     // Each publication's hand-off hears it failed (and unpublishes it) before capture stops.
     for (auto it = publications_.begin(); it != publications_.end();)
@@ -391,16 +424,22 @@ void MediaEngine::set_muted(bool audio, bool video)
     registry_.set_device_media(!audio, !video);
 }
 
-namespace {
-
-std::string device_path(GstDevice *device)
+bool MediaEngine::set_echo_cancel(bool on, std::string &error)
 {
-    g_autoptr(GstStructure) props = gst_device_get_properties(device);
-    const char *path = props ? gst_structure_get_string(props, "device.path") : nullptr;
-    if (!path && props)
-        path = gst_structure_get_string(props, "api.v4l2.path");
-    return path ? path : "";
+    MediaSettings next = settings_;
+    next.echo_cancel = on ? config::EchoCancel::On : config::EchoCancel::Off;
+    if (auto why = check_pairs(next)) {
+        error = *why;
+        return false;
+    }
+    if (capture_ && !capture_->set_voice_processing(next, error))
+        return false;
+    settings_ = next;
+    g_message("media: echo cancellation %s", on ? "on" : "off");
+    return true;
 }
+
+namespace {
 
 // The ALSA device string (e.g. "hw:1,0") of a microphone the monitor found, for alsasrc.
 std::optional<std::string> alsa_device(GstDevice *device)
@@ -492,11 +531,83 @@ bool MediaEngine::select_device(std::string_view kind, const std::string &id, st
             return false;
         }
     }
+    if (auto why = check_pairs(next)) {
+        error = *why;
+        return false;
+    }
     if (capture_ && !capture_->switch_source(camera, next, error))
         return false;
     settings_ = next;
     g_message("media: the %s is now %s", camera ? "camera" : "microphone", id.c_str());
     return true;
+}
+
+bool MediaEngine::start_self_test(std::function<void(const SelfTestReport &)> done,
+                                  std::string &error)
+{
+    if (self_testing_) {
+        error = "the self-test is already running";
+        return false;
+    }
+    if (!calls_.empty()) {
+        error = "the device is in a call; run the self-test when no call is active";
+        return false;
+    }
+    self_testing_ = true;
+    idle_.reset(); // the self-test shows its own frames on the screen
+    struct Finish {
+        MediaEngine *engine;
+        std::weak_ptr<int> alive;
+        std::function<void(const SelfTestReport &)> done;
+        SelfTestReport report;
+    };
+    auto *finish = new Finish{this, alive_, std::move(done), {}};
+    if (self_test_.joinable())
+        self_test_.join();
+    self_test_ = std::jthread([finish, settings = settings_, context = context_.get()] {
+        finish->report = run_self_test(settings);
+        g_main_context_invoke_full(
+            context, G_PRIORITY_DEFAULT,
+            [](gpointer data) -> gboolean {
+                auto *f = static_cast<Finish *>(data);
+                if (f->alive.expired())
+                    return G_SOURCE_REMOVE;
+                f->engine->self_testing_ = false;
+                if (!f->engine->pipeline_)
+                    f->engine->start_idle_screen();
+                f->done(f->report);
+                return G_SOURCE_REMOVE;
+            },
+            finish, [](gpointer data) { delete static_cast<Finish *>(data); });
+    });
+    return true;
+}
+
+bool MediaEngine::adapt_bitrate()
+{
+    std::map<std::uint64_t, BitrateController::PathReport> reports;
+    for (const auto &[peer, call] : calls_) {
+        if (call->state() != "connected")
+            continue;
+        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms};
+        call->request_path_report(); // for the next sample
+    }
+    const unsigned before = bitrate_->target_kbps();
+    const unsigned target = bitrate_->update(reports);
+    if (target != before) {
+        capture_->set_video_bitrate(target);
+        g_message("media: video bitrate %u kbit/s (%s)", target,
+                  target < before ? "every caller's path is constrained" : "paths are clear");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+std::size_t MediaEngine::constrained_calls() const
+{
+    std::size_t n = 0;
+    for (const auto &[peer, call] : calls_)
+        n += bitrate_ && bitrate_->constrained(call->serial());
+    return n;
 }
 
 double MediaEngine::capture_fps() const
@@ -514,11 +625,13 @@ std::vector<CallInfo> MediaEngine::calls()
         const auto &c = call->counters();
         const auto clock = call->clock_latency();
         const auto live = call->sample_stats();
-        out.push_back({rooms::RoomRegistry::peer_name(peer), call->state(), call->video_codec(),
-                       c.video_frames_in, c.audio_buffers_in, c.video_frames_out, clock.median_ms,
-                       clock.p95_ms, clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps,
-                       live.rtt_ms, live.packet_loss, live.fps_in, live.fps_out,
-                       call->webrtcbin()});
+        const std::string name = peer >= kFirstWhepPeer
+                                     ? "whep-" + std::to_string(peer - kFirstWhepPeer + 1)
+                                     : rooms::RoomRegistry::peer_name(peer);
+        out.push_back({name, call->state(), call->video_codec(), c.video_frames_in,
+                       c.audio_buffers_in, c.video_frames_out, clock.median_ms, clock.p95_ms,
+                       clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps, live.rtt_ms,
+                       live.packet_loss, live.fps_in, live.fps_out, call->webrtcbin()});
     }
     return out;
 }

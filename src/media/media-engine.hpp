@@ -2,14 +2,19 @@
 // encoders, playback), one CallSession per browser, signalling in and out.
 #pragma once
 
+#include "config/ice-settings.hpp"
 #include "config/media-settings.hpp"
+#include "media/bitrate-controller.hpp"
 #include "media/capture-graph.hpp"
+#include "media/encoder-choice.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
 #include "media/playback-mixer.hpp"
+#include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
 #include "sfu/device-publisher.hpp"
+#include "server/media-control.hpp"
 
 #include <gst/gst.h>
 
@@ -24,6 +29,10 @@ namespace callbox::media {
 
 class CallSession;
 class SfuPublication;
+class CallSignalling;
+
+// WHEP calls have peer ids from here on, far past any connection's.
+constexpr rooms::PeerId kFirstWhepPeer = rooms::PeerId{1} << 62;
 
 struct CallInfo {
     std::string peer;
@@ -53,6 +62,24 @@ public:
     void peer_gone(rooms::PeerId peer) override;
 
     void set_muted(bool audio, bool video);
+    // Echo cancellation on or off, in running calls too (the microphone restarts).
+    bool set_echo_cancel(bool on, std::string &error);
+    // Whether the settings put echo cancellation on the microphone, and whether it runs now.
+    bool echo_cancel_active() const { return config::echo_cancel_active(settings_); }
+    bool echo_cancel_running() const { return capture_ && capture_->echo_cancelling(); }
+    // The audio clock: whether the microphone sends it now, and what the speaker's input reads.
+    bool sends_audio_clock() const { return capture_ && capture_->draws_audio_clock(); }
+    LatencySummary speaker_audio_clock() const
+    {
+        return playback_ ? playback_->audio_clock() : LatencySummary{};
+    }
+
+    // WHEP sessions (media/whep.cpp): receive-only calls answered over HTTP.
+    void whep_offer(const std::string &resource, const std::string &offer,
+                    std::function<void(server::WhepReply)> done);
+    unsigned whep_patch(const std::string &resource, std::string_view sdpfrag,
+                        std::string &message);
+    bool whep_end(const std::string &resource);
 
     // The device's publications into SFU rooms (media/sfu-publication.hpp).
     bool publish(const std::string &key, sfu::PublisherSink &sink, std::string &error) override;
@@ -90,8 +117,41 @@ public:
                                                                    : settings_.audio_device;
     }
     bool capturing() const { return pipeline_ != nullptr; }
+    // The camera and its mode ("V4L2 camera /dev/video0: MJPEG 1280x720@30 decoded by jpegdec"),
+    // and the H.264 encoder calls use with what was passed over.
+    const std::string &camera_mode() const { return camera_mode_; }
+    const std::string &video_encoder() const { return h264_.summary; }
+
+    // Runs the self-test on a thread (no call may run meanwhile, and none starts: offers get
+    // busy); `done` gets the report on the main loop. False with a reason when it cannot start.
+    bool start_self_test(std::function<void(const SelfTestReport &)> done, std::string &error);
+    // "live", "unavailable" (a placeholder while the device is retried) or "off" (no call).
+    const char *capture_state(bool camera) const
+    {
+        if (!capture_)
+            return "off";
+        return capture_->health(camera).state == CaptureGraph::SourceState::Live ? "live"
+                                                                                 : "unavailable";
+    }
+    // Times the camera (microphone) failed mid-call, and came back, since capture started.
+    std::uint64_t capture_failures(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).failures : 0;
+    }
+    std::uint64_t capture_recoveries(bool camera) const
+    {
+        return capture_ ? capture_->health(camera).recoveries : 0;
+    }
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
+    int running_encoders() const { return capture_ ? capture_->running_encoders() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
+    // The shared video encoder's bitrate now (lowered while every caller's path is
+    // constrained), and the calls whose paths were constrained in the last sample.
+    unsigned video_bitrate_kbps() const
+    {
+        return bitrate_ ? bitrate_->target_kbps() : settings_.video_bitrate;
+    }
+    std::size_t constrained_calls() const;
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
     // shared encoder, and those its once-per-500-ms gate dropped; since start.
     std::uint64_t keyframes_forced() const
@@ -117,6 +177,9 @@ public:
     void post_publication(const std::string &key, std::uint64_t serial,
                           std::function<void(SfuPublication &)> job);
     const MediaSettings &settings() const { return settings_; }
+    // The STUN and TURN servers new calls use ([ice], applied live).
+    void set_ice(config::IceSettings ice) { ice_ = std::move(ice); }
+    const config::IceSettings &ice() const { return ice_; }
 
 private:
     CallSession *find(std::uint64_t serial);
@@ -126,16 +189,19 @@ private:
     void stop_if_unused();
     // The cameras (or microphones) the device monitor sees now.
     std::vector<GObjectPtr<GstDevice>> devices(bool cameras) const;
-    void offer(rooms::PeerId from, const protocol::SessionDescription &offer);
+    void offer(rooms::PeerId from, const protocol::SessionDescription &offer,
+               std::unique_ptr<CallSignalling> signalling);
+    CallSession *whep_call(const std::string &resource);
     void end_call(rooms::PeerId peer, const char *state);
     void remove_finished();
     bool start_pipeline(std::string &error);
     void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
-    void refuse(rooms::PeerId to, protocol::ErrorCode code, std::string message);
+    bool adapt_bitrate(); // once a second while capturing
 
     MediaSettings settings_;
+    config::IceSettings ice_;
     rooms::Outbox &outbox_;
     rooms::RoomRegistry &registry_;
     MainContextPtr context_;
@@ -144,8 +210,11 @@ private:
     std::jthread warmup_; // makes the DTLS certificate at start-up
     static void stop_monitor(GstDeviceMonitor *monitor);
     Owned<GstDeviceMonitor, stop_monitor> monitor_; // stopped, then unreffed
+    SourceId monitor_watch_;                        // hot-plug: DEVICE_ADDED
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
+    std::unique_ptr<BitrateController> bitrate_; // while capturing
+    SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::unique_ptr<IdleScreen> idle_;
     std::string idle_name_;
@@ -153,12 +222,18 @@ private:
     std::string idle_fingerprint_;
     std::map<rooms::PeerId, std::unique_ptr<CallSession>> calls_;
     std::map<std::string, std::unique_ptr<SfuPublication>> publications_;
+    std::map<std::string, rooms::PeerId> whep_; // WHEP resource → its call's peer id
+    rooms::PeerId next_whep_peer_ = kFirstWhepPeer;
     std::uint64_t next_serial_ = 1;
     std::uint64_t pipeline_restarts_ = 0;
     std::uint64_t keyframes_forced_ = 0; // of capture graphs that are gone
     std::uint64_t keyframe_requests_dropped_ = 0;
     bool degraded_ = false;
-    std::string init_error_; // why calls cannot work at all (a missing plugin)
+    std::string init_error_;  // why calls cannot work at all (a missing plugin)
+    H264Choice h264_;         // chosen once, at init
+    std::string camera_mode_; // at init, then what each capture chose
+    bool self_testing_ = false;
+    std::jthread self_test_;
     // Jobs posted by streaming threads hold a weak reference: those still queued on the main
     // context when the engine goes find it gone.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

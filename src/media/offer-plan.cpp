@@ -199,7 +199,10 @@ OfferPlan plan_offer(std::string_view sdp, std::string &error)
         bool sendonly = has_attribute(m, "sendonly");
         bool recvonly = has_attribute(m, "recvonly");
         bool inactive = has_attribute(m, "inactive");
-        if (gst_sdp_media_get_port(m) != 0 && !inactive) {
+        // Port 0 rejects a line, except one marked bundle-only: Firefox (with max-bundle)
+        // offers every line after the first so, to be carried on the first line's transport.
+        const bool rejected = gst_sdp_media_get_port(m) == 0 && !has_attribute(m, "bundle-only");
+        if (!rejected && !inactive) {
             line.device_sends = !sendonly;
             line.device_receives = !recvonly;
         }

@@ -3,6 +3,8 @@
 
 #include "media/gst-elements.hpp"
 
+#include <gst/audio/audio.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +22,11 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
     ElementPtr vcaps = comp ? make_element("capsfilter", "playback-video-caps", error) : nullptr;
     ElementPtr amix = vcaps ? make_element("audiomixer", "playback-audiomixer", error) : nullptr;
     ElementPtr acaps = amix ? make_element("capsfilter", "playback-audio-caps", error) : nullptr;
-    if (!acaps)
+    // The echo probe sees exactly what the speaker plays: every caller, mixed. It is always
+    // there (it only keeps the last second), so echo cancellation can be switched on mid-call.
+    ElementPtr probe =
+        acaps ? load_pipeline_file(s.pipelines_dir, kEchoProbeFile, vars, error) : nullptr;
+    if (!probe)
         return nullptr;
     g_object_set(comp.get(), "background", 1 /* black */, nullptr);
     CapsPtr video(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, s.width, "height",
@@ -31,12 +37,14 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
                                       G_TYPE_INT, 2, nullptr));
     g_object_set(acaps.get(), "caps", audio.get(), nullptr);
     gst_bin_add_many(pipeline, vsink.get(), asink.get(), comp.get(), vcaps.get(), amix.get(),
-                     acaps.get(), nullptr);
+                     acaps.get(), probe.get(), nullptr);
     if (!gst_element_link_many(comp.get(), vcaps.get(), vsink.get(), nullptr) ||
-        !gst_element_link_many(amix.get(), acaps.get(), asink.get(), nullptr)) {
+        !gst_element_link_many(amix.get(), acaps.get(), probe.get(), asink.get(), nullptr)) {
         error = "cannot link the playback mixers to their sinks";
         return nullptr;
     }
+    gst_pad_add_probe(static_pad(probe.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                      on_speaker_audio, mixer.get(), nullptr);
     mixer->compositor_ = std::move(comp);
     mixer->audiomixer_ = std::move(amix);
     return mixer;
@@ -67,6 +75,42 @@ std::size_t PlaybackMixer::video_inputs() const
 {
     std::lock_guard lock(mutex_);
     return video_pads_.size();
+}
+
+GstPadProbeReturn PlaybackMixer::on_speaker_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    auto *self = static_cast<PlaybackMixer *>(data);
+    CapsPtr caps(gst_pad_get_current_caps(pad));
+    GstAudioInfo audio;
+    GstMapInfo map;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!caps || !gst_audio_info_from_caps(&audio, caps.get()) ||
+        GST_AUDIO_INFO_FORMAT(&audio) != GST_AUDIO_FORMAT_S16 ||
+        !gst_buffer_map(buffer, &map, GST_MAP_READ))
+        return GST_PAD_PROBE_OK;
+    // The first channel; the buffer reaches the speaker now, its first sample first.
+    const int channels = GST_AUDIO_INFO_CHANNELS(&audio);
+    const auto *pcm = reinterpret_cast<const std::int16_t *>(map.data);
+    std::vector<std::int16_t> mono(map.size / 2 / channels);
+    for (std::size_t i = 0; i < mono.size(); ++i)
+        mono[i] = pcm[i * channels];
+    gst_buffer_unmap(buffer, &map);
+    const auto read = self->clock_reader_.feed(mono.data(), mono.size(),
+                                               GST_AUDIO_INFO_RATE(&audio), g_get_real_time());
+    if (!read.empty()) {
+        std::lock_guard lock(self->clock_mutex_);
+        for (double ms : read)
+            self->clock_latencies_ms_.push_back(ms);
+        while (self->clock_latencies_ms_.size() > 100)
+            self->clock_latencies_ms_.pop_front();
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+LatencySummary PlaybackMixer::audio_clock() const
+{
+    std::lock_guard lock(clock_mutex_);
+    return summarize({clock_latencies_ms_.begin(), clock_latencies_ms_.end()});
 }
 
 void PlaybackMixer::relayout()

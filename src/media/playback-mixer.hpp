@@ -1,12 +1,15 @@
 // PlaybackMixer: every caller's video in a compositor grid on the device's screen, and every
-// caller's audio mixed to its speaker (sinks chosen by pipelines/ files).
+// caller's audio mixed to its speaker through the echo canceller's probe (sinks chosen by
+// pipelines/ files).
 #pragma once
 
 #include "config/media-settings.hpp"
+#include "media/audio-clock.hpp"
 #include "media/gst-ptr.hpp"
 
 #include <gst/gst.h>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,11 +32,15 @@ public:
     Input request_audio_pad();
 
     std::size_t video_inputs() const;
+    // The audio clock (docs/audio-clock.md) read from what the speaker is given: the latency
+    // from a caller's synthesized microphone to the device's speaker input (the last 100).
+    LatencySummary audio_clock() const;
 
 private:
     PlaybackMixer(unsigned width, unsigned height) : width_(width), height_(height) {}
     void release(GstPad *pad);
     void relayout(); // with mutex_ held
+    static GstPadProbeReturn on_speaker_audio(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
     ElementPtr compositor_;
     ElementPtr audiomixer_;
@@ -41,6 +48,9 @@ private:
     unsigned height_;
     mutable std::mutex mutex_;
     std::vector<GstPad *> video_pads_; // in grid order; each owned by an Input
+    AudioClockReader clock_reader_;    // on the speaker's streaming thread only
+    mutable std::mutex clock_mutex_;
+    std::deque<double> clock_latencies_ms_;
 };
 
 class PlaybackMixer::Input

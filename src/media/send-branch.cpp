@@ -32,6 +32,18 @@ const char *payloader_for(Codec codec)
     return codec == Codec::H264 ? "rtph264pay" : codec == Codec::VP8 ? "rtpvp8pay" : "rtpopuspay";
 }
 
+// On a send branch's queue: ALLOCATION and DRAIN are answered here, never queued (below).
+GstPadProbeReturn answer_serialized_query(GstPad *, GstPadProbeInfo *info, gpointer)
+{
+    switch (GST_QUERY_TYPE(GST_PAD_PROBE_INFO_QUERY(info))) {
+    case GST_QUERY_ALLOCATION:
+    case GST_QUERY_DRAIN:
+        return GST_PAD_PROBE_HANDLED; // a query handled in a probe answers TRUE
+    default:
+        return GST_PAD_PROBE_OK;
+    }
+}
+
 GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
 {
     ++*static_cast<std::atomic<std::uint64_t> *>(counter);
@@ -51,7 +63,22 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
         return false;
     g_object_set(queue.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                  static_cast<guint64>(300 * GST_MSECOND), "leaky", 2, nullptr);
-    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), nullptr);
+    // A leaky queue drops buffers but holds a serialized query (the shared encoder's
+    // ALLOCATION or DRAIN when it renegotiates) until its own thread has passed it on, and that
+    // thread waits in webrtcbin's pad block until the call's transport is up: a caller whose ICE
+    // never connects (a WHEP viewer that vanished, a bad offer) held the shared encoder, and so
+    // the camera, for every call (GStreamer 1.22; seen as 0.3 camera frames/s after one such
+    // offer). The branch answers those queries itself: encoded buffers need no pool of its own.
+    gst_pad_add_probe(static_pad(queue.get(), "sink").get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+                      answer_serialized_query, nullptr, nullptr);
+    // The SSRC is chosen here and named in the caps, so the description announces the SSRC the
+    // stream really has even when it is made before the branch's first buffer (an encoder
+    // started for this call): otherwise webrtcbin announces one of its own, and Firefox, which
+    // filters by the announced SSRCs, drops the whole stream (as Janus, which tells bundled
+    // streams apart by them, would).
+    if (ssrc == 0)
+        ssrc = g_random_int_range(1, G_MAXINT32);
+    g_object_set(pay.get(), "pt", static_cast<guint>(line.payload_type), "ssrc", ssrc, nullptr);
     if (line.codec == Codec::H264)
         g_object_set(pay.get(), "config-interval", -1, "aggregate-mode", 1 /* zero-latency */,
                      nullptr);
@@ -59,10 +86,7 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
         g_object_set(pay.get(), "picture-id-mode", 2 /* 15 bit */, nullptr);
 
     CapsPtr caps = send_caps(line);
-    if (ssrc != 0) {
-        g_object_set(pay.get(), "ssrc", ssrc, nullptr);
-        gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
-    }
+    gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
     g_object_set(filter.get(), "caps", caps.get(), nullptr);
     gst_bin_add_many(bin, queue.get(), pay.get(), filter.get(), nullptr);
     gst_element_link_many(queue.get(), pay.get(), filter.get(), nullptr);

@@ -19,8 +19,8 @@ namespace callbox::media {
 
 // Builds queue ! payloader (with `line`'s payload type) ! capsfilter into `bin`, links it to
 // webrtcbin's sink_<mline> and then, playing, to `tee` (whose request pad joins `tee_pads`).
-// Counts the video frames it sends into `video_frames`. A nonzero `ssrc` is the stream's SSRC,
-// written into webrtcbin's offer (an SFU such as Janus tells bundled streams apart by it).
+// Counts the video frames it sends into `video_frames`. The stream's SSRC (`ssrc`, or a random
+// one) is named in the caps, so webrtcbin's offer or answer announces the SSRC the stream has.
 bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, GstElement *tee,
                      std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
                      std::string &error, guint ssrc = 0);

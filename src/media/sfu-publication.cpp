@@ -101,9 +101,9 @@ bool SfuPublication::start(GstBin *pipeline, CaptureGraph &capture, std::string 
     };
     for (const PlannedLine &line : lines) {
         GstElement *tee = capture.tee_for(line.codec, error);
-        // Janus finds each bundled stream by the SSRC the offer names.
+        // Janus finds each bundled stream by the SSRC the offer names (add_send_branch does).
         if (!tee || !add_send_branch(GST_BIN(bin_.get()), webrtc, line, tee, shared_->video_frames,
-                                     tee_pads_, error, g_random_int_range(1, G_MAXINT32)))
+                                     tee_pads_, error))
             return false;
     }
     // The device only sends into the SFU; what the room sends it does not play.

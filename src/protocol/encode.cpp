@@ -62,7 +62,8 @@ std::string welcome(std::string_view id, std::string_view device_name,
 }
 
 std::string joined(std::string_view room, std::string_view id, std::string_view nick,
-                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history)
+                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history,
+                   const IceConfig *ice)
 {
     JsonWriter w = start("joined");
     w.member("room", room).member("id", id).member("nick", nick);
@@ -74,6 +75,20 @@ std::string joined(std::string_view room, std::string_view id, std::string_view 
     for (const auto &c : history)
         write_chat(w, c);
     w.end_array();
+    if (ice && !ice->servers.empty()) {
+        w.key("ice_servers").begin_array();
+        for (const IceServer &s : ice->servers) {
+            w.begin_object().key("urls").begin_array();
+            for (const std::string &url : s.urls)
+                w.value(std::string_view(url));
+            w.end_array();
+            if (!s.username.empty())
+                w.member("username", std::string_view(s.username))
+                    .member("credential", std::string_view(s.credential));
+            w.end_object();
+        }
+        w.end_array().member("ice_transport_policy", ice->relay_only ? "relay" : "all");
+    }
     return w.end_object().take();
 }
 

@@ -10,8 +10,10 @@ namespace callbox::protocol::encode {
 
 std::string welcome(std::string_view id, std::string_view device_name,
                     std::span<const RoomCount> rooms);
+// With `ice` (servers configured): "ice_servers" and "ice_transport_policy" as well.
 std::string joined(std::string_view room, std::string_view id, std::string_view nick,
-                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history);
+                   std::span<const PeerInfo> peers, std::span<const ChatRecord> history,
+                   const IceConfig *ice = nullptr);
 std::string peer_joined(std::string_view room, const PeerInfo &peer);
 std::string left(std::string_view room);
 std::string peer_left(std::string_view room, const PeerInfo &peer);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace callbox::protocol {
 
@@ -107,6 +108,18 @@ struct PeerInfo {
     std::string_view id;
     std::string_view nick;
     bool device = false;
+};
+
+// The STUN and TURN servers a member is given in `joined` (RTCConfiguration's iceServers and
+// iceTransportPolicy); absent when none are configured.
+struct IceServer {
+    std::vector<std::string> urls;
+    std::string username; // empty for STUN
+    std::string credential;
+};
+struct IceConfig {
+    std::vector<IceServer> servers;
+    bool relay_only = false;
 };
 
 struct RoomCount {

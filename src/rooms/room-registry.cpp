@@ -181,26 +181,37 @@ void RoomRegistry::leave_room(PeerId id, Member &member, bool tell_member)
         member_listener_(name, id, count, false);
 }
 
+RoomRegistry::CodeCheck RoomRegistry::check_access_code(const std::string &client,
+                                                        const std::optional<std::string> &code)
+{
+    if (settings_.access_code.empty())
+        return {CodeCheck::Ok};
+    const std::int64_t now = clock_();
+    if (const std::int64_t wait = code_guesses_.wait_ms(client, now))
+        return {CodeCheck::Wait, wait};
+    if (code.value_or("") != settings_.access_code) {
+        if (code)
+            code_guesses_.failed(client, now);
+        return {code ? CodeCheck::Wrong : CodeCheck::Missing};
+    }
+    code_guesses_.succeeded(client);
+    return {CodeCheck::Ok};
+}
+
 void RoomRegistry::on(PeerId from, const protocol::Join &m)
 {
     constexpr std::string_view re = "join";
-    if (!settings_.access_code.empty()) {
-        const std::string &client = members_.at(from).client;
-        const std::int64_t now = clock_();
-        if (const std::int64_t wait = code_guesses_.wait_ms(client, now))
-            return refuse(from, ErrorCode::Forbidden,
-                          "too many wrong access codes; try again in " +
-                              std::to_string((wait + 999) / 1000) + " s",
-                          re);
-        if (m.code.value_or("") != settings_.access_code) {
-            if (m.code)
-                code_guesses_.failed(client, now);
-            return refuse(from, ErrorCode::Forbidden,
-                          m.code ? "that access code is wrong" : "this device needs an access code",
-                          re);
-        }
-        code_guesses_.succeeded(client);
-    }
+    const CodeCheck check = check_access_code(members_.at(from).client, m.code);
+    if (check.verdict == CodeCheck::Wait)
+        return refuse(from, ErrorCode::Forbidden,
+                      "too many wrong access codes; try again in " +
+                          std::to_string((check.wait_ms + 999) / 1000) + " s",
+                      re);
+    if (check.verdict != CodeCheck::Ok)
+        return refuse(from, ErrorCode::Forbidden,
+                      check.verdict == CodeCheck::Wrong ? "that access code is wrong"
+                                                        : "this device needs an access code",
+                      re);
     auto name = valid_room_name(m.room);
     if (!name)
         return refuse(from, ErrorCode::BadRoom,
@@ -249,7 +260,9 @@ void RoomRegistry::on(PeerId from, const protocol::Join &m)
         peers.push_back(PeerInfo{other.id, other.nick});
     }
     auto history = log_.latest(room.name, settings_.history_length);
-    outbox_.send(from, encode::joined(room.name, self.id, self.nick, peers, history));
+    const auto ice = ice_source_ ? std::optional(ice_source_(self.id)) : std::nullopt;
+    outbox_.send(
+        from, encode::joined(room.name, self.id, self.nick, peers, history, ice ? &*ice : nullptr));
     if (device_)
         outbox_.send(from, encode::media(protocol::kDevicePeerId, device_audio_, device_video_));
     send_room(room, encode::peer_joined(room.name, PeerInfo{self.id, self.nick}));

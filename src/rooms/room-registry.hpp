@@ -81,10 +81,20 @@ public:
     using MemberListener =
         std::function<void(const std::string &room, PeerId peer, std::size_t count, bool joined)>;
     void set_member_listener(MemberListener listener) { member_listener_ = std::move(listener); }
+    // The STUN and TURN servers for a member who joins (its wire id), given in `joined`.
+    using IceSource = std::function<protocol::IceConfig(std::string_view member_id)>;
+    void set_ice_source(IceSource source) { ice_source_ = std::move(source); }
     // The device's own mute state: told to every browser in a room now, and to each
     // browser right after it joins.
     void set_device_media(bool audio, bool video);
     const RoomSettings &settings() const { return settings_; }
+    // The access code `code` (none given: nullopt) from `client`, with the back-off after
+    // wrong guesses that joins use; for every door that takes the code (joins, WHEP).
+    struct CodeCheck {
+        enum Verdict { Ok, Missing, Wrong, Wait } verdict;
+        std::int64_t wait_ms = 0; // Wait: how long the client must still wait
+    };
+    CodeCheck check_access_code(const std::string &client, const std::optional<std::string> &code);
     void update_settings(RoomSettings settings);
 
     std::size_t connection_count() const { return members_.size(); }
@@ -137,6 +147,7 @@ private:
     RoomSettings settings_;
     Clock clock_;
     DevicePeer *device_ = nullptr;
+    IceSource ice_source_;
     bool device_audio_ = true;
     bool device_video_ = true;
     std::unordered_map<PeerId, Member> members_;

@@ -23,6 +23,14 @@ rooms::GuessPolicy guess_policy(const config::Config &c)
     return rooms::GuessPolicy{c.guess_free_tries, c.guess_max_wait, c.guess_budget_per_minute};
 }
 
+protocol::IceConfig ice_config(const config::IceSettings &ice, std::string_view who)
+{
+    protocol::IceConfig out{{}, ice.relay_only};
+    for (auto &s : config::ice_servers(ice, who, g_get_real_time() / G_USEC_PER_SEC))
+        out.servers.push_back({std::move(s.urls), std::move(s.username), std::move(s.credential)});
+    return out;
+}
+
 } // namespace
 
 HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticFiles files,
@@ -31,25 +39,33 @@ HttpServer::HttpServer(WebSocketHub &hub, rooms::RoomRegistry &registry, StaticF
       admin_(config.admin_password_hash, guess_policy(config)),
       server_(
           adopt(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "callbox ", nullptr)))),
-      started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new()))
+      started_us_(g_get_monotonic_time()), cancel_(adopt(g_cancellable_new())),
+      whep_(media, registry)
 {
     sfu_origin_ =
         origin_of(config.sfu_public_url.empty() ? config.sfu_janus_url : config.sfu_public_url);
     apply_config(config);
+    // Only members who passed the access code see the servers (and the minted credentials).
+    registry_.set_ice_source([this](std::string_view id) { return ice_config(ice_, id); });
 }
 
 void HttpServer::apply_config(const config::Config &config)
 {
     admin_.set_hash(config.admin_password_hash);
     admin_.set_policy(guess_policy(config));
-    request_limits_.configure(BodyLimits{config.max_body_bytes, config.admin_max_body_bytes});
+    request_limits_.configure(
+        BodyLimits{config.max_body_bytes, config.admin_max_body_bytes, config.media.max_sdp_bytes});
     limits_ = ConnectionLimits{config.max_connections, config.max_connections_per_address,
                                config.max_connections_per_ipv6_prefix};
     idle_timeout_ = config.http_idle_timeout;
+    ice_ = config.ice;
+    media_.set_ice(ice_);
+    whep_.set_ice(ice_);
 }
 
 HttpServer::~HttpServer()
 {
+    registry_.set_ice_source(nullptr);
     g_cancellable_cancel(cancel_.get()); // TLS handshakes under way call back no more
     if (service_) {
         g_socket_service_stop(service_.get());
@@ -84,6 +100,8 @@ void HttpServer::route(SoupServerMessage *msg, const char *path)
     }
     if (p == "/metrics")
         return metrics(msg);
+    if (WhepEndpoint::handles(p))
+        return whep_.handle(msg, p);
     if (p == "/admin" || p == "/admin/" || p == "/admin.html" || p == "/api/status" ||
         p.starts_with("/api/admin/")) {
         // Before the password: a foreign page's form POST costs no hashing.
@@ -218,6 +236,16 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
             return respond_error(msg, SOUP_STATUS_CONFLICT, error);
         return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     }
+    if (action == "self-test")
+        return self_test(msg);
+    if (action == "echo-cancel") {
+        const protocol::JsonValue *on = body->get("enabled");
+        if (!on || !on->is(Type::Bool))
+            return respond_error(msg, SOUP_STATUS_BAD_REQUEST, "send {\"enabled\":true|false}");
+        if (!media_.set_echo_cancel(on->boolean, error))
+            return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+        return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    }
     if (action == "device") {
         for (const char *kind : {"camera", "microphone"})
             if (const protocol::JsonValue *id = body->get(kind); id && id->is(Type::String)) {
@@ -241,6 +269,78 @@ void HttpServer::admin_action(SoupServerMessage *msg, std::string_view action)
         return soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     }
     respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such admin action");
+}
+
+bool HttpServer::load_certificate(TlsFiles files, std::string &error)
+{
+    bool renewed = false;
+    if (own_certificate_ &&
+        !ensure_self_signed(tls_dir_, device_name_, files, error, renew_days_, 0, &renewed))
+        return false;
+    g_autoptr(GError) err = nullptr;
+    GObjectPtr<GTlsCertificate> certificate =
+        adopt(g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err));
+    if (!certificate) {
+        error = "TLS certificate " + files.certificate + ": " + err->message;
+        return false;
+    }
+    certificate_ = std::move(certificate);
+    GByteArray *der = nullptr;
+    g_object_get(certificate_.get(), "certificate", &der, nullptr);
+    if (der) {
+        tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
+        g_byte_array_unref(der);
+    }
+    return true;
+}
+
+void HttpServer::check_clock()
+{
+    const std::int64_t wall = g_get_real_time();
+    const std::int64_t mono = g_get_monotonic_time();
+    const std::int64_t jump = (wall - last_wall_us_) - (mono - last_mono_us_);
+    last_wall_us_ = wall;
+    last_mono_us_ = mono;
+    const bool jumped = jump > kClockJumpUs || jump < -kClockJumpUs;
+    if (jumped)
+        g_message("the wall clock jumped by %" G_GINT64_FORMAT " s", jump / G_USEC_PER_SEC);
+    if (!own_certificate_ ||
+        (!jumped && mono - last_renewal_check_us_ < std::int64_t{3600} * G_USEC_PER_SEC))
+        return;
+    last_renewal_check_us_ = mono;
+    const std::string before = tls_fingerprint_;
+    std::string error;
+    if (!load_certificate({}, error))
+        g_warning("TLS: keeping the certificate in use: %s", error.c_str());
+    else if (tls_fingerprint_ != before)
+        g_message("TLS: now serving the new certificate %s", tls_fingerprint_.c_str());
+}
+
+void HttpServer::self_test(SoupServerMessage *msg)
+{
+    // The answer comes when the test is done (about 15 s): the request waits, paused. A client
+    // that goes away meanwhile gets nothing.
+    auto gone = std::make_shared<bool>(false);
+    g_signal_connect_data(
+        msg, "disconnected", G_CALLBACK(+[](SoupServerMessage *, gpointer flag) {
+            **static_cast<std::shared_ptr<bool> *>(flag) = true;
+        }),
+        new std::shared_ptr<bool>(gone),
+        [](gpointer flag, GClosure *) { delete static_cast<std::shared_ptr<bool> *>(flag); },
+        GConnectFlags(0));
+    auto held = std::make_shared<GObjectPtr<SoupServerMessage>>(retain(msg));
+    std::string error;
+    const bool started = media_.run_self_test(
+        [held, gone](std::string json) {
+            if (*gone)
+                return;
+            respond_json(held->get(), SOUP_STATUS_OK, json);
+            soup_server_message_unpause(held->get());
+        },
+        error);
+    if (!started)
+        return respond_error(msg, SOUP_STATUS_CONFLICT, error);
+    soup_server_message_pause(msg);
 }
 
 void HttpServer::metrics(SoupServerMessage *msg)
@@ -354,23 +454,24 @@ bool HttpServer::listen(const config::Config &config, std::string &error)
         this, nullptr);
 
     if (config.tls) {
+        own_certificate_ = config.tls_certificate.empty();
+        tls_dir_ = config.data_dir + "/tls";
+        device_name_ = config.device_name;
+        renew_days_ = config.tls_renew_days;
         TlsFiles files{config.tls_certificate, config.tls_key};
-        if (files.certificate.empty() &&
-            !ensure_self_signed(config.data_dir + "/tls", config.device_name, files, error))
+        if (!load_certificate(files, error))
             return false;
-        g_autoptr(GError) err = nullptr;
-        certificate_ = adopt(
-            g_tls_certificate_new_from_files(files.certificate.c_str(), files.key.c_str(), &err));
-        if (!certificate_) {
-            error = "TLS certificate " + files.certificate + ": " + err->message;
-            return false;
-        }
-        GByteArray *der = nullptr;
-        g_object_get(certificate_.get(), "certificate", &der, nullptr);
-        if (der) {
-            tls_fingerprint_ = sha256_fingerprint(der->data, der->len);
-            g_byte_array_unref(der);
-        }
+        // A board without a real-time clock jumps when NTP syncs: each minute, a jump of the
+        // wall clock against the monotonic one (or an hour gone by) checks the certificate.
+        clock_check_.reset(g_timeout_add_seconds(
+            60,
+            [](gpointer self) -> gboolean {
+                static_cast<HttpServer *>(self)->check_clock();
+                return G_SOURCE_CONTINUE;
+            },
+            this));
+        last_wall_us_ = g_get_real_time();
+        last_mono_us_ = g_get_monotonic_time();
     }
 
     // callboxd accepts the connections itself and hands each to libsoup once it is admitted

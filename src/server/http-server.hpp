@@ -9,7 +9,9 @@
 #include "server/request-limits.hpp"
 #include "server/sfu-control.hpp"
 #include "server/static-files.hpp"
+#include "server/tls-identity.hpp"
 #include "server/websocket-hub.hpp"
+#include "server/whep-endpoint.hpp"
 #include "util/glib-ptr.hpp"
 
 #include <libsoup/soup.h>
@@ -52,6 +54,11 @@ private:
     void admin_route(SoupServerMessage *msg, std::string_view path);
     void admin_action(SoupServerMessage *msg, std::string_view action);
     void metrics(SoupServerMessage *msg);
+    void self_test(SoupServerMessage *msg); // POST /api/admin/self-test
+    // Loads the certificate (the device's own, made or renewed first when needed).
+    bool load_certificate(TlsFiles files, std::string &error);
+    // Each minute: a wall-clock jump, or an hour gone by, checks the own certificate.
+    void check_clock();
     bool allowed_origin(SoupServerMessage *msg) const;
     // Once a request's headers are in: one request per connection (bodies are bounded by
     // RequestLimits).
@@ -80,7 +87,16 @@ private:
     GObjectPtr<GCancellable> cancel_; // TLS handshakes under way
     GObjectPtr<GSocketService> service_;
     GObjectPtr<GTlsCertificate> certificate_; // null: plain HTTP
+    bool own_certificate_ = false;            // self-signed under tls_dir_ (renewed as needed)
+    std::string tls_dir_;
+    std::string device_name_;
+    unsigned renew_days_ = 30;
+    SourceId clock_check_;
+    std::int64_t last_wall_us_ = 0, last_mono_us_ = 0, last_renewal_check_us_ = 0;
+    static constexpr std::int64_t kClockJumpUs = std::int64_t{300} * G_USEC_PER_SEC; // 5 minutes
     std::vector<std::string> uris_;
+    config::IceSettings ice_; // [ice], for `joined` and the device's calls
+    WhepEndpoint whep_;
     ConnectionGate gate_;
     ConnectionLimits limits_;
     unsigned idle_timeout_ = 30;

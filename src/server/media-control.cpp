@@ -41,4 +41,16 @@ bool NoMedia::select_device(std::string_view, const std::string &, std::string &
     return false;
 }
 
+bool NoMedia::run_self_test(std::function<void(std::string)>, std::string &error)
+{
+    error = "media is off on this device (run callboxd --self-test to check the hardware)";
+    return false;
+}
+
+bool NoMedia::set_echo_cancel(bool, std::string &error)
+{
+    error = "media is off on this device";
+    return false;
+}
+
 } // namespace callbox::server

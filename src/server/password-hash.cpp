@@ -8,6 +8,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include <cstdio>
+#include <unistd.h>
 #include <vector>
 
 namespace callbox::server {
@@ -79,6 +81,31 @@ bool verify_password(std::string_view password, std::string_view encoded)
     for (std::size_t i = 0; i < actual.size(); ++i)
         diff |= expected[i] ^ actual[i];
     return diff == 0;
+}
+
+int print_password_hash_from_stdin()
+{
+    if (isatty(STDIN_FILENO))
+        std::fprintf(stderr, "Admin password (then Enter): ");
+    char line[kMaxPasswordBytes + 3]; // the password, CR, LF, NUL
+    if (!std::fgets(line, sizeof line, stdin)) {
+        std::fprintf(stderr, "callboxd: no password on standard input\n");
+        return 1;
+    }
+    std::string password(line);
+    const bool whole_line = !password.empty() && password.back() == '\n';
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+        password.pop_back();
+    if (password.size() > kMaxPasswordBytes || (!whole_line && !std::feof(stdin))) {
+        std::fprintf(stderr, "callboxd: use at most %zu bytes\n", kMaxPasswordBytes);
+        return 1;
+    }
+    if (password.size() < 6) {
+        std::fprintf(stderr, "callboxd: use at least 6 characters\n");
+        return 1;
+    }
+    std::printf("admin_password_hash=%s\n", hash_password(password).c_str());
+    return 0;
 }
 
 } // namespace callbox::server

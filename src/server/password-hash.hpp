@@ -19,4 +19,8 @@ std::string hash_password(std::string_view password, unsigned iterations = kPass
 // False for a password over kMaxPasswordBytes, without hashing it.
 bool verify_password(std::string_view password, std::string_view encoded);
 
+// callboxd --hash-password: reads a password from standard input (prompting on a terminal) and
+// prints the config line with its hash; the exit status.
+int print_password_hash_from_stdin();
+
 } // namespace callbox::server

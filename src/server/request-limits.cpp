@@ -56,6 +56,8 @@ void refuse_and_close(SoupServerMessage *msg, guint status, const char *text)
 
 std::size_t RequestLimits::limit_for(const char *path) const
 {
+    if (path && g_str_has_prefix(path, "/whep"))
+        return limits_.whep_max_body;
     return path && g_str_has_prefix(path, "/api/admin/") ? limits_.admin_max_body
                                                          : limits_.max_body;
 }

@@ -17,6 +17,7 @@ namespace callbox::server {
 struct BodyLimits {
     std::size_t max_body = 1024;       // any path: no route but the admin API reads a body
     std::size_t admin_max_body = 4096; // /api/admin/...: small JSON objects
+    std::size_t whep_max_body = 16384; // /whep...: an SDP offer or fragment ([media] max_sdp_bytes)
 };
 
 class RequestLimits

@@ -1,5 +1,6 @@
-// Self-signed certificate with GnuTLS: ECDSA P-256, SHA-256, 825 days, SANs for every name and
-// address of the device, so a phone sees one warning once and the page then has its camera.
+// Self-signed certificate with GnuTLS: ECDSA P-256, SHA-256, 825 days from a year back, SANs for
+// every name and address of the device, so a phone sees one warning once and the page then has its
+// camera.
 #include "server/tls-identity.hpp"
 
 #include <gnutls/gnutls.h>
@@ -69,14 +70,51 @@ std::vector<std::string> local_addresses()
 
 } // namespace
 
+std::string renewal_reason(const std::string &path, long long now, unsigned renew_days)
+{
+    g_autofree char *pem = nullptr;
+    gsize size = 0;
+    if (!g_file_get_contents(path.c_str(), &pem, &size, nullptr))
+        return "it cannot be read";
+    gnutls_x509_crt_t crt = nullptr;
+    if (gnutls_x509_crt_init(&crt) < 0)
+        return "GnuTLS cannot read certificates";
+    const gnutls_datum_t data{reinterpret_cast<unsigned char *>(pem), static_cast<unsigned>(size)};
+    std::string why;
+    if (gnutls_x509_crt_import(crt, &data, GNUTLS_X509_FMT_PEM) < 0) {
+        why = "it is not a PEM certificate";
+    } else {
+        const long long start = gnutls_x509_crt_get_activation_time(crt);
+        const long long end = gnutls_x509_crt_get_expiration_time(crt);
+        if (now < start)
+            why = "the clock (" + std::to_string(now) + ") is before its start (" +
+                  std::to_string(start) + ")";
+        else if (now > end - static_cast<long long>(renew_days) * 24 * 3600)
+            why = "it ends in less than " + std::to_string(renew_days) + " days (at " +
+                  std::to_string(end) + ", now " + std::to_string(now) + ")";
+    }
+    gnutls_x509_crt_deinit(crt);
+    return why;
+}
+
 bool ensure_self_signed(const std::string &dir, const std::string &device_name, TlsFiles &files,
-                        std::string &error)
+                        std::string &error, unsigned renew_days, long long now, bool *renewed)
 {
     files.certificate = dir + "/cert.pem";
     files.key = dir + "/key.pem";
+    if (now == 0)
+        now = time(nullptr);
+    if (renewed)
+        *renewed = false;
     if (g_file_test(files.certificate.c_str(), G_FILE_TEST_EXISTS) &&
-        g_file_test(files.key.c_str(), G_FILE_TEST_EXISTS))
-        return true;
+        g_file_test(files.key.c_str(), G_FILE_TEST_EXISTS)) {
+        const std::string why = renewal_reason(files.certificate, now, renew_days);
+        if (why.empty())
+            return true;
+        g_message("making a new self-signed TLS certificate: %s", why.c_str());
+    }
+    if (renewed)
+        *renewed = true;
     if (g_mkdir_with_parents(dir.c_str(), 0700) != 0) {
         error = "cannot create " + dir + ": " + g_strerror(errno);
         return false;
@@ -106,10 +144,11 @@ bool ensure_self_signed(const std::string &dir, const std::string &device_name, 
         b = static_cast<unsigned char>(g_random_int_range(0, 256));
     serial[0] &= 0x7f; // a positive number
     CHECK(gnutls_x509_crt_set_serial(crt, serial, sizeof serial));
-    const time_t now = time(nullptr);
-    CHECK(gnutls_x509_crt_set_activation_time(crt, now - 24 * 3600));
-    // iOS refuses server certificates valid for more than 825 days.
-    CHECK(gnutls_x509_crt_set_expiration_time(crt, now + 825L * 24 * 3600));
+    // Valid from a year back: the clock that makes it may be far behind the one that checks it.
+    // iOS refuses server certificates valid for more than 825 days in all.
+    const time_t start = static_cast<time_t>(now - kBackdateSeconds);
+    CHECK(gnutls_x509_crt_set_activation_time(crt, start));
+    CHECK(gnutls_x509_crt_set_expiration_time(crt, start + kValiditySeconds));
 
     const std::string host = g_get_host_name();
     const std::string cn = "callbox " + device_name;

@@ -286,4 +286,15 @@ std::vector<protocol::ChatRecord> ChatStore::latest(std::string_view room, std::
     return out;
 }
 
+std::int64_t ChatStore::newest_ts()
+{
+    sqlite3_stmt *s = nullptr;
+    std::int64_t ts = 0;
+    if (sqlite3_prepare_v2(db_, "SELECT MAX(ts) FROM chat", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        ts = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return ts;
+}
+
 } // namespace callbox::store

@@ -42,6 +42,8 @@ public:
     bool full() const override { return full_; }
     // Bytes of database pages in use (free pages, which SQLite reuses, not counted).
     std::uint64_t used_bytes();
+    // The newest stored message's timestamp (ms since the epoch); 0 when there is none.
+    std::int64_t newest_ts();
 
     std::uint64_t stored_messages() const { return appended_; }
 

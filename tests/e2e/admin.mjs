@@ -144,8 +144,10 @@ async function switchTo(page, daemon, kind, selectId, id) {
   }, [selectId, id], `#${selectId} shows "${id}" selected`, 15000);
 }
 
+// field: a member of /api/status's media, or a path into it ('echo_cancel.active').
 async function toggleMute(page, daemon, button, field) {
-  const before = (await adminJson(daemon, '/api/status')).media?.[field];
+  const read = (status) => field.split('.').reduce((o, k) => o?.[k], status.media);
+  const before = read(await adminJson(daemon, '/api/status'));
   assert.equal(typeof before, 'boolean', `/api/status media.${field} is a boolean`);
   await waitFor(page, ([b, v]) => {
     const el = document.getElementById(b);
@@ -153,7 +155,7 @@ async function toggleMute(page, daemon, button, field) {
   }, [button, before], `#${button} shows ${field}=${before}`);
   for (const want of [!before, before]) {
     await click(page, `#${button}`);
-    await eventually(async () => (await adminJson(daemon, '/api/status')).media?.[field] === want,
+    await eventually(async () => read(await adminJson(daemon, '/api/status')) === want,
       `/api/status media.${field} becomes ${want} after clicking #${button}`);
     await waitFor(page, ([b, v]) => {
       const el = document.getElementById(b);
@@ -241,6 +243,8 @@ test('admin', { timeout: 170000 }, async (t) => {
     // The device's own mute and camera-off toggles change what /api/status reports.
     await toggleMute(page, daemon, 'admin-mute', 'audio_muted');
     await toggleMute(page, daemon, 'admin-camera', 'video_muted');
+    // The echo cancellation switch (off on the test microphone, so on, then off again).
+    await toggleMute(page, daemon, 'admin-echo', 'echo_cancel.active');
 
     // The pickers list what /api/admin/devices returns, with the current one selected.
     await checkPicker(page, daemon, 'cameras', 'admin-camera-select');

@@ -1,6 +1,5 @@
 // E2E (loopback-only netns): calls with the device itself: two-way media, what the daemon reports, a receive-only viewer, hang-up and a vanished page freeing the calls.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +9,7 @@ import {
   requireLoopbackOnly, launchMediaBrowser, noGetUserMedia, myId, callDevice, hangUp, expectMediaFrom,
   localState, problemsOf,
 } from './calls.mjs';
+import { deviceStatus } from './device-status.mjs';
 
 requireChromium();
 requireLoopbackOnly();
@@ -21,53 +21,10 @@ const TLS = process.env.CALLBOX_TEST_TLS === '1';
 // Inside the loopback-only namespace the device must gather on 127.0.0.1 (libnice skips loopback by itself).
 // /api/status is for the admin only: the test sets an admin password and sends it.
 const ADMIN_PASSWORD = 'calls-device-test';
-const ADMIN_HASH = spawnSync(process.env.CALLBOXD, ['--hash-password'], { input: `${ADMIN_PASSWORD}\n` })
-  .stdout.toString().trim();
+const { hashLine: ADMIN_HASH, getJson, callsBecome, deviceReceivesFrom } = deviceStatus(ADMIN_PASSWORD);
 const CONFIG = `[server]\n${ADMIN_HASH}\n[media]\nice_addresses=127.0.0.1\n`;
-const ADMIN_AUTH = { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
 const ENV = { CALLBOX_PIPELINES_DIR: process.env.CALLBOX_PIPELINES_DIR ?? join(sourceRoot, 'pipelines') };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function getJson(daemon, path) {
-  const res = await fetch(daemon.url + path, { headers: ADMIN_AUTH });
-  if (!res.ok) return null;
-  return res.json().catch(() => null);
-}
-
-// The daemon's calls, from /api/status (admin).
-async function daemonCalls(daemon) {
-  const status = await getJson(daemon, '/api/status');
-  const calls = status?.media?.calls;
-  if (Array.isArray(calls)) return { count: calls.length, list: calls };
-  throw new Error(`the daemon reports no calls: /api/status has no media.calls (${JSON.stringify(status)})`);
-}
-
-async function callsBecome(daemon, count, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await daemonCalls(daemon);
-    if (last.count === count) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what} (daemon reports ${JSON.stringify(last)})`);
-    await sleep(200);
-  }
-}
-
-// With /api/status, the daemon's own view of the call: connected and receiving our video frames.
-async function deviceReceivesFrom(daemon, peer) {
-  const { list } = await daemonCalls(daemon);
-  assert.ok(list, 'the daemon lists its calls');
-  const framesOf = async () => (await daemonCalls(daemon)).list.find((c) => c.peer === peer);
-  const first = await framesOf();
-  assert.ok(first, `/api/status lists the call with ${peer}`);
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const now = await framesOf();
-    if (now?.state === 'connected' && now.video_frames_in > first.video_frames_in && now.video_frames_in > 0) return;
-    if (Date.now() > deadline) throw new Error(`the device does not report frames from ${peer}: ${JSON.stringify([first, now])}`);
-    await sleep(300);
-  }
-}
 
 test('calls-device', { timeout: 230000 }, async (t) => {
   let daemon;

@@ -1,9 +1,9 @@
 // E2E (loopback-only netns): a call with the device over a path that drops 2 % of UDP packets (nftables): the browser asks for lost video packets again (NACK), the device resends them (RTX), and the picture keeps moving.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
 import { skipFile } from '../lib/skip.mjs';
+import { UdpLoss } from '../lib/shaping.mjs';
 import { requireChromium, openApp, joinRoom } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser, callDevice, expectMediaFrom, problemsOf } from './calls.mjs';
 
@@ -11,26 +11,10 @@ requireChromium();
 requireLoopbackOnly();
 
 const LOSS_PERCENT = 2;
-const TABLE = 'callbox_loss';
-const nft = (...args) => spawnSync('nft', args, { encoding: 'utf8' });
+const loss = new UdpLoss();
+const droppedPackets = () => loss.dropped();
 
-// Random loss on every UDP packet this namespace sends (both directions of the call pass
-// through loopback's output hook). The kernel here has no sch_netem; nftables' numgen does it.
-function addLoss(percent) {
-  const steps = [
-    ['add', 'table', 'inet', TABLE],
-    ['add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; }'],
-    ['add', 'rule', 'inet', TABLE, 'out', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop'],
-  ];
-  for (const args of steps) {
-    const r = nft(...args);
-    if (r.error || r.status !== 0) return r.error?.message ?? r.stderr.trim();
-  }
-  return null;
-}
-const droppedPackets = () => Number(/counter packets (\d+)/.exec(nft('list', 'table', 'inet', TABLE).stdout)?.[1] ?? 0);
-
-if (nft('list', 'tables').status !== 0) skipFile('nftables (nft) is not available here: install the nftables package');
+if (UdpLoss.unavailable()) skipFile(UdpLoss.unavailable());
 
 // The browser's view of the device's video: what was lost, asked for again, and resent.
 function videoIn(page) {
@@ -60,7 +44,7 @@ test('a call over 2 % packet loss: NACK and RTX keep the picture moving', { time
     await callDevice(alice, 'alice');
     await expectMediaFrom(alice, 'alice', ['device']);
 
-    const failed = addLoss(LOSS_PERCENT);
+    const failed = loss.set(LOSS_PERCENT);
     assert.equal(failed, null, `nftables loss rule: ${failed}`);
     const before = await videoIn(alice);
     // Wait for the recovery to be seen: packets lost, asked for again and resent, while
@@ -80,7 +64,7 @@ test('a call over 2 % packet loss: NACK and RTX keep the picture moving', { time
     await expectMediaFrom(alice, 'alice', ['device']);
     assert.deepEqual(await problemsOf([alice]), [], 'no dialogs or page errors');
   } finally {
-    nft('delete', 'table', 'inet', TABLE);
+    loss.set(0);
     await browser?.close().catch((e) => console.error('closing the browser:', e));
     await daemon?.stop();
   }

@@ -40,6 +40,10 @@ function failOnSanitizerReport(output) {
   if (line) throw new Error(`callboxd's sanitizer report: ${line}\n${output.split('\n').slice(-60).join('\n')}`);
 }
 
+// How long startDaemon waits for the listening line: 15 s, or CALLBOX_START_TIMEOUT_MS (the arm64
+// suite's daemon runs under qemu-user and scans GStreamer's plugins first).
+const startTimeoutMs = Number(process.env.CALLBOX_START_TIMEOUT_MS) || 15000;
+
 // Starts callboxd; resolves once it prints its listening line.
 // opts: { config: string (file contents), dataDir, args: [], env: {}, keepDataDir, tls }
 export async function startDaemon(opts = {}) {
@@ -57,7 +61,7 @@ export async function startDaemon(opts = {}) {
   });
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`callboxd did not start:\n${output}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`callboxd did not start:\n${output}`)), startTimeoutMs);
     const onData = (chunk) => {
       output += chunk;
       const m = /listening on (http\S+)/.exec(output);

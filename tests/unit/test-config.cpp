@@ -156,6 +156,77 @@ TEST_F(ConfigFile, ChoicesAreEnums)
               dir + "/callbox.conf:2: video_sink: expected one of fake, kms, auto, got 'hdmi'");
 }
 
+TEST_F(ConfigFile, BoardKeys)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.media.encoder_threads, 0u);
+    EXPECT_EQ(c.tls_renew_days, 30u);
+    auto err = load(write("[server]\ntls_renew_days=60\n[media]\nvideo_source=libcamera\n"
+                          "encoder_threads=4\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.video_source, VideoSource::Libcamera);
+    EXPECT_EQ(c.media.encoder_threads, 4u);
+    EXPECT_EQ(c.tls_renew_days, 60u);
+    EXPECT_EQ(
+        error_of("[server]\ntls_renew_days=0\n"),
+        dir + "/callbox.conf:2: tls_renew_days: expected a whole number from 1 to 365, got '0'");
+    EXPECT_EQ(
+        error_of("[media]\nencoder_threads=99\n"),
+        dir + "/callbox.conf:2: encoder_threads: expected a whole number from 0 to 16, got '99'");
+    EXPECT_EQ(error_of("[media]\nvideo_source=usb\n"),
+              dir + "/callbox.conf:2: video_source: expected one of auto, test, v4l2, libcamera, "
+                    "got 'usb'");
+}
+
+TEST_F(ConfigFile, EchoCancellationAndTheSimulatedRoom)
+{
+    Config c = defaults();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Auto);
+    EXPECT_TRUE(c.media.noise_suppression);
+    EXPECT_TRUE(c.media.gain_control);
+    EXPECT_EQ(c.media.room_delay_ms, 60u);
+    EXPECT_EQ(c.media.room_loss_db, 10u);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::Auto);
+    auto err = load(write("[media]\necho_cancel=off\nnoise_suppression=false\ngain_control=false\n"
+                          "audio_source=room\naudio_sink=room\nroom_delay_ms=200\n"
+                          "room_loss_db=6\nroom_talker=false\naudio_clock=on\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.echo_cancel, EchoCancel::Off);
+    EXPECT_FALSE(c.media.noise_suppression);
+    EXPECT_FALSE(c.media.gain_control);
+    EXPECT_EQ(c.media.audio_source, AudioSource::Room);
+    EXPECT_EQ(c.media.audio_sink, AudioSink::Room);
+    EXPECT_EQ(c.media.room_delay_ms, 200u);
+    EXPECT_EQ(c.media.room_loss_db, 6u);
+    EXPECT_FALSE(c.media.room_talker);
+    EXPECT_EQ(c.media.audio_clock, ClockPattern::On);
+    EXPECT_FALSE(echo_cancel_active(c.media));
+    EXPECT_FALSE(voice_processing(c.media));
+    EXPECT_EQ(error_of("[media]\necho_cancel=maybe\n"),
+              dir + "/callbox.conf:2: echo_cancel: expected one of auto, on, off, got 'maybe'");
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=10\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_delay_ms=201\n").find("room_delay_ms"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=5\n").find("room_loss_db"), std::string::npos);
+    EXPECT_NE(error_of("[media]\nroom_loss_db=21\n").find("room_loss_db"), std::string::npos);
+
+    // auto: on with a speaker and a microphone, off on the test tone or without a speaker.
+    MediaSettings s;
+    s.audio_source = AudioSource::Alsa;
+    s.audio_sink = AudioSink::Alsa;
+    EXPECT_TRUE(echo_cancel_active(s));
+    s.audio_sink = AudioSink::Fake;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_TRUE(voice_processing(s)); // noise suppression and gain control on a real microphone
+    s.audio_source = AudioSource::Test;
+    s.audio_sink = AudioSink::Auto;
+    EXPECT_FALSE(echo_cancel_active(s));
+    EXPECT_FALSE(voice_processing(s));
+    s.echo_cancel = EchoCancel::On;
+    EXPECT_TRUE(echo_cancel_active(s));
+}
+
 TEST_F(ConfigFile, FragmentsFollowTheMainFile)
 {
     const std::string confd = dir + "/conf.d";
@@ -214,6 +285,10 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(c.max_history_mb, 64u);
     EXPECT_EQ(c.media.max_sdp_bytes, 16384u);
     EXPECT_EQ(c.media.max_ice_candidates, 64u);
+    EXPECT_EQ(c.media.whep_connect_timeout, 30u);
+    EXPECT_EQ(error_of("[media]\nwhep_connect_timeout=1\n"),
+              dir + "/callbox.conf:2: whep_connect_timeout: expected a whole number from 5 to 600, "
+                    "got '1'");
     auto err = load(write("[storage]\nhistory_per_room=200\nmax_history_mb=8\n"
                           "[media]\nmax_sdp_bytes=8192\nmax_ice_candidates=10\n"),
                     c);
@@ -222,6 +297,18 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(c.max_history_mb, 8u);
     EXPECT_EQ(c.media.max_sdp_bytes, 8192u);
     EXPECT_EQ(c.media.max_ice_candidates, 10u);
+    EXPECT_EQ(c.media.capture_retry_ms, 500u);
+    EXPECT_EQ(c.media.capture_retry_max_ms, 2000u);
+    EXPECT_EQ(c.media.capture_stall_ms, 800u);
+    EXPECT_EQ(c.media.min_video_bitrate, 150u);
+    err = load(write("[media]\ncapture_retry_ms=200\ncapture_retry_max_ms=3000\n"
+                     "capture_stall_ms=400\nmin_video_bitrate=300\n"),
+               c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.media.capture_retry_ms, 200u);
+    EXPECT_EQ(c.media.capture_retry_max_ms, 3000u);
+    EXPECT_EQ(c.media.capture_stall_ms, 400u);
+    EXPECT_EQ(c.media.min_video_bitrate, 300u);
     const std::string path = dir + "/callbox.conf";
     EXPECT_EQ(error_of("[media]\nmax_sdp_bytes=100\n"),
               path + ":2: max_sdp_bytes: expected a whole number from 1024 to 65536, got '100'");
@@ -330,4 +417,64 @@ TEST_F(ConfigFile, SfuKeys)
                   ":2: janus_url: expected an http:// or https:// URL, got 'ws://127.0.0.1:8188'");
     EXPECT_EQ(error_of("[sfu]\nmesh_max=0\n"),
               path + ":2: mesh_max: expected a whole number from 1 to 64, got '0'");
+}
+
+TEST_F(ConfigFile, IceServersApplyLiveAndMintCoturnCredentials)
+{
+    Config c = defaults();
+    EXPECT_TRUE(c.ice.stun.empty());
+    EXPECT_TRUE(c.ice.turn.empty());
+    EXPECT_FALSE(c.ice.relay_only);
+    EXPECT_EQ(c.ice.turn_credential_lifetime, 86400u);
+    EXPECT_TRUE(ice_servers(c.ice, "alice", 0).empty());
+    auto err = load(write("[ice]\nstun=stun:stun.example.net:3478\n"
+                          "turn=turn:turn.example.net:3478?transport=udp, turns:turn.example.net\n"
+                          "turn_secret=s3cret\nturn_credential_lifetime=3600\nrelay_only=true\n"),
+                    c);
+    ASSERT_FALSE(err) << err->to_string();
+    EXPECT_EQ(c.ice.turn, (std::vector<std::string>{"turn:turn.example.net:3478?transport=udp",
+                                                    "turns:turn.example.net"}));
+    EXPECT_TRUE(c.ice.relay_only);
+    // coturn's use-auth-secret: "<expiry>:<who>", base64(HMAC-SHA1(secret, username)).
+    const auto servers = ice_servers(c.ice, "alice", 1700000000 - 3600);
+    ASSERT_EQ(servers.size(), 2u);
+    EXPECT_EQ(servers[0].urls, (std::vector<std::string>{"stun:stun.example.net:3478"}));
+    EXPECT_TRUE(servers[0].username.empty());
+    EXPECT_EQ(servers[1].username, "1700000000:alice");
+    EXPECT_EQ(servers[1].credential, "TtElzSjT0GdnTQ9xdcRNxx96yQs=");
+
+    // Static credentials are handed out as they are.
+    Config s = defaults();
+    ASSERT_FALSE(load(write("[ice]\nturn=turn:127.0.0.1:3478\nturn_username=box\n"
+                            "turn_credential=pw\n"),
+                      s));
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].username, "box");
+    EXPECT_EQ(ice_servers(s.ice, "alice", 5)[0].credential, "pw");
+
+    const std::string path = dir + "/callbox.conf";
+    EXPECT_EQ(error_of("[ice]\nstun=http://example.net\n"),
+              path + ":2: stun: 'http://example.net' is not a STUN URL (stun:host:port or "
+                     "stuns:host:port)");
+    EXPECT_EQ(error_of("[ice]\nturn=turn://u:p@example.net\n"),
+              path + ":2: turn: 'turn://u:p@example.net' is not a TURN URL (turn:host:port or "
+                     "turns:host:port)");
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net?transport=sctp\nturn_secret=x\n")
+                  .find("?transport=udp or ?transport=tcp"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn=turn:example.net\n")
+                  .find("turn needs turn_secret, or turn_username and turn_credential"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nrelay_only=true\n").find("relay_only needs a TURN server"),
+              std::string::npos);
+    EXPECT_NE(error_of("[ice]\nturn_credential_lifetime=10\n").find("from 60 to 2592000"),
+              std::string::npos);
+
+    // Every [ice] key applies on a reload (to calls that start after it).
+    Config running = defaults();
+    ReloadResult r = apply_live(running, c);
+    EXPECT_EQ(running.ice, c.ice);
+    EXPECT_EQ(r.applied,
+              (std::vector<std::string>{"[ice] stun", "[ice] turn", "[ice] turn_secret",
+                                        "[ice] turn_credential_lifetime", "[ice] relay_only"}));
+    EXPECT_TRUE(r.need_restart.empty());
 }

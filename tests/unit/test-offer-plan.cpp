@@ -1,6 +1,7 @@
 // Unit tests for OfferPlan (codec and direction per m-line) and the clock pattern.
 #include "media/clock-pattern.hpp"
 #include "media/offer-plan.hpp"
+#include "media/whep.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -77,6 +78,37 @@ TEST(OfferPlan, Directions)
     auto off = plan_offer(chromium_offer("inactive", "inactive"), error);
     EXPECT_FALSE(off.lines[0].device_sends);
     EXPECT_FALSE(off.lines[0].device_receives);
+}
+
+// Firefox with max-bundle: audio first, the video line on port 0 with a=bundle-only (carried on
+// the audio line's transport, not rejected), VP8 and VP9 only, each with RTX.
+TEST(OfferPlan, FirefoxBundleOnlyVideoIsUsed)
+{
+    const std::string sdp = "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\n"
+                            "t=0 0\r\na=group:BUNDLE 0 1\r\n"
+                            "m=audio 9 UDP/TLS/RTP/SAVPF 109 0\r\nc=IN IP4 0.0.0.0\r\n"
+                            "a=sendrecv\r\na=mid:0\r\na=rtpmap:109 opus/48000/2\r\n"
+                            "a=rtpmap:0 PCMU/8000\r\n"
+                            "m=video 0 UDP/TLS/RTP/SAVPF 120 124 121 125\r\nc=IN IP4 0.0.0.0\r\n"
+                            "a=bundle-only\r\na=sendrecv\r\na=mid:1\r\n"
+                            "a=fmtp:120 max-fs=12288;max-fr=60\r\na=fmtp:124 apt=120\r\n"
+                            "a=rtpmap:120 VP8/90000\r\na=rtpmap:124 rtx/90000\r\n"
+                            "a=rtpmap:121 VP9/90000\r\na=rtpmap:125 rtx/90000\r\n";
+    std::string error;
+    auto plan = plan_offer(sdp, error);
+    ASSERT_TRUE(error.empty()) << error;
+    ASSERT_EQ(plan.lines.size(), 2u);
+    EXPECT_EQ(plan.lines[0].codec, Codec::Opus);
+    EXPECT_EQ(plan.lines[1].codec, Codec::VP8);
+    EXPECT_EQ(plan.lines[1].payload_type, 120);
+    EXPECT_TRUE(plan.lines[1].device_sends);
+    EXPECT_TRUE(plan.lines[1].device_receives);
+    // Port 0 without bundle-only is a rejected line: nothing flows on it.
+    std::string rejected = sdp;
+    rejected.replace(rejected.find("a=bundle-only\r\n"), 15, "");
+    auto off = plan_offer(rejected, error);
+    EXPECT_FALSE(off.lines[1].device_sends);
+    EXPECT_FALSE(off.lines[1].device_receives);
 }
 
 TEST(OfferPlan, Refusals)
@@ -247,4 +279,40 @@ TEST(ClockPattern, NarrowFramesUntouched)
     draw_clock_pattern(frame, {1, 1});
     EXPECT_EQ(y[0], 90);
     EXPECT_FALSE(read_clock_pattern(frame));
+}
+
+TEST(Whep, AnswerGetsTheDevicesCandidatesInItsFirstSection)
+{
+    const std::string answer =
+        "v=0\r\ns=-\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+        "a=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n";
+    const std::string out = callbox::media::answer_with_candidates(
+        answer, {"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host"});
+    EXPECT_EQ(out, "v=0\r\ns=-\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                   "a=mid:0\r\na=candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host\r\n"
+                   "a=end-of-candidates\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n");
+    // One section: at the end.
+    EXPECT_EQ(callbox::media::answer_with_candidates("v=0\r\nm=video 9 X 96\r\na=mid:0", {}),
+              "v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=end-of-candidates\r\n");
+}
+
+TEST(Whep, TrickleFragmentsGiveCandidatesWithTheirMid)
+{
+    std::string error;
+    auto c = callbox::media::read_sdpfrag(
+        "a=ice-ufrag:abcd\r\na=ice-pwd:secretsecretsecretsecret\r\nm=audio 9 UDP/TLS/RTP/SAVPF "
+        "0\r\n"
+        "a=mid:0\r\na=candidate:1 1 udp 2122260223 192.0.2.7 40000 typ host\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 0\na=mid:1\na=candidate:2 1 udp 1 192.0.2.8 40001 typ host\n"
+        "a=end-of-candidates\r\n",
+        error);
+    ASSERT_TRUE(c) << error;
+    ASSERT_EQ(c->size(), 2u);
+    EXPECT_EQ((*c)[0].candidate, "candidate:1 1 udp 2122260223 192.0.2.7 40000 typ host");
+    EXPECT_EQ((*c)[0].mid, "0");
+    EXPECT_EQ((*c)[1].mid, "1");
+    EXPECT_FALSE((*c)[1].mline_index);
+    EXPECT_TRUE(callbox::media::read_sdpfrag("", error)->empty());
+    EXPECT_FALSE(callbox::media::read_sdpfrag("not an sdp fragment\r\n", error));
+    EXPECT_FALSE(error.empty());
 }

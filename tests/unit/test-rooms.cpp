@@ -1,5 +1,6 @@
 // Unit tests for RoomRegistry and the text rules: every row and error path without I/O.
 #include "protocol/encode.hpp"
+#include "rooms/chat-clock.hpp"
 #include "rooms/guess-limiter.hpp"
 #include "rooms/room-registry.hpp"
 #include "rooms/text-rules.hpp"
@@ -512,4 +513,34 @@ TEST(GuessLimiter, KeepsAtMostItsBucketLimit)
     EXPECT_LE(g.bucket_count(), GuessLimiter::kMaxBuckets);
     // The newest bucket is still counted.
     EXPECT_GT(g.wait_ms("b" + std::to_string(GuessLimiter::kMaxBuckets + 99), now + 4200), 0);
+}
+
+// ChatClock: stamps follow the wall clock forward and never go back when it jumps back.
+TEST(ChatClock, FollowsTheWallClockAndAForwardJump)
+{
+    callbox::rooms::ChatClock clock;
+    EXPECT_EQ(clock.stamp(1'000'000, 0), 1'000'000);
+    EXPECT_EQ(clock.stamp(1'000'500, 500'000), 1'000'500);
+    EXPECT_EQ(clock.stamp(5'000'000'000, 600'000), 5'000'000'000); // NTP synced years later
+}
+
+TEST(ChatClock, CarriesOnAtTheMonotonicPaceAfterABackwardJump)
+{
+    callbox::rooms::ChatClock clock;
+    EXPECT_EQ(clock.stamp(10'000'000, 1'000'000), 10'000'000);
+    // The wall clock goes back an hour; 2 s passed: the stamp is 2 s after the last one.
+    EXPECT_EQ(clock.stamp(10'000'000 - 3'600'000 + 2'000, 3'000'000), 10'002'000);
+    EXPECT_EQ(clock.stamp(10'000'000 - 3'600'000 + 2'500, 3'500'000), 10'002'500);
+    // Two messages in the same millisecond keep their order (equal stamps, never less).
+    EXPECT_EQ(clock.stamp(10'000'000 - 3'600'000 + 2'500, 3'500'100), 10'002'500);
+    // The wall clock catches up and leads again.
+    EXPECT_EQ(clock.stamp(10'100'000, 4'000'000), 10'100'000);
+}
+
+TEST(ChatClock, StartsAfterTheNewestStoredStampWhenBootedWithAnOldClock)
+{
+    // fake-hwclock restored a time before the last stored message.
+    callbox::rooms::ChatClock clock(20'000'000);
+    EXPECT_EQ(clock.stamp(15'000'000, 7'000'000), 20'000'000);
+    EXPECT_EQ(clock.stamp(15'001'000, 8'000'000), 20'001'000);
 }

@@ -33,9 +33,9 @@ async function failureOf(res, what) {
   return new ApiError(message, res.status);
 }
 
-async function request(method, path, body, what) {
+async function request(method, path, body, what, timeoutMs = TIMEOUT_MS) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   let res;
   try {
     res = await fetch(path, {
@@ -69,8 +69,11 @@ export const api = {
   kick: (id) => request('POST', '/api/admin/kick', { id }, 'Disconnecting'),
   large: (room, large) => request('POST', '/api/admin/large', { room, large }, 'Moving the room'),
   mute: (audio, video) => request('POST', '/api/admin/mute', { audio, video }, 'Muting'),
+  echoCancel: (enabled) => request('POST', '/api/admin/echo-cancel', { enabled }, 'Switching echo cancellation'),
   useCamera: (id) => request('POST', '/api/admin/device', { camera: id }, 'Switching the camera'),
   useMicrophone: (id) => request('POST', '/api/admin/device', { microphone: id }, 'Switching the microphone'),
+  // The device's self-test takes about fifteen seconds (a minute at most on a busy board).
+  selfTest: () => request('POST', '/api/admin/self-test', {}, 'The self-test', 90000),
 };
 
 // The device's name from the WebSocket welcome, for daemons whose /api/status has no device_name.

@@ -253,6 +253,47 @@ export class CallsView {
 }
 
 // ---------------------------------------------------------------------------------------
+// Echo cancellation: on or off (the admin's switch), and whether it runs now (in a call)
+
+export class EchoView {
+  // onSwitch(enabled) returns a promise.
+  constructor({ onSwitch }) {
+    this.onSwitch = onSwitch;
+    this.button = byId('admin-echo');
+    this.note = byId('echo-note');
+    this.state = null; // the status's media.echo_cancel, or null: not reported
+    this.pending = false;
+    this.button.addEventListener('click', () => this.#toggle().catch(() => {}));
+  }
+
+  render(status) {
+    const echo = status?.media?.echo_cancel;
+    if (!this.pending) this.state = echo && typeof echo.active === 'boolean' ? echo : null;
+    const on = this.state?.active;
+    this.button.setAttribute('aria-pressed', on === true ? 'true' : 'false');
+    this.button.dataset.state = on === undefined ? 'unknown' : on ? 'on' : 'off';
+    this.button.disabled = on === undefined || this.pending;
+    setText(this.button, on === false ? 'Echo cancellation off' : 'Echo cancellation on');
+    setText(this.note, on === undefined ? 'Echo cancellation: not reported'
+      : `Echo cancellation ${on ? 'on' : 'off'} (${this.state.mode}); ${this.state.running ? 'running in the call now' : 'not running: no call'}`);
+  }
+
+  async #toggle() {
+    if (this.pending || !this.state) return;
+    const want = !this.state.active;
+    this.pending = true;
+    this.render(null);
+    try {
+      await this.onSwitch(want);
+      this.state = { ...this.state, active: want, mode: want ? 'on' : 'off' };
+    } finally {
+      this.pending = false;
+      this.render({ media: { echo_cancel: this.state } });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Device: the mute toggles and the camera / microphone pickers
 
 const toggleLabels = {

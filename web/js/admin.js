@@ -1,9 +1,10 @@
 // callbox admin page entry point: polls /api/status (every 2 s) and /api/admin/devices (every 5 s), renders the
 // sections (js/admin-view.js) and sends the admin actions. The browser asked for the password when /admin opened.
 import { api, deviceNameFromWelcome } from './admin-api.js';
-import { RoomsView, CallsView, DeviceView, HealthView } from './admin-view.js';
+import { RoomsView, CallsView, DeviceView, EchoView, HealthView } from './admin-view.js';
 import { byId, show } from './dom.js';
 import { clock } from './admin-format.js';
+import * as selfTest from './admin-self-test.js';
 
 const STATUS_EVERY_MS = 2000;
 const DEVICES_EVERY_MS = 5000;
@@ -105,12 +106,25 @@ const device = new DeviceView({
     refreshDevices();
   },
 });
+const echo = new EchoView({
+  onSwitch: async (enabled) => {
+    try {
+      await api.echoCancel(enabled);
+    } catch (e) {
+      showError(`Could not switch echo cancellation: ${e.message}`);
+      throw e;
+    }
+    acted();
+  },
+});
 const health = new HealthView();
 
 function render() {
+  selfTest.renderStatus(lastStatus);
   rooms.render(lastStatus);
   calls.render(lastStatus);
   device.renderStatus(lastStatus);
+  echo.render(lastStatus);
   health.render(lastStatus, lastHealth);
 }
 

@@ -39,6 +39,7 @@ export class CallController {
       onRetry: (peerId) => this.retry(peerId),
     });
     this.me = null;
+    this.ice = {};                // STUN/TURN servers from `joined`
     this.phase = 'idle';          // 'idle' | 'starting' | 'in-call'
     this.members = new Map();     // peer id -> { nick, device }
     this.announced = new Map();   // peer id -> { audio, video }: browsers in the call, and the device's state
@@ -57,6 +58,11 @@ export class CallController {
   enterRoom(joined) {
     if (this.phase !== 'idle' || this.me !== null) this.leaveRoom();
     this.me = joined.id;
+    // STUN/TURN servers for every call in this room (absent: host candidates only).
+    this.ice = {
+      iceServers: Array.isArray(joined.ice_servers) ? joined.ice_servers : [],
+      iceTransportPolicy: joined.ice_transport_policy === 'relay' ? 'relay' : 'all',
+    };
     for (const p of Array.isArray(joined.peers) ? joined.peers : []) this.#addMember(p);
     this.view.setCallEnabled(true);
     this.view.showView(true);
@@ -348,6 +354,7 @@ export class CallController {
       local: this.local,
       send: (data) => this.#send({ type: 'signal', to: id, data }),
       onChange: (c) => this.#callChanged(c),
+      ice: this.ice,
     });
     this.calls.set(id, call);
     this.#callChanged(call);
@@ -434,6 +441,7 @@ export class CallController {
       sfu: () => ({ sfu: this.sfu, route: this.route, publishing: this.sfuRoom?.publisherPc?.connectionState ?? null }),
       states: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.state])),
       roles: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.offerer ? 'offerer' : 'answerer'])),
+      restarts: () => Object.fromEntries([...this.calls].map(([id, c]) => [id, c.restarts])),
       local: () => ({
         phase: this.phase,
         receiveOnly: this.local.receiveOnly,

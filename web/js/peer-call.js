@@ -2,6 +2,10 @@
 
 const KINDS = ['audio', 'video'];
 const CONNECT_TIMEOUT_MS = 20000;
+// A connection `disconnected` this long (a phone leaving Wi-Fi for mobile data) is restarted: the
+// offerer restarts ICE and offers again, on the same connection.
+export const ICE_RESTART_AFTER_MS = 3000;
+const RECONNECTING = 'Connection lost, reconnecting…';
 
 // pc.connectionState -> the state shown to the user.
 const STATE_OF = Object.freeze({
@@ -22,9 +26,13 @@ export class PeerCall {
   #sdpSent = false;
   #senders = new Map(); // kind -> RTCRtpSender that carries our track of that kind
   #timer = null;
+  #restartTimer = null;
+  #reoffering = false;
+  #restarting = false; // an ICE restart not yet connected: the tile says so
 
   // send(data) sends signal `data` to the peer; onChange(call) is called on every state or track change.
-  constructor({ peerId, local, send, onChange }) {
+  // `ice` is {iceServers, iceTransportPolicy} from the server's `joined` (STUN/TURN servers).
+  constructor({ peerId, local, send, onChange, ice = {} }) {
     this.peerId = peerId;
     this.local = local;
     this.#send = send;
@@ -34,7 +42,16 @@ export class PeerCall {
     this.detail = '';             // extra words while connecting (e.g. "connection interrupted")
     this.offerer = false;
     this.remoteStream = new MediaStream();
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    this.pc = new RTCPeerConnection({
+      iceServers: ice.iceServers ?? [],
+      iceTransportPolicy: ice.iceTransportPolicy ?? 'all',
+      bundlePolicy: 'max-bundle',
+    });
+    this.turnError = ''; // why a TURN server refused us, said when the call fails
+    this.pc.addEventListener('icecandidateerror', (ev) => {
+      if (ev.errorCode === 401) this.turnError = 'the TURN server refused the credentials';
+      else if (ev.errorCode === 701 && !this.turnError) this.turnError = 'the TURN server could not be reached';
+    });
     this.pc.addEventListener('icecandidate', (ev) => this.#localCandidate(ev.candidate));
     this.pc.addEventListener('track', (ev) => {
       this.remoteStream.addTrack(ev.track);
@@ -42,6 +59,12 @@ export class PeerCall {
       this.#changed();
     });
     this.pc.addEventListener('connectionstatechange', () => this.#pcStateChanged());
+    // After the first offer, renegotiation (an ICE restart, here or by the page's own code) is
+    // offered again on this connection.
+    this.pc.addEventListener('negotiationneeded', () => {
+      if (this.offerer && this.pc.localDescription) this.#reoffer();
+    });
+    this.restarts = 0; // ICE restarts so far
     this.#timer = setTimeout(() => {
       if (this.state === 'connecting') this.fail('no connection could be made in time');
     }, CONNECT_TIMEOUT_MS);
@@ -81,6 +104,7 @@ export class PeerCall {
       await this.pc.setRemoteDescription(sdp);
       for (const t of this.pc.getTransceivers()) {
         const kind = t.receiver.track.kind;
+        if (this.#senders.get(kind) === t.sender) continue; // a renegotiation: already sending
         const track = this.local.track(kind);
         if (track && !this.#senders.has(kind)) {
           await t.sender.replaceTrack(track);
@@ -107,6 +131,11 @@ export class PeerCall {
       try {
         await this.pc.setRemoteDescription(data.sdp);
         await this.#flushRemoteIce();
+        if (this.detail && this.pc.connectionState === 'connected') {
+          this.#restarting = false;
+          this.detail = ''; // a restart answered while the connection held
+          this.#changed();
+        }
       } catch (e) {
         this.fail(`the answer could not be used (${e.message})`);
       }
@@ -125,14 +154,38 @@ export class PeerCall {
   // Marks the call failed (the UI then offers Retry); `reason` says why in words.
   fail(reason) {
     if (this.state === 'ended' || this.state === 'failed') return;
-    this.reason = reason;
+    this.reason = this.turnError ? `${reason}; ${this.turnError}` : reason;
     this.#setState('failed');
+  }
+
+  // Restarts ICE (the offerer offers again with new credentials); the call and its tracks stay.
+  restartIce() {
+    if (!this.offerer || this.state === 'ended' || this.pc.signalingState === 'closed') return;
+    this.restarts += 1;
+    this.#restarting = true;
+    this.detail = RECONNECTING;
+    this.#changed();
+    this.pc.restartIce(); // fires negotiationneeded → #reoffer()
+  }
+
+  async #reoffer() {
+    if (this.#reoffering || this.pc.signalingState !== 'stable') return;
+    this.#reoffering = true;
+    try {
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.#sendDescription();
+    } catch (e) {
+      console.warn(`callbox: could not offer again to ${this.peerId}: ${e.message}`);
+    } finally {
+      this.#reoffering = false;
+    }
   }
 
   // Closes the connection; `reason` is what the user is told (empty: nothing to explain).
   close(reason = '') {
     if (this.state === 'ended') return;
     clearTimeout(this.#timer);
+    clearTimeout(this.#restartTimer);
     this.reason = reason;
     this.pc.close();
     this.#setState('ended');
@@ -152,7 +205,15 @@ export class PeerCall {
   #pcStateChanged() {
     if (this.state === 'ended') return;
     const s = this.pc.connectionState;
-    this.detail = s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
+    if (s === 'connected') this.#restarting = false;
+    this.detail = this.#restarting ? RECONNECTING
+      : s === 'disconnected' ? 'Connection interrupted, trying to recover…' : '';
+    clearTimeout(this.#restartTimer);
+    if (s === 'disconnected' && this.offerer) {
+      this.#restartTimer = setTimeout(() => {
+        if (this.pc.connectionState === 'disconnected') this.restartIce();
+      }, ICE_RESTART_AFTER_MS);
+    }
     if (s === 'failed') this.fail('the network connection failed');
     else if (s === 'closed') this.close();
     else if (this.state !== 'failed' || s === 'connected') this.#setState(STATE_OF[s] ?? 'connecting');

@@ -1,0 +1,167 @@
+// Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, and the camera's placeholder and return times; medians of --runs runs (default 3).
+//
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap]
+//
+// Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
+// build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
+// on a clean path).
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { sourceRoot, median, r1, loopbackOnly, privateCallboxd, sleep } from './harness.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '30' },
+    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap' },
+  },
+});
+loopbackOnly();
+await privateCallboxd();
+process.env.CALLBOX_ALLOW_NETWORK = '1';
+const { startDaemon, makeTempDir } = await import('../../tests/lib/daemon.mjs');
+const { UdpLoss, RateCap } = await import('../../tests/lib/shaping.mjs');
+const { shmPipelinesDir, ShmDevice, watchFrames } = await import('../../tests/lib/shm-device.mjs');
+const { openApp, joinRoom } = await import('../../tests/e2e/browser.mjs');
+const { launchMediaBrowser, callDevice, noGetUserMedia } = await import('../../tests/e2e/calls.mjs');
+
+const RUNS = Number(opt.runs);
+const SECONDS = Number(opt.seconds);
+const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// The page's totals for its call with the device.
+const totals = (page) => page.evaluate(async () => {
+  const o = { frames: 0, freezes: 0, concealed: 0, samples: 0, at: performance.now() };
+  (await window.callbox.calls().device.getStats()).forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') { o.frames += s.framesDecoded ?? 0; o.freezes += s.freezeCount ?? 0; }
+    if (s.kind === 'audio') { o.concealed += s.concealedSamples ?? 0; o.samples += s.totalSamplesReceived ?? 0; }
+  });
+  return o;
+});
+const window_ = (a, b) => {
+  const s = (b.at - a.at) / 1000;
+  return {
+    fps: (b.frames - a.frames) / s,
+    freezes_per_min: ((b.freezes - a.freezes) * 60) / s,
+    concealment_pct: b.samples > a.samples ? (100 * (b.concealed - a.concealed)) / (b.samples - a.samples) : null,
+  };
+};
+
+async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}, viewer = false }, body) {
+  const daemon = await startDaemon({ config, env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines'), ...env } });
+  const browser = await launchMediaBrowser();
+  try {
+    const page = await openApp(browser.context, daemon.url, 'bench', { initScript: viewer ? noGetUserMedia : undefined });
+    await joinRoom(page, 'bench', 'bench');
+    await callDevice(page, 'bench');
+    await sleep(3000);
+    return await body(page);
+  } finally {
+    await browser.close().catch(() => {});
+    await daemon.stop();
+  }
+}
+
+// Frames of `kind` counted by watchFrames grow by 5: returns when that run began (page clock).
+async function framesOf(page, kind, from) {
+  for (const deadline = Date.now() + 30000; Date.now() < deadline; await sleep(50)) {
+    const s = await page.evaluate(() => window.deviceFrames);
+    if (s[kind] >= from + 5) return [...s.kinds].reverse().find((x) => x.kind === kind).at;
+  }
+  const seen = await page.evaluate(() => ({ ...window.deviceFrames, kinds: window.deviceFrames.kinds.slice(-4) }));
+  throw new Error(`no ${kind} frames within 30 s: ${JSON.stringify(seen)}`);
+}
+
+// One call; figures over SECONDS with the path shaped by start() (undone by stop()).
+function shapedWindow(start, stop) {
+  return oneCall({}, async (page) => {
+    start();
+    try {
+      const a = await totals(page);
+      await sleep(SECONDS * 1000);
+      return window_(a, await totals(page));
+    } finally { stop(); }
+  });
+}
+
+const scenarios = {
+  async camera() {
+    const dir = makeTempDir('callbox-bench-camera-');
+    const camera = new ShmDevice(dir, 'camera');
+    try {
+      await camera.start();
+      const pipelines = shmPipelinesDir(join(sourceRoot, 'pipelines'), dir, { microphone: false });
+      return await oneCall({ config: '[media]\nice_addresses=127.0.0.1\nwidth=640\nheight=480\nvideo_source=test\n', env: { CALLBOX_PIPELINES_DIR: pipelines } }, async (page) => {
+        await page.evaluate(watchFrames);
+        await framesOf(page, 'live', 0);
+        const p0 = await page.evaluate(() => window.deviceFrames.placeholder);
+        const unplugged = Date.now();
+        await camera.unplug();
+        const placeholder = (await framesOf(page, 'placeholder', p0)) - unplugged;
+        const l0 = await page.evaluate(() => window.deviceFrames.live);
+        const back = await camera.start();
+        const live = (await framesOf(page, 'live', l0)) - back;
+        const connected = await page.evaluate(() => window.callbox.calls().device.connectionState === 'connected');
+        return { placeholder_ms: placeholder, live_after_return_ms: live, call_kept: connected ? 1 : 0 };
+      });
+    } finally {
+      await camera.unplug();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  // The same call on a clean path: what this machine manages at the time, for comparison.
+  clean: () => shapedWindow(() => {}, () => {}),
+  loss2() {
+    const loss = new UdpLoss('callbox_bench_loss');
+    return shapedWindow(() => loss.set(2), () => loss.set(0));
+  },
+  bursts() {
+    const loss = new UdpLoss('callbox_bench_bursts');
+    return shapedWindow(() => loss.bursts(5, 3000, 3000), () => loss.stop());
+  },
+  async cap() {
+    const cap = new RateCap();
+    return oneCall({ viewer: true }, async (page) => {
+      try {
+        cap.set(1000);
+        await sleep(5000);
+        cap.set(300);
+        const a = await totals(page);
+        await sleep(20000);
+        const capped = window_(a, await totals(page));
+        cap.set(0);
+        // Time until a second of full frame rate (>= 25 frames in one second) after the lift.
+        const lifted = Date.now();
+        let full = null;
+        for (let prev = await totals(page); Date.now() - lifted < 30000; ) {
+          await sleep(1000);
+          const now = await totals(page);
+          if (window_(prev, now).fps >= 25) { full = Date.now() - lifted; break; }
+          prev = now;
+        }
+        return { ...Object.fromEntries(Object.entries(capped).map(([k, v]) => [`capped_${k}`, v])), full_rate_after_lift_ms: full };
+      } finally { cap.set(0); }
+    });
+  },
+};
+
+const results = {};
+for (const name of opt.only.split(',')) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    try {
+      const r = await scenarios[name]();
+      log(name, i + 1, JSON.stringify(r));
+      runs.push(r);
+    } catch (e) {
+      log(name, i + 1, 'failed:', e.message.split('\n')[0]);
+    }
+  }
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  results[name] = Object.fromEntries(keys.map((k) => [k, r1(median(runs.map((r) => r[k])))]));
+  results[name].runs = runs.length;
+}
+console.log(JSON.stringify({ machine: 'see docs/benchmarks.md (shared, busy)', runs: RUNS, seconds: SECONDS, results }, null, 1));
+for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(8)} ${Object.entries(r).map(([k, v]) => `${k}=${v}`).join('  ')}`);

@@ -1,0 +1,55 @@
+// BitrateController: what the shared video encoder's bitrate should be, from each call's path
+// estimate (its browser's RTCP receiver reports: loss and round trip). Pure logic, no GStreamer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+namespace callbox::media {
+
+class BitrateController
+{
+public:
+    // What a call's receiver reports said in the last second.
+    struct PathReport {
+        double fraction_lost = 0; // 0..1, the last report's
+        double rtt_ms = -1;       // -1: not measured yet
+    };
+    // A call whose loss reaches this, or whose round trip grows this far above its own
+    // smallest, is constrained (its path carries less than it is sent).
+    static constexpr double kLossConstrained = 0.05;
+    static constexpr double kQueueingMs = 150;
+    // Lowered after this many samples in a row with every call constrained, by this factor.
+    static constexpr int kSamplesToLower = 2;
+    static constexpr double kLowerBy = 0.7;
+    // Raised after this many samples in a row with no call constrained, by this factor.
+    static constexpr int kSamplesToRaise = 2;
+    static constexpr double kRaiseBy = 1.4;
+
+    BitrateController(unsigned max_kbps, unsigned min_kbps)
+        : max_kbps_(max_kbps), min_kbps_(min_kbps < max_kbps ? min_kbps : max_kbps),
+          target_kbps_(max_kbps)
+    {
+    }
+
+    // One sample (about a second) of every call's report, keyed by call; returns the target.
+    unsigned update(const std::map<std::uint64_t, PathReport> &calls);
+    // Whether `call` counted as constrained in the last sample.
+    bool constrained(std::uint64_t call) const;
+    unsigned target_kbps() const { return target_kbps_; }
+    void forget(std::uint64_t call) { paths_.erase(call); }
+
+private:
+    struct Path {
+        double min_rtt_ms = -1;
+        bool constrained = false;
+    };
+    unsigned max_kbps_;
+    unsigned min_kbps_;
+    unsigned target_kbps_;
+    int all_constrained_ = 0; // samples in a row
+    int none_constrained_ = 0;
+    std::map<std::uint64_t, Path> paths_;
+};
+
+} // namespace callbox::media

@@ -1,0 +1,92 @@
+// Shaping the path a call takes inside a test's own loopback-only network namespace: random or bursty UDP loss (nftables) and rate caps (tc tbf on lo); and Chromium's own delay and jitter (WebRTC field trials). Each says why it cannot run here, for a skip.
+import { spawnSync } from 'node:child_process';
+
+const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
+const failure = (r) => (r.error ? r.error.message : r.status !== 0 ? (r.stderr || r.stdout).trim() : null);
+
+// ---- Loss: one nftables table whose rule drops `percent` of UDP packets on loopback's output
+// (both directions of a call pass there). The kernel here has no sch_netem; numgen does it.
+export class UdpLoss {
+  constructor(table = 'callbox_loss') {
+    this.table = table;
+    this.percent = 0;
+  }
+
+  static unavailable() {
+    return failure(run('nft', ['list', 'tables'])) && 'nftables (nft) is not available here: install the nftables package';
+  }
+
+  // Sets the loss (0 removes the rule); returns null or why it failed.
+  set(percent) {
+    run('nft', ['delete', 'table', 'inet', this.table]);
+    this.percent = percent;
+    if (percent <= 0) return null;
+    const steps = [
+      ['add', 'table', 'inet', this.table],
+      ['add', 'chain', 'inet', this.table, 'out', '{ type filter hook output priority 0; }'],
+      ['add', 'rule', 'inet', this.table, 'out', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<',
+        String(percent), 'counter', 'drop'],
+    ];
+    for (const args of steps) {
+      const why = failure(run('nft', args));
+      if (why) return why;
+    }
+    return null;
+  }
+
+  dropped() {
+    return Number(/counter packets (\d+)/.exec(run('nft', ['list', 'table', 'inet', this.table]).stdout)?.[1] ?? 0);
+  }
+
+  // Loss in bursts: `percent` for `onMs`, none for `offMs`, again and again until stop().
+  bursts(percent, onMs, offMs) {
+    let on = false;
+    this.burstCount = 0;
+    const flip = () => {
+      on = !on;
+      if (on) this.burstCount += 1;
+      this.set(on ? percent : 0);
+      this.timer = setTimeout(flip, on ? onMs : offMs);
+    };
+    flip();
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+    this.set(0);
+  }
+}
+
+// ---- Rate: a token bucket on lo (every packet of the namespace). lo's MTU is 64 KiB, more
+// than any sane bucket: it is set to 1500 first, as on a real link.
+export class RateCap {
+  static unavailable() {
+    const r = run('tc', ['qdisc', 'show', 'dev', 'lo']);
+    return failure(r) && `tc is not available here (${failure(r)}): install the iproute2 package`;
+  }
+
+  // Caps the namespace's loopback at `kbit` kbit/s (0 lifts the cap); null or why it failed.
+  set(kbit) {
+    if (kbit <= 0) {
+      run('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+      this.kbit = 0;
+      return null;
+    }
+    const mtu = failure(run('ip', ['link', 'set', 'lo', 'mtu', '1500']));
+    if (mtu) return mtu;
+    // A bucket of 100 ms at the rate (at least two packets) and at most 200 ms of queue.
+    const burst = Math.max(3000, Math.round((kbit * 1000) / 8 / 10));
+    const verb = this.kbit ? 'change' : 'add';
+    const why = failure(run('tc', ['qdisc', verb, 'dev', 'lo', 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', String(burst),
+      'latency', '200ms']));
+    if (!why) this.kbit = kbit;
+    return why;
+  }
+}
+
+// ---- Delay and jitter: Chromium's simulated network on its RTP/RTCP (not on STUN), each way.
+// `oneWayMs` each way, `jitterMs` standard deviation each way.
+export function fakeNetworkFlag(oneWayMs, jitterMs) {
+  const config = `queue_delay_ms:${oneWayMs},delay_standard_deviation_ms:${jitterMs}`;
+  return `--force-fieldtrials=WebRTC-FakeNetworkSendConfig/${config}/WebRTC-FakeNetworkReceiveConfig/${config}/`;
+}

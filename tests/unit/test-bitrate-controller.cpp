@@ -1,0 +1,69 @@
+// Unit tests of the shared encoder's bitrate controller: when it lowers, when it raises, and that
+// one caller's bad path alone changes nothing.
+#include "media/bitrate-controller.hpp"
+
+#include <gtest/gtest.h>
+
+using callbox::media::BitrateController;
+using Report = BitrateController::PathReport;
+
+namespace {
+
+const Report kClean{0.0, 5};
+const Report kLossy{0.2, 5};
+
+unsigned run(BitrateController &c, const std::map<std::uint64_t, Report> &calls, int samples)
+{
+    unsigned target = c.target_kbps();
+    for (int i = 0; i < samples; ++i)
+        target = c.update(calls);
+    return target;
+}
+
+} // namespace
+
+TEST(BitrateController, LowersWhenTheOnlyCallerIsConstrainedDownToTheMinimum)
+{
+    BitrateController c(1500, 150);
+    EXPECT_EQ(c.update({{1, kLossy}}), 1500u); // one bad sample: hysteresis
+    EXPECT_EQ(c.update({{1, kLossy}}), 1050u);
+    EXPECT_TRUE(c.constrained(1));
+    EXPECT_EQ(run(c, {{1, kLossy}}, 40), 150u);
+}
+
+TEST(BitrateController, OneBadPathAmongGoodOnesLowersNothing)
+{
+    BitrateController c(1500, 150);
+    EXPECT_EQ(run(c, {{1, kLossy}, {2, kClean}}, 20), 1500u);
+    EXPECT_TRUE(c.constrained(1));
+    EXPECT_FALSE(c.constrained(2));
+}
+
+TEST(BitrateController, RaisesBackToTheMaximumWhenPathsClear)
+{
+    BitrateController c(1500, 150);
+    run(c, {{1, kLossy}, {2, kLossy}}, 40);
+    EXPECT_EQ(c.target_kbps(), 150u);
+    // 150 → 1500 at ×1.4 every two clean samples: 7 steps, 14 samples (about 14 s).
+    EXPECT_EQ(run(c, {{1, kClean}, {2, kClean}}, 14), 1500u);
+    EXPECT_EQ(run(c, {{1, kClean}, {2, kClean}}, 4), 1500u);
+}
+
+TEST(BitrateController, QueueingDelayCountsAsConstrained)
+{
+    BitrateController c(1000, 100);
+    c.update({{1, {0.0, 20}}});
+    EXPECT_FALSE(c.constrained(1));
+    c.update({{1, {0.0, 400}}});
+    EXPECT_TRUE(c.constrained(1));
+    EXPECT_EQ(c.target_kbps(), 1000u);
+    EXPECT_EQ(c.update({{1, {0.0, 400}}}), 700u);
+}
+
+TEST(BitrateController, AGoneCallIsForgotten)
+{
+    BitrateController c(1000, 100);
+    c.update({{1, kLossy}});
+    c.update({{2, kClean}});
+    EXPECT_FALSE(c.constrained(1));
+}
