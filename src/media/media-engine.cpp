@@ -4,8 +4,8 @@
 
 #include "media/call-session.hpp"
 #include "media/gst-elements.hpp"
-#include "media/sfu-publication.hpp"
 #include "media/pipeline-pairs.hpp"
+#include "media/sfu-publication.hpp"
 #include "media/video-source.hpp"
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
