@@ -3,6 +3,7 @@
 #include "server/admin-auth.hpp"
 
 #include "server/client-address.hpp"
+#include "server/held-message.hpp"
 #include "server/http-headers.hpp"
 
 #include <glib.h>
@@ -52,20 +53,10 @@ bool basic_password(const std::string &credentials, std::string &password)
 
 // One paused request that waits for a check.
 struct AdminAuth::Waiter {
-    GObjectPtr<SoupServerMessage> msg;
+    HeldMessage msg;
     Allowed allowed;
-    gulong disconnected = 0;
-    bool gone = false; // the client went away: nothing to answer
 
-    Waiter(SoupServerMessage *m, Allowed a) : msg(retain(m)), allowed(std::move(a))
-    {
-        disconnected = g_signal_connect(
-            msg.get(), "disconnected",
-            G_CALLBACK(+[](SoupServerMessage *, Waiter *self) { self->gone = true; }), this);
-    }
-    ~Waiter() { g_signal_handler_disconnect(msg.get(), disconnected); }
-    Waiter(const Waiter &) = delete;
-    Waiter &operator=(const Waiter &) = delete;
+    Waiter(SoupServerMessage *m, Allowed a) : msg(m), allowed(std::move(a)) {}
 };
 
 // One password to verify against one hash, for every request that sent it meanwhile. The
@@ -165,8 +156,8 @@ bool AdminAuth::queue(SoupServerMessage *msg, Allowed &allowed, const std::strin
         same = check.get();
         shared_->queued.push_back(std::move(check));
     }
-    soup_server_message_pause(msg);
     same->waiters.push_back(std::make_unique<Waiter>(msg, std::move(allowed)));
+    same->waiters.back()->msg.hold();
     return true;
 }
 
@@ -180,7 +171,7 @@ void AdminAuth::start_next()
         s.queued.pop_front();
         bool anyone = false;
         for (const auto &w : next->waiters)
-            anyone = anyone || !w->gone;
+            anyone = anyone || !w->msg.gone();
         if (anyone) // nobody left to answer: not worth a thread's time
             s.running = std::move(next);
     }
@@ -221,13 +212,13 @@ void AdminAuth::finish(Check &check)
         guesses_.failed(check.bucket, now_ms());
     }
     for (auto &w : check.waiters) {
-        if (w->gone)
+        if (w->msg.gone())
             continue;
         if (ok)
             w->allowed(w->msg.get());
         else
             deny(w->msg.get(), SOUP_STATUS_UNAUTHORIZED, kWrong);
-        soup_server_message_unpause(w->msg.get());
+        w->msg.finish();
     }
 }
 

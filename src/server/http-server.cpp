@@ -4,6 +4,7 @@
 #include "protocol/encode.hpp"
 #include "protocol/json-reader.hpp"
 #include "protocol/json-writer.hpp"
+#include "server/held-message.hpp"
 #include "server/http-headers.hpp"
 #include "server/join-link.hpp"
 #include "server/metrics.hpp"
@@ -320,27 +321,19 @@ void HttpServer::self_test(SoupServerMessage *msg)
 {
     // The answer comes when the test is done (about 15 s): the request waits, paused. A client
     // that goes away meanwhile gets nothing.
-    auto gone = std::make_shared<bool>(false);
-    g_signal_connect_data(
-        msg, "disconnected", G_CALLBACK(+[](SoupServerMessage *, gpointer flag) {
-            **static_cast<std::shared_ptr<bool> *>(flag) = true;
-        }),
-        new std::shared_ptr<bool>(gone),
-        [](gpointer flag, GClosure *) { delete static_cast<std::shared_ptr<bool> *>(flag); },
-        GConnectFlags(0));
-    auto held = std::make_shared<GObjectPtr<SoupServerMessage>>(retain(msg));
+    auto held = std::make_shared<HeldMessage>(msg);
     std::string error;
     const bool started = media_.run_self_test(
-        [held, gone](std::string json) {
-            if (*gone)
+        [held](std::string json) {
+            if (held->gone())
                 return;
             respond_json(held->get(), SOUP_STATUS_OK, json);
-            soup_server_message_unpause(held->get());
+            held->finish();
         },
         error);
     if (!started)
         return respond_error(msg, SOUP_STATUS_CONFLICT, error);
-    soup_server_message_pause(msg);
+    held->hold();
 }
 
 void HttpServer::metrics(SoupServerMessage *msg)

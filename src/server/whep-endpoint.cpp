@@ -3,6 +3,7 @@
 #include "server/whep-endpoint.hpp"
 
 #include "server/client-address.hpp"
+#include "server/held-message.hpp"
 #include "server/http-headers.hpp"
 #include "util/glib-ptr.hpp"
 
@@ -55,25 +56,6 @@ void add_ice_links(SoupServerMessage *msg, const config::IceSettings &ice, std::
             soup_message_headers_append(headers, "Link", link.c_str());
         }
 }
-
-// A POST waiting for the device's answer; the client may go away meanwhile.
-struct PendingOffer {
-    GObjectPtr<SoupServerMessage> msg;
-    gulong disconnected = 0;
-    bool gone = false;
-    bool paused = false;
-    bool answered = false;
-
-    explicit PendingOffer(SoupServerMessage *m) : msg(retain(m))
-    {
-        disconnected = g_signal_connect(
-            msg.get(), "disconnected",
-            G_CALLBACK(+[](SoupServerMessage *, PendingOffer *self) { self->gone = true; }), this);
-    }
-    ~PendingOffer() { g_signal_handler_disconnect(msg.get(), disconnected); }
-    PendingOffer(const PendingOffer &) = delete;
-    PendingOffer &operator=(const PendingOffer &) = delete;
-};
 
 } // namespace
 
@@ -146,13 +128,12 @@ void WhepEndpoint::start(SoupServerMessage *msg)
         return respond_error(msg, SOUP_STATUS_BAD_REQUEST, "the body must be an SDP offer");
     GCharPtr uuid(g_uuid_string_random());
     const std::string resource = uuid.get();
-    auto pending = std::make_shared<PendingOffer>(msg);
+    auto pending = std::make_shared<HeldMessage>(msg);
     const config::IceSettings ice = ice_;
     media_.whep_offer(resource, offer, [pending, resource, ice](WhepReply reply) {
-        pending->answered = true;
-        if (pending->gone)
+        if (pending->gone())
             return; // the call ends by itself when nobody connects
-        SoupServerMessage *m = pending->msg.get();
+        SoupServerMessage *m = pending->get();
         if (reply.status == SOUP_STATUS_CREATED) {
             soup_message_headers_replace(soup_server_message_get_response_headers(m), "Location",
                                          ("/whep/" + resource).c_str());
@@ -165,13 +146,9 @@ void WhepEndpoint::start(SoupServerMessage *msg)
                 retry_after(m, reply.retry_after_s);
             respond_error(m, reply.status, reply.message);
         }
-        if (pending->paused)
-            soup_server_message_unpause(m);
+        pending->finish();
     });
-    if (!pending->answered) {
-        pending->paused = true;
-        soup_server_message_pause(msg);
-    }
+    pending->hold();
 }
 
 } // namespace callbox::server
