@@ -1,4 +1,4 @@
-// Shaping the path a call takes inside a test's own loopback-only network namespace: random or bursty UDP loss (nftables) and rate caps (tc tbf on lo); and Chromium's own delay and jitter (WebRTC field trials). Each says why it cannot run here, for a skip.
+// Shaping the path a call takes inside a test's own loopback-only network namespace: random or bursty UDP loss (nftables) and rate caps on UDP (tc htb + tbf on lo); and Chromium's own delay and jitter (WebRTC field trials). Each says why it cannot run here, for a skip.
 import { spawnSync } from 'node:child_process';
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
@@ -57,30 +57,44 @@ export class UdpLoss {
   }
 }
 
-// ---- Rate: a token bucket on lo (every packet of the namespace). lo's MTU is 64 KiB, more
-// than any sane bucket: it is set to 1500 first, as on a real link.
+// ---- Rate: a token bucket on lo for UDP only (the calls' media, STUN and DTLS), so that the
+// test's own TCP (HTTP, /metrics, the WebSocket) is never queued or dropped behind the cap: an
+// htb root whose unclassified packets pass at once (default 0), one class that a u32 filter
+// sends UDP to, and under it the tbf that caps it. lo's MTU is 64 KiB, more than any sane
+// bucket: it is set to 1500 first, as on a real link.
 export class RateCap {
   static unavailable() {
     const r = run('tc', ['qdisc', 'show', 'dev', 'lo']);
     return failure(r) && `tc is not available here (${failure(r)}): install the iproute2 package`;
   }
 
-  // Caps the namespace's loopback at `kbit` kbit/s (0 lifts the cap); null or why it failed.
+  // Caps the namespace's loopback UDP at `kbit` kbit/s (0 lifts the cap); null or why it failed.
   set(kbit) {
     if (kbit <= 0) {
       run('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
       this.kbit = 0;
       return null;
     }
-    const mtu = failure(run('ip', ['link', 'set', 'lo', 'mtu', '1500']));
-    if (mtu) return mtu;
     // A bucket of 100 ms at the rate (at least two packets) and at most 200 ms of queue.
     const burst = Math.max(3000, Math.round((kbit * 1000) / 8 / 10));
-    const verb = this.kbit ? 'change' : 'add';
-    const why = failure(run('tc', ['qdisc', verb, 'dev', 'lo', 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', String(burst),
-      'latency', '200ms']));
-    if (!why) this.kbit = kbit;
-    return why;
+    const tbf = ['tbf', 'rate', `${kbit}kbit`, 'burst', String(burst), 'latency', '200ms'];
+    const steps = this.kbit
+      ? [['qdisc', 'change', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', ...tbf]]
+      : [
+        ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0'],
+        ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit', 'quantum', '60000'],
+        ['qdisc', 'add', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', ...tbf],
+        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', '17', '0xff', 'flowid', '1:1'],
+        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '2', 'u32', 'match', 'ip6', 'protocol', '17', '0xff', 'flowid', '1:1'],
+      ];
+    const why = failure(run('ip', ['link', 'set', 'lo', 'mtu', '1500'])) ??
+      steps.reduce((err, args) => err ?? failure(run('tc', args)), null);
+    if (why) {
+      if (!this.kbit) run('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+      return why;
+    }
+    this.kbit = kbit;
+    return null;
   }
 }
 
