@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixture } from '../lib/fixture.mjs';
+import { fixture, watchdog } from '../lib/fixture.mjs';
 import { callboxdPath } from '../lib/daemon.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 import { eventually } from '../lib/wait.mjs';
@@ -32,7 +32,7 @@ function request(base, path, { method = 'GET', headers = {}, body } = {}) {
 
 const connect = (d, opts = {}) => WsClient.connect(d.wsUrl, { rejectUnauthorized: false, ...opts });
 
-test('HTTPS by default: a self-signed certificate made once, 0600, with the device\'s names', { timeout: 30000 }, fixture(async (t) => {
+test('HTTPS by default: a self-signed certificate made once, 0600, with the device\'s names', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon({ tls: true });
   assert.match(d.url, /^https:\/\//);
   const health = await request(d.url, '/api/health');
@@ -63,7 +63,7 @@ test('HTTPS by default: a self-signed certificate made once, 0600, with the devi
   assert.equal(readFileSync(join(d.dataDir, 'tls', 'cert.pem'), 'utf8'), pem);
 }));
 
-test('an access code: missing and wrong codes are forbidden, the right one joins', { timeout: 30000 }, fixture(async (t) => {
+test('an access code: missing and wrong codes are forbidden, the right one joins', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon({ config: '[rooms]\naccess_code=2468\n' });
   const c = await WsClient.connect(d.wsUrl);
   await c.expectError({ type: 'join', room: 'kitchen', nick: 'alice' }, 'forbidden');
@@ -74,7 +74,7 @@ test('an access code: missing and wrong codes are forbidden, the right one joins
   assert.equal(joined.room, 'kitchen');
 }));
 
-test('the admin pages: off without a password, refused without it, served with it', { timeout: 30000 }, fixture(async (t) => {
+test('the admin pages: off without a password, refused without it, served with it', { timeout: watchdog(30000) }, fixture(async (t) => {
   const off = await t.daemon({ tls: true });
   assert.equal((await request(off.url, '/api/status')).status, 403);
   const d = await t.daemon({ tls: true, config: `[server]\n${HASH_LINE}\n` });
@@ -103,7 +103,7 @@ test('the admin pages: off without a password, refused without it, served with i
   }, { what: 'idle screen frames', timeout: 10000 });
 }));
 
-test('a foreign Origin is refused on /ws; the page\'s own origin and no origin are not', { timeout: 30000 }, fixture(async (t) => {
+test('a foreign Origin is refused on /ws; the page\'s own origin and no origin are not', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon();
   const host = new URL(d.url).host;
   await assert.rejects(WsClient.connect(d.wsUrl, { origin: 'https://evil.example' }), /HTTP 403/);
@@ -114,7 +114,7 @@ test('a foreign Origin is refused on /ws; the page\'s own origin and no origin a
   assert.equal(script.welcome.type, 'welcome');
 }));
 
-test('.. paths are refused over HTTPS too', { timeout: 30000 }, fixture(async (t) => {
+test('.. paths are refused over HTTPS too', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon({ tls: true });
   for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/js/..%2f..%2f..%2fetc%2fpasswd']) {
     const r = await request(d.url, path);
@@ -123,7 +123,7 @@ test('.. paths are refused over HTTPS too', { timeout: 30000 }, fixture(async (t
   }
 }));
 
-test('SIGHUP changes the device name live; connections stay', { timeout: 30000 }, fixture(async (t) => {
+test('SIGHUP changes the device name live; connections stay', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon({ config: '[device]\nname=Kitchen box\n' });
   const c = await WsClient.connect(d.wsUrl);
   assert.equal(c.welcome.device.name, 'Kitchen box');
@@ -139,7 +139,7 @@ test('SIGHUP changes the device name live; connections stay', { timeout: 30000 }
   await c.join('porch', 'alice'); // the old connection still works
 }));
 
-test('/metrics is Prometheus text format', { timeout: 30000 }, fixture(async (t) => {
+test('/metrics is Prometheus text format', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon();
   const c = await WsClient.connect(d.wsUrl);
   await c.join('kitchen', 'alice');
@@ -168,7 +168,7 @@ test('/metrics is Prometheus text format', { timeout: 30000 }, fixture(async (t)
 
 // callboxd drops libsoup's debug messages before GLib formats them (src/loop/quiet-debug-log.cpp),
 // but only those GLib would drop: asked for, they are still printed.
-test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', { timeout: 30000 }, fixture(async (t) => {
+test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not without it', { timeout: watchdog(30000) }, fixture(async (t) => {
   const chatty = await t.daemon({ env: { G_MESSAGES_DEBUG: 'libsoup' } });
   const quiet = await t.daemon();
   for (const d of [chatty, quiet]) {
@@ -180,7 +180,7 @@ test('libsoup debug messages appear with G_MESSAGES_DEBUG=libsoup, and not witho
   assert.doesNotMatch(quiet.output(), /libsoup-DEBUG/);
 }));
 
-test('with media off the device is in no room and takes no calls', { timeout: 30000 }, fixture(async (t) => {
+test('with media off the device is in no room and takes no calls', { timeout: watchdog(30000) }, fixture(async (t) => {
   const d = await t.daemon({ config: '[media]\nenabled=false\n' });
   assert.equal((await (await fetch(`${d.url}/api/health`)).json()).media, 'off');
   const c = await WsClient.connect(d.wsUrl);

@@ -154,6 +154,12 @@ class TestContext {
   }
 }
 
+// node:test's watchdog for a test, `ms` scaled by CALLBOX_TIMEOUT_SCALE (tests/meson.build sets 3
+// for a sanitized build, whose daemon is several times slower, like meson's own multiplier).
+export function watchdog(ms) {
+  return ms * (Number(process.env.CALLBOX_TIMEOUT_SCALE) || 1);
+}
+
 // Resolves when node:test aborts the test (its timeout ran out); the body may still be running then.
 function aborted(signal) {
   return new Promise((resolve) => {
