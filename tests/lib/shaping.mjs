@@ -10,6 +10,7 @@ export class UdpLoss {
   constructor(table = 'callbox_loss') {
     this.table = table;
     this.percent = 0;
+    this.droppedBefore = 0; // by the tables set() deleted: each burst has a table of its own
   }
 
   static unavailable() {
@@ -18,6 +19,7 @@ export class UdpLoss {
 
   // Sets the loss (0 removes the rule); returns null or why it failed.
   set(percent) {
+    this.droppedBefore += this.#counted();
     run('nft', ['delete', 'table', 'inet', this.table]);
     this.percent = percent;
     if (percent <= 0) return null;
@@ -34,7 +36,13 @@ export class UdpLoss {
     return null;
   }
 
+  // Packets dropped since this object was made, over every burst so far.
   dropped() {
+    return this.droppedBefore + this.#counted();
+  }
+
+  // What the table there is now has dropped (0 without one).
+  #counted() {
     return Number(/counter packets (\d+)/.exec(run('nft', ['list', 'table', 'inet', this.table]).stdout)?.[1] ?? 0);
   }
 

@@ -40,7 +40,8 @@ grep -q "^self-test: everything required works$" "$tmp/default.txt" || fail "no 
 # 2. The Pi 4's hardware encoder asked for on a machine without it: x264 is used, and the
 # table says it fell back and what to install.
 printf '[media]\nvideo_encoder = v4l2h264\nwidth = 640\nheight = 480\n' > "$tmp/v4l2.conf"
-"$callboxd" --self-test -c "$tmp/v4l2.conf" > "$tmp/v4l2.txt" 2>&1 || fail "exit status $? with video_encoder = v4l2h264"
+"$callboxd" --self-test -c "$tmp/v4l2.conf" > "$tmp/v4l2.txt" 2>&1 ||
+  { st=$?; tail -n 60 "$tmp/v4l2.txt" >&2; fail "exit status $st with video_encoder = v4l2h264"; }
 if gst-inspect-1.0 v4l2h264enc >/dev/null 2>&1; then
   echo "v4l2h264enc exists here: the fallback is not tried"
 else
