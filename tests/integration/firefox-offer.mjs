@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fixture } from '../lib/fixture.mjs';
+import { fixture, watchdog } from '../lib/fixture.mjs';
 import { callboxdPath } from '../lib/daemon.mjs';
 import { firefoxOffer, offer } from '../lib/device-offer.mjs';
 
@@ -35,11 +35,11 @@ async function statusBecomes(d, pred, what) {
   }
 }
 
-test('a Firefox offer gets VP8 with its payload type, RTX and NACK, in the offered m-line order', { timeout: 60000 }, fixture(async (t) => {
+test('a Firefox offer gets VP8 with its payload type, RTX and NACK, in the offered m-line order', { timeout: watchdog(60000) }, fixture(async (t) => {
   const d = await t.daemon({ config: CONFIG });
   const [fox] = await d.clients(1, 'kitchen', 'fox');
   await fox.send(sdpSignal(firefoxOffer()));
-  const answer = (await fox.next('signal', { timeout: 20000 })).data.sdp;
+  const answer = (await fox.next('signal', { timeout: watchdog(20000) })).data.sdp;
   assert.equal(answer.type, 'answer');
   const m = sections(answer.sdp);
   assert.ok(answer.sdp.indexOf('m=audio') < answer.sdp.indexOf('m=video'), 'audio stays first');
@@ -57,16 +57,16 @@ test('a Firefox offer gets VP8 with its payload type, RTX and NACK, in the offer
   assert.equal(media.encoders_running, 3, 'H.264, Opus and the VP8 encoder for this call');
 }));
 
-test('the VP8 encoder runs only while a call needs it; H.264 callers keep theirs', { timeout: 60000 }, fixture(async (t) => {
+test('the VP8 encoder runs only while a call needs it; H.264 callers keep theirs', { timeout: watchdog(60000) }, fixture(async (t) => {
   const d = await t.daemon({ config: CONFIG });
   const [chrome, fox] = await d.clients(2, 'kitchen', 'c');
   await chrome.send(sdpSignal(offer(['audio', 'video'])));
-  await chrome.next('signal', { timeout: 20000 });
+  await chrome.next('signal', { timeout: watchdog(20000) });
   let media = await statusBecomes(d, (s) => s.calls?.length === 1, 'the H.264 call');
   assert.equal(media.encoders_running, 2, 'H.264 and Opus, no VP8 for an H.264 caller');
 
   await fox.send(sdpSignal(firefoxOffer()));
-  await fox.next('signal', { timeout: 20000 });
+  await fox.next('signal', { timeout: watchdog(20000) });
   media = await statusBecomes(d, (s) => s.calls?.length === 2, 'both calls');
   assert.equal(media.encoders_running, 3, 'VP8 started for the Firefox caller');
 
@@ -77,7 +77,7 @@ test('the VP8 encoder runs only while a call needs it; H.264 callers keep theirs
 
   // A second Firefox call starts VP8 again.
   await fox.send(sdpSignal(firefoxOffer({ ufrag: 'ffx1' })));
-  await fox.next('signal', { timeout: 20000 });
+  await fox.next('signal', { timeout: watchdog(20000) });
   media = await statusBecomes(d, (s) => s.calls?.length === 2, 'the second Firefox call');
   assert.equal(media.encoders_running, 3);
   assert.equal(media.calls.find((c) => c.video_codec === 'VP8')?.video_codec, 'VP8');
