@@ -9,6 +9,13 @@
 
 namespace callbox::media {
 
+Layer CallSession::layer() const
+{
+    if (layer_switch_ && layer_switch_->done())
+        return capture_->is_low_layer(layer_switch_->target()) ? Layer::Low : Layer::Top;
+    return layer_;
+}
+
 void CallSession::move_to_layer(Layer layer)
 {
     if (layer_switch_) {

@@ -109,7 +109,7 @@ public:
     // starts a move, done at the layer's next keyframe; a move under way is reminded (its
     // keyframe asked for again) and finished by the next call. Nothing for a call without an
     // H.264 send branch, or after a move failed (logged once; the call stays where it is).
-    Layer layer() const { return layer_; }
+    Layer layer() const; // a move done counts at once
     void move_to_layer(Layer layer);
 
     struct Shared; // what streaming-thread callbacks may touch
