@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
 import { UdpLoss } from '../lib/shaping.mjs';
+import { PortLoss } from '../lib/port-loss.mjs';
 import { skipFile } from '../lib/skip.mjs';
 import { requireChromium, openApp, joinRoom } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser, callDevice, expectMediaFrom, problemsOf } from './calls.mjs';
@@ -22,38 +23,6 @@ const CONFIG = `[server]\n${ADMIN_HASH}\n[media]\nice_addresses=127.0.0.1\nwidth
   + 'video_source=test\naudio_source=test\n';
 const FULL_WIDTH = 640;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Loss on one browser's port only: what the device sends to that port (its UDP destination).
-// tests/lib/shaping.mjs' UdpLoss drops on every port; this is its one-port sibling.
-class PortLoss {
-  constructor(port, percent) {
-    this.table = 'callbox_port_loss';
-    this.port = port;
-    this.percent = percent;
-  }
-
-  start() {
-    this.stop();
-    for (const args of [
-      ['add', 'table', 'inet', this.table],
-      ['add', 'chain', 'inet', this.table, 'out', '{ type filter hook output priority 0; }'],
-      ['add', 'rule', 'inet', this.table, 'out', 'udp', 'dport', String(this.port), 'numgen', 'random', 'mod', '100', '<',
-        String(this.percent), 'counter', 'drop'],
-    ]) {
-      const r = spawnSync('nft', args, { encoding: 'utf8' });
-      assert.equal(r.status, 0, `nft ${args.join(' ')}: ${r.stderr}`);
-    }
-  }
-
-  dropped() {
-    const r = spawnSync('nft', ['list', 'table', 'inet', this.table], { encoding: 'utf8' });
-    return Number(/counter packets (\d+)/.exec(r.stdout)?.[1] ?? 0);
-  }
-
-  stop() {
-    spawnSync('nft', ['delete', 'table', 'inet', this.table]);
-  }
-}
 
 // The browser's view of its call with the device: decoded frames and the last frame's size, the
 // inbound video track (the same one through every switch), and its own UDP port.
@@ -129,7 +98,7 @@ async function until(pages, pred, what, timeoutMs = 90000) {
 test('one caller\'s lossy path moves only that call to the low layer, and back when the loss stops', { timeout: 300000 }, async (t) => {
   let daemon;
   const browsers = [];
-  const loss = new PortLoss(0, 20);
+  const loss = new PortLoss(20);
   try {
     daemon = await startDaemon({ config: CONFIG });
     const pages = [];
@@ -148,9 +117,8 @@ test('one caller\'s lossy path moves only that call to the low layer, and back w
     assert.deepEqual(await layerMetrics(daemon), { top: 2, low: 0 });
     const encoders = (await status(daemon)).encoders_running;
 
-    loss.port = views[0].port;
-    assert.ok(loss.port, 'dana\'s UDP port');
-    loss.start();
+    assert.ok(views[0].port, 'dana\'s UDP port');
+    assert.equal(loss.start(views[0].port), null, 'nft: loss on dana\'s port');
     // dana's call goes down (its frames halve in width); erin's stays at full size.
     views = await until(pages, (v) => v[0].width > 0 && v[0].width <= FULL_WIDTH / 2, 'dana on the low layer');
     assert.equal(views[1].width, FULL_WIDTH, 'erin stays on the top layer');
