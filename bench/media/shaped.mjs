@@ -192,6 +192,9 @@ const scenarios = {
       loss.stop();
       const up = await msUntilWidth(lossy, (w) => w === full, 'the call back on the top layer');
       return { switch_down_ms: down, switch_up_ms: up, other_fps: meanwhile.fps, other_freezes_per_min: meanwhile.freezes_per_min };
+    } catch (e) {
+      log(`callboxd's last words:\n${daemon.output().split('\n').filter((l) => l.includes('media:')).slice(-15).join('\n')}`);
+      throw e;
     } finally {
       loss.stop();
       for (const browser of browsers) await browser.close().catch(() => {});

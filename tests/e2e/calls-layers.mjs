@@ -1,7 +1,7 @@
 // E2E (loopback-only netns): two callers with the device, one of whose paths loses 20 % of what the device sends it (nftables on that browser's UDP port only). That call moves to the half-size shared H.264 layer (its decoded frameWidth halves) while the other stays on the full-size one; when the loss stops it comes back. Frames keep being decoded through each switch, on the same track.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { adminAuth } from '../lib/admin-auth.mjs';
 import { startDaemon } from '../lib/daemon.mjs';
 import { UdpLoss } from '../lib/shaping.mjs';
 import { PortLoss } from '../lib/port-loss.mjs';
@@ -14,12 +14,9 @@ requireLoopbackOnly();
 const missing = UdpLoss.unavailable();
 if (missing) skipFile(missing);
 
-const ADMIN_PASSWORD = 'calls-layers-test';
-const ADMIN_HASH = spawnSync(process.env.CALLBOXD, ['--hash-password'], { input: `${ADMIN_PASSWORD}\n` })
-  .stdout.toString().trim();
-const ADMIN_AUTH = { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
+const ADMIN = adminAuth('calls-layers-test');
 // 640×480: the low layer is 320×240.
-const CONFIG = `[server]\n${ADMIN_HASH}\n[media]\nice_addresses=127.0.0.1\nwidth=640\nheight=480\n`
+const CONFIG = `[server]\n${ADMIN.hashLine}\n[media]\nice_addresses=127.0.0.1\nwidth=640\nheight=480\n`
   + 'video_source=test\naudio_source=test\n';
 const FULL_WIDTH = 640;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +46,7 @@ function deviceView(page) {
 }
 
 async function status(daemon) {
-  return (await (await fetch(`${daemon.url}/api/status`, { headers: ADMIN_AUTH })).json()).media;
+  return (await (await fetch(`${daemon.url}/api/status`, { headers: ADMIN.headers })).json()).media;
 }
 
 // Waits until /api/status says `layers` ({ top, low }); returns the media status.
