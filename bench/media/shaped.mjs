@@ -166,7 +166,8 @@ const scenarios = {
   },
   // Two callers, 20 % loss on what the device sends one of them (its UDP port only): how long
   // until that call's decoded width halves (the low layer), how long until it is back at full
-  // size after the loss stops, and the other caller's frame rate and freezes meanwhile.
+  // size after the loss stops, and the other caller's frame rate and freezes meanwhile (and over
+  // 10 s before the loss, both paths clean: the same two calls unshaped, for comparison).
   async layers() {
     const loss = new PortLoss(20, 'callbox_bench_port_loss');
     const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines') } });
@@ -183,7 +184,11 @@ const scenarios = {
       await sleep(3000);
       const [lossy, clear] = pages;
       const { width: full, port } = await videoView(lossy);
+      // The other caller before the loss (two calls, both clean), then while the loss lasts.
+      const before = await totals(clear);
+      await sleep(10000);
       const other = await totals(clear);
+      const clean = window_(before, other);
       const why = loss.start(port);
       if (why) throw new Error(why);
       const down = await msUntilWidth(lossy, (w) => w > 0 && w <= full / 2, 'the lossy call on the low layer');
@@ -191,9 +196,16 @@ const scenarios = {
       const meanwhile = window_(other, await totals(clear));
       loss.stop();
       const up = await msUntilWidth(lossy, (w) => w === full, 'the call back on the top layer');
-      return { switch_down_ms: down, switch_up_ms: up, other_fps: meanwhile.fps, other_freezes_per_min: meanwhile.freezes_per_min };
+      return {
+        switch_down_ms: down,
+        switch_up_ms: up,
+        other_fps_before: clean.fps,
+        other_fps: meanwhile.fps,
+        other_freezes_per_min_before: clean.freezes_per_min,
+        other_freezes_per_min: meanwhile.freezes_per_min,
+      };
     } catch (e) {
-      log(`callboxd's last words:\n${daemon.output().split('\n').filter((l) => l.includes('media:')).slice(-15).join('\n')}`);
+      log(`callboxd's last words:\n${daemon.output().split('\n').slice(-25).join('\n')}`);
       throw e;
     } finally {
       loss.stop();
