@@ -6,8 +6,8 @@ import { startDaemon } from '../lib/daemon.mjs';
 import { UdpLoss } from '../lib/shaping.mjs';
 import { PortLoss } from '../lib/port-loss.mjs';
 import { skipFile } from '../lib/skip.mjs';
-import { requireChromium, openApp, joinRoom } from './browser.mjs';
-import { requireLoopbackOnly, launchMediaBrowser, callDevice, expectMediaFrom, problemsOf } from './calls.mjs';
+import { requireChromium } from './browser.mjs';
+import { requireLoopbackOnly, callerOfDevice, problemsOf } from './calls.mjs';
 
 requireChromium();
 requireLoopbackOnly();
@@ -98,16 +98,8 @@ test('one caller\'s lossy path moves only that call to the low layer, and back w
   const loss = new PortLoss(20);
   try {
     daemon = await startDaemon({ config: CONFIG });
-    const pages = [];
-    for (const [name, room] of [['dana', 'yard'], ['erin', 'porch']]) {
-      const browser = await launchMediaBrowser();
-      browsers.push(browser);
-      const page = await openApp(browser.context, daemon.url, name);
-      await joinRoom(page, name, room);
-      await callDevice(page, name);
-      await expectMediaFrom(page, name, ['device']);
-      pages.push(page);
-    }
+    // A room each: every caller calls only the device.
+    const pages = [await callerOfDevice(browsers, daemon.url, 'dana', 'yard'), await callerOfDevice(browsers, daemon.url, 'erin', 'porch')];
     const [dana, erin] = pages;
     let views = await until(pages, (v) => v.every((x) => x.width === FULL_WIDTH), 'both calls at full size');
     await untilLayers(daemon, { top: 2, low: 0 }, 'both calls connected on the top layer');
