@@ -1,6 +1,6 @@
 // Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, and the camera's placeholder and return times; medians of --runs runs (default 3).
 //
-//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap]
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap,layers]
 //
 // Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
 // build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
@@ -14,7 +14,7 @@ const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
-    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap' },
+    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap,layers' },
   },
 });
 loopbackOnly();
@@ -22,6 +22,7 @@ await privateCallboxd();
 process.env.CALLBOX_ALLOW_NETWORK = '1';
 const { startDaemon, makeTempDir } = await import('../../tests/lib/daemon.mjs');
 const { UdpLoss, RateCap } = await import('../../tests/lib/shaping.mjs');
+const { PortLoss } = await import('../../tests/lib/port-loss.mjs');
 const { shmPipelinesDir, ShmDevice, watchFrames } = await import('../../tests/lib/shm-device.mjs');
 const { openApp, joinRoom } = await import('../../tests/e2e/browser.mjs');
 const { launchMediaBrowser, callDevice, noGetUserMedia } = await import('../../tests/e2e/calls.mjs');
@@ -86,6 +87,24 @@ function shapedWindow(start, stop) {
   });
 }
 
+// The last decoded video frame's width, and the page's own UDP port, in its call with the device.
+const videoView = (page) => page.evaluate(async () => {
+  const o = { width: 0, port: null };
+  const stats = await window.callbox.calls().device.getStats();
+  stats.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') o.width = s.frameWidth ?? 0;
+    if (s.type === 'transport' && s.selectedCandidatePairId) o.port = stats.get(stats.get(s.selectedCandidatePairId)?.localCandidateId)?.port;
+  });
+  return o;
+});
+
+// Polls `page` every 100 ms until its decoded width satisfies `pred`; the milliseconds it took.
+async function msUntilWidth(page, pred, what) {
+  const from = Date.now();
+  for (; Date.now() - from < 60000; await sleep(100)) if (pred((await videoView(page)).width)) return Date.now() - from;
+  throw new Error(`${what}: not within 60 s`);
+}
+
 const scenarios = {
   async camera() {
     const dir = makeTempDir('callbox-bench-camera-');
@@ -144,6 +163,55 @@ const scenarios = {
         return { ...Object.fromEntries(Object.entries(capped).map(([k, v]) => [`capped_${k}`, v])), full_rate_after_lift_ms: full };
       } finally { cap.set(0); }
     });
+  },
+  // Two callers, 20 % loss on what the device sends one of them (its UDP port only): how long
+  // until that call's decoded width halves (the low layer), how long until it is back at full
+  // size after the loss stops, and the other caller's frame rate and freezes meanwhile (and over
+  // 10 s before the loss, both paths clean: the same two calls unshaped, for comparison).
+  async layers() {
+    const loss = new PortLoss(20, 'callbox_bench_port_loss');
+    const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines') } });
+    const browsers = [];
+    try {
+      const pages = [];
+      for (const name of ['lossy', 'clear']) {
+        browsers.push(await launchMediaBrowser());
+        const page = await openApp(browsers.at(-1).context, daemon.url, name);
+        await joinRoom(page, name, name);
+        await callDevice(page, name);
+        pages.push(page);
+      }
+      await sleep(3000);
+      const [lossy, clear] = pages;
+      const { width: full, port } = await videoView(lossy);
+      // The other caller before the loss (two calls, both clean), then while the loss lasts.
+      const before = await totals(clear);
+      await sleep(10000);
+      const other = await totals(clear);
+      const clean = window_(before, other);
+      const why = loss.start(port);
+      if (why) throw new Error(why);
+      const down = await msUntilWidth(lossy, (w) => w > 0 && w <= full / 2, 'the lossy call on the low layer');
+      await sleep(10000);
+      const meanwhile = window_(other, await totals(clear));
+      loss.stop();
+      const up = await msUntilWidth(lossy, (w) => w === full, 'the call back on the top layer');
+      return {
+        switch_down_ms: down,
+        switch_up_ms: up,
+        other_fps_before: clean.fps,
+        other_fps: meanwhile.fps,
+        other_freezes_per_min_before: clean.freezes_per_min,
+        other_freezes_per_min: meanwhile.freezes_per_min,
+      };
+    } catch (e) {
+      log(`callboxd's last words:\n${daemon.output().split('\n').slice(-25).join('\n')}`);
+      throw e;
+    } finally {
+      loss.stop();
+      for (const browser of browsers) await browser.close().catch(() => {});
+      await daemon.stop();
+    }
   },
 };
 

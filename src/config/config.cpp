@@ -275,6 +275,7 @@ const std::vector<Key> &keys()
         media_key("video_bitrate", &M::video_bitrate, whole_number(100, 20000)),
         media_key("encoder_threads", &M::encoder_threads, whole_number(0, 16)),
         media_key("min_video_bitrate", &M::min_video_bitrate, whole_number(50, 20000)),
+        media_key("low_video_bitrate", &M::low_video_bitrate, whole_number(50, 20000)),
         media_key("jitter_ms", &M::jitter_ms, whole_number(0, 2000)),
         media_key("max_calls", &M::max_calls, whole_number(1, 64)),
         media_key("whep_connect_timeout", &M::whep_connect_timeout, whole_number(5, 600)),

@@ -75,6 +75,7 @@ struct MediaSettings {
     unsigned framerate = 30;
     unsigned video_bitrate = 1500;    // kbit/s
     unsigned min_video_bitrate = 150; // kbit/s: the floor while every caller is constrained
+    unsigned low_video_bitrate = 300; // kbit/s: the half-size layer constrained calls move to
     unsigned encoder_threads = 0;     // x264's threads; 0: the machine's cores, at most 4
     unsigned jitter_ms = 50;
     unsigned max_calls = 6;

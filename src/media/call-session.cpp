@@ -6,6 +6,7 @@
 #include "media/clock-pattern.hpp"
 #include "media/gst-elements.hpp"
 #include "media/ice-servers.hpp"
+#include "media/layer-switch.hpp"
 #include "media/media-engine.hpp"
 #include "media/playback-mixer.hpp"
 #include "media/send-branch.hpp"
@@ -627,6 +628,7 @@ CallSession::~CallSession()
         shared_->closing = true;
     }
     // Stop feeding the call, stop its threads, then give back the mixer inputs.
+    layer_switch_.reset();
     tee_pads_.clear();
     stop_elements(bin_.get(), serial_);
     shared_->mixer_inputs.clear();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "media/gst-ptr.hpp"
+#include "media/layer-chooser.hpp"
 #include "media/offer-plan.hpp"
 #include "protocol/messages.hpp"
 #include "rooms/room-registry.hpp"
@@ -20,6 +21,7 @@
 namespace callbox::media {
 
 class CaptureGraph;
+class LayerSwitch;
 class MediaEngine;
 class PlaybackMixer;
 
@@ -103,6 +105,13 @@ public:
     void request_path_report();
     const PathReport &path_report() const { return path_; }
 
+    // The shared H.264 layer this call's video comes from (call-layers.cpp). move_to_layer()
+    // starts a move, done at the layer's next keyframe; a move under way is reminded (its
+    // keyframe asked for again) and finished by the next call. Nothing for a call without an
+    // H.264 send branch, or after a move failed (logged once; the call stays where it is).
+    Layer layer() const; // a move done counts at once
+    void move_to_layer(Layer layer);
+
     struct Shared; // what streaming-thread callbacks may touch
 
 private:
@@ -137,6 +146,9 @@ private:
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
     } last_sample_;
     PathReport path_;
+    Layer layer_ = Layer::Top;
+    std::unique_ptr<LayerSwitch> layer_switch_; // a move under way
+    bool layer_stuck_ = false;
     bool finished_ = false;
     std::string state_ = "connecting";
 };

@@ -42,6 +42,15 @@ bool link_chain(std::initializer_list<GstElement *> chain, std::string &error)
     return true;
 }
 
+// add_encoder() names its chain after the file: "<file>-<n>" (the encoder), then "-queue" and
+// "-tee"; the encoder's name, from its tee's.
+std::string encoder_name(GstElement *tee)
+{
+    std::string name = GST_ELEMENT_NAME(tee);
+    name.resize(name.size() - std::string_view("-tee").size());
+    return name;
+}
+
 } // namespace
 
 void resolve_sources(MediaSettings &s)
@@ -202,14 +211,30 @@ GstElement *CaptureGraph::tee_for(Codec codec, std::string &error)
     return nullptr;
 }
 
+GstElement *CaptureGraph::low_h264_tee(std::string &error)
+{
+    if (settings_.encoders != config::Encoders::Shared || h264_file_.empty()) {
+        error = "no low layer: encoders are per call";
+        return nullptr;
+    }
+    if (!low_h264_tee_)
+        low_h264_tee_ = add_encoder(h264_file_ + "-low", raw_tee_.get(), error);
+    return low_h264_tee_.get();
+}
+
 void CaptureGraph::stop_unused_encoders()
 {
-    GstElement *tee = vp8_tee_.get();
+    stop_if_unused(vp8_tee_);
+    stop_if_unused(low_h264_tee_);
+}
+
+void CaptureGraph::stop_if_unused(ElementPtr &tee_ptr)
+{
+    GstElement *tee = tee_ptr.get();
     if (!tee || settings_.encoders != config::Encoders::Shared || GST_ELEMENT(tee)->numsrcpads > 0)
         return;
     // The chain add_encoder() made: raw tee → queue → encoder → this tee.
-    std::string prefix = GST_ELEMENT_NAME(tee);
-    prefix.resize(prefix.size() - std::string_view("-tee").size());
+    const std::string prefix = encoder_name(tee);
     ElementPtr queue = adopt(gst_bin_get_by_name(pipeline_, (prefix + "-queue").c_str()));
     ElementPtr encoder = adopt(gst_bin_get_by_name(pipeline_, prefix.c_str()));
     if (!queue || !encoder)
@@ -230,7 +255,7 @@ void CaptureGraph::stop_unused_encoders()
         retired_dropped_ += it->second.second->dropped;
         gates_.erase(it);
     }
-    vp8_tee_.reset();
+    tee_ptr.reset();
     GST_INFO("encoder %s stopped: no call needs it", prefix.c_str());
 }
 
@@ -364,14 +389,19 @@ bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::stri
 
 void CaptureGraph::set_video_bitrate(unsigned kbps)
 {
-    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s.
+    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s. The low
+    // layer keeps low_video_bitrate.
+    ElementPtr low;
+    if (low_h264_tee_)
+        low = adopt(gst_bin_get_by_name(pipeline_, encoder_name(low_h264_tee_.get()).c_str()));
     for (const auto &[factory, scale] : {std::pair{"x264enc", 1u}, std::pair{"vp8enc", 1000u}}) {
         GstIterator *it = gst_bin_iterate_all_by_element_factory_name(pipeline_, factory);
         GValue item = G_VALUE_INIT;
         while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
             auto *encoder = GST_ELEMENT(g_value_get_object(&item));
-            g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
-                         static_cast<gint>(kbps * scale), nullptr);
+            if (!low || !gst_object_has_as_ancestor(GST_OBJECT(encoder), GST_OBJECT(low.get())))
+                g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
+                             static_cast<gint>(kbps * scale), nullptr);
             g_value_reset(&item);
         }
         if (G_IS_VALUE(&item))

@@ -31,6 +31,13 @@ public:
 
     // The tee carrying `codec`'s stream; an encoder for VP8 is made on first use.
     GstElement *tee_for(Codec codec, std::string &error);
+    // The low layer (docs/adaptation.md): H.264 at half the width and height and
+    // low_video_bitrate, for the calls whose paths are constrained; its encoder is made on first
+    // use and stopped by stop_unused_encoders() when no call taps it. Null (with `error`) when
+    // there is no low-layer file for the chosen encoder, or encoders are per call.
+    GstElement *low_h264_tee(std::string &error);
+    GstElement *h264_tee() const { return h264_tee_.get(); }
+    bool is_low_layer(GstElement *tee) const { return tee && tee == low_h264_tee_.get(); }
     // Asks the encoder feeding `tee` for a keyframe now (a caller just connected). Like the
     // callers' own requests (PLI, FIR), it passes the encoder's keyframe gate.
     void force_keyframe(GstElement *tee);
@@ -41,7 +48,8 @@ public:
     std::uint64_t keyframes_forced() const;
     std::uint64_t keyframe_requests_dropped() const;
     void set_muted(bool audio, bool video);
-    // Sets every video encoder's bitrate (x264enc, vp8enc) to `kbps`, while it runs.
+    // Sets every video encoder's bitrate (x264enc, vp8enc) but the low layer's to `kbps`, while
+    // it runs.
     void set_video_bitrate(unsigned kbps);
     // Replaces the camera (or microphone) source with the one `settings` names, while the
     // encoders and calls keep running.
@@ -82,8 +90,8 @@ public:
     int encoder_count() const;
     // Encoders running now.
     int running_encoders() const { return static_cast<int>(gates_.size()); }
-    // Stops an on-demand shared encoder (VP8) that no call taps any more; made again on the
-    // next call that needs it.
+    // Stops an on-demand shared encoder (VP8, the low H.264 layer) that no call taps any more;
+    // made again on the next call that needs it.
     void stop_unused_encoders();
 
 private:
@@ -93,6 +101,7 @@ private:
     }
     bool build(std::string &error);
     ElementPtr add_encoder(const std::string &file, GstElement *upstream_tee, std::string &error);
+    void stop_if_unused(ElementPtr &tee);
     static GstPadProbeReturn on_raw_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
     // The audio clock (docs/audio-clock.md) on the test microphone, or wherever the settings say.
     static bool wants_audio_clock(const MediaSettings &settings);
@@ -147,6 +156,7 @@ private:
     ElementPtr audio_tee_;
     ElementPtr h264_tee_;
     ElementPtr vp8_tee_;
+    ElementPtr low_h264_tee_;
     ElementPtr opus_tee_;
     int encoders_ = 0;
     // What passes a shared encoder's tee upstream: keyframe requests, at most one per interval.

@@ -33,6 +33,7 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("peer", std::string_view(c.peer))
         .member("state", std::string_view(c.state))
         .member("video_codec", std::string_view(c.video_codec))
+        .member("layer", std::string_view(c.layer))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
         .member("video_frames_out", c.video_frames_out);
@@ -91,6 +92,10 @@ public:
             .member("video_encoder", std::string_view(engine_->video_encoder()))
             .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
             .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
+        w.key("layers").begin_object();
+        for (Layer layer : {Layer::Top, Layer::Low})
+            w.member(layer_name(layer), static_cast<std::uint64_t>(engine_->calls_on_layer(layer)));
+        w.end_object();
         const MediaSettings &s = engine_->settings();
         w.key("echo_cancel")
             .begin_object()
@@ -131,6 +136,13 @@ public:
                               "The shared video encoder's bitrate (lowered while every caller's "
                               "path is constrained).",
                               engine_->video_bitrate_kbps());
+        server::append_metric(out, "callbox_calls_top_layer", "gauge",
+                              "Connected calls with video from the full-size H.264 encoding.",
+                              engine_->calls_on_layer(Layer::Top));
+        server::append_metric(out, "callbox_calls_low_layer", "gauge",
+                              "Connected calls moved to the half-size H.264 encoding (their paths "
+                              "are constrained).",
+                              engine_->calls_on_layer(Layer::Low));
         server::append_metric(
             out, "callbox_camera_live", "gauge",
             "1 while the camera delivers, 0 while callers get a placeholder.",

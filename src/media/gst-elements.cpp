@@ -77,6 +77,11 @@ Variables pipeline_variables(const MediaSettings &s)
         {"FRAMERATE", std::to_string(s.framerate)},
         {"BITRATE", std::to_string(s.video_bitrate)},
         {"BITRATE_BPS", std::to_string(s.video_bitrate * 1000)},
+        // The low layer (docs/adaptation.md): half the width and height, kept even for I420.
+        {"LOW_WIDTH", std::to_string(s.width / 4 * 2)},
+        {"LOW_HEIGHT", std::to_string(s.height / 4 * 2)},
+        {"LOW_BITRATE", std::to_string(s.low_video_bitrate)},
+        {"LOW_BITRATE_BPS", std::to_string(s.low_video_bitrate * 1000)},
         {"KEYINT", std::to_string(s.framerate * 2)},
         {"THREADS", std::to_string(s.encoder_threads ? s.encoder_threads
                                                      : std::clamp(g_get_num_processors(), 1u, 4u))},

@@ -599,6 +599,7 @@ bool MediaEngine::adapt_bitrate()
         g_message("media: video bitrate %u kbit/s (%s)", target,
                   target < before ? "every caller's path is constrained" : "paths are clear");
     }
+    adapt_layers();
     return G_SOURCE_CONTINUE;
 }
 
@@ -631,7 +632,8 @@ std::vector<CallInfo> MediaEngine::calls()
         out.push_back({name, call->state(), call->video_codec(), c.video_frames_in,
                        c.audio_buffers_in, c.video_frames_out, clock.median_ms, clock.p95_ms,
                        clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps, live.rtt_ms,
-                       live.packet_loss, live.fps_in, live.fps_out, call->webrtcbin()});
+                       live.packet_loss, live.fps_in, live.fps_out,
+                       std::string(layer_name(call->layer())), call->webrtcbin()});
     }
     return out;
 }

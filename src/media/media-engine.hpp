@@ -9,6 +9,7 @@
 #include "media/encoder-choice.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/idle-screen.hpp"
+#include "media/layer-chooser.hpp"
 #include "media/playback-mixer.hpp"
 #include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
@@ -46,6 +47,7 @@ struct CallInfo {
     std::size_t clock_latency_samples = 0;
     double bitrate_in_kbps = 0, bitrate_out_kbps = 0, rtt_ms = -1, packet_loss = 0;
     double fps_in = 0, fps_out = 0;
+    std::string layer;               // the H.264 layer its video comes from: "top" or "low"
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
 };
 
@@ -152,6 +154,8 @@ public:
         return bitrate_ ? bitrate_->target_kbps() : settings_.video_bitrate;
     }
     std::size_t constrained_calls() const;
+    // Connected calls with video on each shared H.264 layer (docs/adaptation.md).
+    std::size_t calls_on_layer(Layer layer) const;
     // Keyframe requests (callers' PLI/FIR, and the device's for a new caller) that reached a
     // shared encoder, and those its once-per-500-ms gate dropped; since start.
     std::uint64_t keyframes_forced() const
@@ -199,6 +203,7 @@ private:
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
     bool adapt_bitrate(); // once a second while capturing
+    void adapt_layers();  // each call to the layer its path carries (call-layers.cpp)
 
     MediaSettings settings_;
     config::IceSettings ice_;
@@ -214,6 +219,7 @@ private:
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
     std::unique_ptr<BitrateController> bitrate_; // while capturing
+    LayerChooser layers_;
     SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
     std::unique_ptr<IdleScreen> idle_;

@@ -1,7 +1,7 @@
 // Shared helpers for the call tests: Chromium media flags, the loopback-only check, starting calls, tile states and getStats() sampling.
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { launchBrowser, click, waitFor } from './browser.mjs';
+import { launchBrowser, click, waitFor, openApp, joinRoom } from './browser.mjs';
 
 export const MEDIA_FLAGS = [
   '--use-fake-ui-for-media-stream',
@@ -89,6 +89,18 @@ export async function callDevice(page, name) {
   if (state.state !== 'connected') {
     throw new Error(`${name}: the device did not take the call (${state.state}): ${state.words}`);
   }
+}
+
+// A caller in a browser of its own (pushed to `browsers`, for the caller to close): opens the
+// app as `name`, joins `room`, calls the device and waits for its media. Returns the page.
+export async function callerOfDevice(browsers, url, name, room) {
+  const browser = await launchMediaBrowser();
+  browsers.push(browser);
+  const page = await openApp(browser.context, url, name);
+  await joinRoom(page, name, room);
+  await callDevice(page, name);
+  await expectMediaFrom(page, name, ['device']);
+  return page;
 }
 
 // Waits until the tile of `peerId` shows `state` ('connected', 'failed', ...); returns its status words.

@@ -301,14 +301,16 @@ TEST_F(ConfigFile, StorageAndMediaBounds)
     EXPECT_EQ(c.media.capture_retry_max_ms, 2000u);
     EXPECT_EQ(c.media.capture_stall_ms, 800u);
     EXPECT_EQ(c.media.min_video_bitrate, 150u);
+    EXPECT_EQ(c.media.low_video_bitrate, 300u);
     err = load(write("[media]\ncapture_retry_ms=200\ncapture_retry_max_ms=3000\n"
-                     "capture_stall_ms=400\nmin_video_bitrate=300\n"),
+                     "capture_stall_ms=400\nmin_video_bitrate=300\nlow_video_bitrate=250\n"),
                c);
     ASSERT_FALSE(err) << err->to_string();
     EXPECT_EQ(c.media.capture_retry_ms, 200u);
     EXPECT_EQ(c.media.capture_retry_max_ms, 3000u);
     EXPECT_EQ(c.media.capture_stall_ms, 400u);
     EXPECT_EQ(c.media.min_video_bitrate, 300u);
+    EXPECT_EQ(c.media.low_video_bitrate, 250u);
     const std::string path = dir + "/callbox.conf";
     EXPECT_EQ(error_of("[media]\nmax_sdp_bytes=100\n"),
               path + ":2: max_sdp_bytes: expected a whole number from 1024 to 65536, got '100'");

@@ -199,7 +199,7 @@ export class RoomsView {
 // Calls
 
 const CALL_COLUMNS = [
-  ['peer', 'Peer'], ['state', 'State'], ['codec', 'Codec'], ['in', 'In kbit/s'], ['out', 'Out kbit/s'],
+  ['peer', 'Peer'], ['state', 'State'], ['codec', 'Codec'], ['layer', 'Layer'], ['in', 'In kbit/s'], ['out', 'Out kbit/s'],
   ['rtt', 'RTT ms'], ['loss', 'Loss'], ['fps', 'fps in/out'], ['latency', 'Latency ms'],
 ];
 
@@ -241,6 +241,7 @@ export class CallsView {
     setText(c.peer, nick ? `${nick} (${peer})` : peer);
     setText(c.state, fmt.text(call.state));
     setText(c.codec, fmt.text(s.codec ?? call.video_codec));
+    setText(c.layer, fmt.text(call.layer));
     setText(c.in, fmt.decimal(s.bitrate_in_kbps, 0));
     setText(c.out, fmt.decimal(s.bitrate_out_kbps, 0));
     setText(c.rtt, fmt.decimal(s.rtt_ms, 0));

@@ -1,0 +1,78 @@
+// Per-call layers: each connected H.264 call moved between the top and the low shared encoding by
+// its own path's readings (LayerChooser), and the moves themselves (LayerSwitch).
+#include "media/call-session.hpp"
+#include "media/capture-graph.hpp"
+#include "media/layer-switch.hpp"
+#include "media/media-engine.hpp"
+
+#include <set>
+
+namespace callbox::media {
+
+Layer CallSession::layer() const
+{
+    if (layer_switch_ && layer_switch_->done())
+        return capture_->is_low_layer(layer_switch_->target()) ? Layer::Low : Layer::Top;
+    return layer_;
+}
+
+void CallSession::move_to_layer(Layer layer)
+{
+    if (layer_switch_) {
+        if (!layer_switch_->done()) {
+            layer_switch_->remind(*capture_);
+            return;
+        }
+        // Done: the new pad feeds the branch; the old one (unlinked) goes back to its tee.
+        GstElement *to = layer_switch_->target();
+        for (RequestPad &pad : tee_pads_)
+            if (pad.element() == capture_->h264_tee() || capture_->is_low_layer(pad.element())) {
+                pad = layer_switch_->take();
+                break;
+            }
+        layer_ = capture_->is_low_layer(to) ? Layer::Low : Layer::Top;
+        layer_switch_.reset();
+        g_message("media: call %" G_GUINT64_FORMAT " on the %s layer", serial_,
+                  layer_name(layer_).data());
+    }
+    if (layer == layer_ || layer_stuck_ || !capture_)
+        return;
+    const RequestPad *video = nullptr;
+    for (const RequestPad &pad : tee_pads_)
+        if (pad.element() == capture_->h264_tee() || capture_->is_low_layer(pad.element()))
+            video = &pad;
+    if (!video)
+        return; // no H.264 stream to the browser
+    std::string error;
+    GstElement *to = layer == Layer::Low ? capture_->low_h264_tee(error) : capture_->h264_tee();
+    if (to)
+        layer_switch_ = LayerSwitch::start(*video, to, *capture_, error);
+    if (!layer_switch_) {
+        layer_stuck_ = true;
+        g_warning("media: call %" G_GUINT64_FORMAT " stays on the %s layer: %s", serial_,
+                  layer_name(layer_).data(), error.c_str());
+    }
+}
+
+void MediaEngine::adapt_layers()
+{
+    std::set<std::uint64_t> connected;
+    for (const auto &[peer, call] : calls_) {
+        if (call->state() != "connected")
+            continue;
+        connected.insert(call->serial());
+        call->move_to_layer(layers_.update(call->serial(), bitrate_->constrained(call->serial())));
+    }
+    layers_.keep_only(connected);
+    capture_->stop_unused_encoders(); // the low layer, once no call is on it
+}
+
+std::size_t MediaEngine::calls_on_layer(Layer layer) const
+{
+    std::size_t n = 0;
+    for (const auto &[peer, call] : calls_)
+        n += call->state() == "connected" && !call->video_codec().empty() && call->layer() == layer;
+    return n;
+}
+
+} // namespace callbox::media

@@ -1,0 +1,43 @@
+// LayerChooser: per-call hysteresis between the top and the low H.264 layer, with a back-off on
+// the way up for a call that keeps coming back down.
+#include "media/layer-chooser.hpp"
+
+#include <algorithm>
+
+namespace callbox::media {
+
+Layer LayerChooser::update(std::uint64_t call, bool constrained)
+{
+    State &s = calls_[call];
+    if (s.since_up >= 0 && ++s.since_up > 2 * s.up_after) {
+        s.since_up = -1; // stayed up long enough: the next fall starts the back-off afresh
+        s.up_after = kSamplesUp;
+    }
+    const bool away = s.layer == Layer::Top ? constrained : !constrained;
+    s.run = away ? s.run + 1 : 0;
+    if (s.layer == Layer::Top && s.run >= kSamplesDown) {
+        s.layer = Layer::Low;
+        s.run = 0;
+        if (s.since_up >= 0) // came back down soon after going up
+            s.up_after = std::min(2 * s.up_after, kSamplesUpMax);
+        s.since_up = -1;
+    } else if (s.layer == Layer::Low && s.run >= s.up_after) {
+        s.layer = Layer::Top;
+        s.run = 0;
+        s.since_up = 0;
+    }
+    return s.layer;
+}
+
+Layer LayerChooser::layer(std::uint64_t call) const
+{
+    auto it = calls_.find(call);
+    return it == calls_.end() ? Layer::Top : it->second.layer;
+}
+
+void LayerChooser::keep_only(const std::set<std::uint64_t> &calls)
+{
+    std::erase_if(calls_, [&](const auto &c) { return !calls.contains(c.first); });
+}
+
+} // namespace callbox::media

@@ -1,0 +1,44 @@
+// LayerChooser: which of the two shared H.264 layers each call should be on, from whether its own
+// path was constrained in each sample (BitrateController::constrained()). Pure logic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string_view>
+
+namespace callbox::media {
+
+enum class Layer { Top, Low };
+constexpr std::string_view layer_name(Layer l)
+{
+    return l == Layer::Top ? "top" : "low";
+}
+
+class LayerChooser
+{
+public:
+    // Down after this many constrained samples in a row; up after a run of clear samples, which
+    // starts at kSamplesUp and doubles (up to kSamplesUpMax) each time a call that went up comes
+    // back down within twice its run: a path capped near the top layer's rate does not flap.
+    static constexpr int kSamplesDown = 2;
+    static constexpr int kSamplesUp = 4;
+    static constexpr int kSamplesUpMax = 32;
+
+    // One sample for `call` (about a second); returns the layer it should be on now.
+    Layer update(std::uint64_t call, bool constrained);
+    Layer layer(std::uint64_t call) const;
+    // Drops what it knew of the calls not in `calls`.
+    void keep_only(const std::set<std::uint64_t> &calls);
+
+private:
+    struct State {
+        Layer layer = Layer::Top;
+        int run = 0;               // samples in a row pointing away from `layer`
+        int up_after = kSamplesUp; // clear samples needed to go up
+        int since_up = -1;         // samples since it last went up; -1: never, or long ago
+    };
+    std::map<std::uint64_t, State> calls_;
+};
+
+} // namespace callbox::media

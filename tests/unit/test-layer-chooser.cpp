@@ -1,0 +1,107 @@
+// Unit tests of the per-call layer choice: down after a short run of constrained samples, up after
+// a longer run of clear ones, a back-off for a call that keeps falling back, and calls apart.
+#include "media/layer-chooser.hpp"
+
+#include <gtest/gtest.h>
+
+using callbox::media::Layer;
+using callbox::media::LayerChooser;
+
+namespace {
+
+// Feeds `samples` samples of the same reading; returns the layer after the last.
+Layer feed(LayerChooser &c, std::uint64_t call, bool constrained, int samples)
+{
+    Layer l = c.layer(call);
+    for (int i = 0; i < samples; ++i)
+        l = c.update(call, constrained);
+    return l;
+}
+
+// Samples, constrained, until `call` goes down; how many it took.
+int samples_to(LayerChooser &c, std::uint64_t call, bool constrained, Layer target)
+{
+    for (int i = 1; i <= 100; ++i)
+        if (c.update(call, constrained) == target)
+            return i;
+    return -1;
+}
+
+} // namespace
+
+TEST(LayerChooser, ANewCallIsOnTheTopLayer)
+{
+    LayerChooser c;
+    EXPECT_EQ(c.layer(7), Layer::Top);
+    EXPECT_EQ(c.update(7, false), Layer::Top);
+}
+
+TEST(LayerChooser, OneConstrainedSampleMovesNothing)
+{
+    LayerChooser c;
+    EXPECT_EQ(c.update(1, true), Layer::Top);
+    EXPECT_EQ(c.update(1, false), Layer::Top);
+    EXPECT_EQ(c.update(1, true), Layer::Top); // the run starts again
+    EXPECT_EQ(c.update(1, true), Layer::Low);
+}
+
+TEST(LayerChooser, GoesDownAfterTwoAndUpAfterALongerRunOfClearSamples)
+{
+    LayerChooser c;
+    EXPECT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    EXPECT_EQ(feed(c, 1, true, 10), Layer::Low); // stays down while constrained
+    // A clear sample in the middle of the run up starts it again.
+    EXPECT_EQ(feed(c, 1, false, LayerChooser::kSamplesUp - 1), Layer::Low);
+    EXPECT_EQ(c.update(1, true), Layer::Low);
+    EXPECT_EQ(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUp);
+}
+
+TEST(LayerChooser, ACallThatFallsBackSoonWaitsLongerBeforeGoingUpAgain)
+{
+    LayerChooser c;
+    feed(c, 1, true, LayerChooser::kSamplesDown);
+    ASSERT_EQ(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUp);
+    // Up, and at once constrained again (a cap just under the top layer's rate).
+    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    EXPECT_EQ(samples_to(c, 1, false, Layer::Top), 2 * LayerChooser::kSamplesUp);
+    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    EXPECT_EQ(samples_to(c, 1, false, Layer::Top), 4 * LayerChooser::kSamplesUp);
+    // The back-off has a ceiling.
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+        ASSERT_LE(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUpMax);
+    }
+}
+
+TEST(LayerChooser, ALongStayOnTheTopLayerForgetsTheBackOff)
+{
+    LayerChooser c;
+    feed(c, 1, true, LayerChooser::kSamplesDown);
+    feed(c, 1, false, LayerChooser::kSamplesUp);
+    feed(c, 1, true, LayerChooser::kSamplesDown);
+    ASSERT_EQ(samples_to(c, 1, false, Layer::Top), 2 * LayerChooser::kSamplesUp);
+    EXPECT_EQ(feed(c, 1, false, 100), Layer::Top);
+    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    EXPECT_EQ(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUp);
+}
+
+TEST(LayerChooser, OneCallsBadPathMovesOnlyThatCall)
+{
+    LayerChooser c;
+    for (int i = 0; i < 10; ++i) {
+        c.update(1, true);
+        c.update(2, false);
+    }
+    EXPECT_EQ(c.layer(1), Layer::Low);
+    EXPECT_EQ(c.layer(2), Layer::Top);
+}
+
+TEST(LayerChooser, AGoneCallIsForgotten)
+{
+    LayerChooser c;
+    feed(c, 1, true, 5);
+    feed(c, 2, true, 5);
+    c.keep_only({2});
+    EXPECT_EQ(c.layer(1), Layer::Top);
+    EXPECT_EQ(c.layer(2), Layer::Low);
+}
