@@ -204,8 +204,8 @@ async function phaseDuplex() {
   for (let i = 0; i < P.duplexPairs; i++) {
     for (const send of i % 2 ? ['camera', 'none'] : ['none', 'camera']) {
       const r = await g2gRun({ send, seconds: P.duplexSeconds });
-      calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, state_at_end: r.call_state_at_end, cpu: r.cpu });
-      log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps`);
+      calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, jitter_buffer_ms: r.jitter_buffer_ms, state_at_end: r.call_state_at_end, cpu: r.cpu });
+      log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps, browser jitter buffer ${r.jitter_buffer_ms} ms`);
     }
   }
   const of = (send) => calls.filter((c) => c.send === send && c.median !== null).map((c) => c.median);
