@@ -72,6 +72,9 @@ public:
         std::atomic<std::uint64_t> video_frames_in{0};
         std::atomic<std::uint64_t> audio_buffers_in{0};
         std::atomic<std::uint64_t> video_frames_out{0};
+        // Monotonic time of the browser's last decoded frame, and the longest wait between two.
+        std::atomic<std::int64_t> video_in_last_us{0};
+        std::atomic<std::int64_t> video_in_max_gap_us{0};
     };
     const Counters &counters() const;
 

@@ -35,7 +35,8 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("video_codec", std::string_view(c.video_codec))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
-        .member("video_frames_out", c.video_frames_out);
+        .member("video_frames_out", c.video_frames_out)
+        .member("video_in_max_gap_ms", c.video_in_max_gap_ms);
     write_latency(w, "clock_latency_ms",
                   {c.clock_latency_median_ms, c.clock_latency_p95_ms, c.clock_latency_samples});
     w.key("stats")

@@ -574,7 +574,8 @@ std::vector<CallInfo> MediaEngine::calls()
         out.push_back({name, call->state(), call->video_codec(), c.video_frames_in,
                        c.audio_buffers_in, c.video_frames_out, clock.median_ms, clock.p95_ms,
                        clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps, live.rtt_ms,
-                       live.packet_loss, live.fps_in, live.fps_out, call->webrtcbin()});
+                       live.packet_loss, live.fps_in, live.fps_out, call->webrtcbin(),
+                       static_cast<double>(c.video_in_max_gap_us) / 1000.0});
     }
     return out;
 }

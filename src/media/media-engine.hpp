@@ -45,6 +45,7 @@ struct CallInfo {
     double bitrate_in_kbps = 0, bitrate_out_kbps = 0, rtt_ms = -1, packet_loss = 0;
     double fps_in = 0, fps_out = 0;
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
+    double video_in_max_gap_ms = 0;  // the longest wait between two of the browser's frames
 };
 
 class MediaEngine final : public rooms::DevicePeer

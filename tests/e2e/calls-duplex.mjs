@@ -1,0 +1,99 @@
+// E2E (loopback-only netns): a two-way call with the device held for a minute with no frame gap over 500 ms either way, then the caller changes its resolution mid-call and the call goes on.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
+import { requireChromium, openApp, joinRoom, waitFor } from './browser.mjs';
+import {
+  requireLoopbackOnly, launchMediaBrowser, myId, callDevice, hangUp, expectMediaFrom, problemsOf,
+  watchFrameGaps, frameGaps,
+} from './calls.mjs';
+import { deviceStatus } from './device-status.mjs';
+
+requireChromium();
+requireLoopbackOnly();
+
+const ADMIN_PASSWORD = 'calls-duplex-test';
+const { hashLine: ADMIN_HASH, daemonCalls, callsBecome, deviceReceivesFrom } = deviceStatus(ADMIN_PASSWORD);
+const CONFIG = `[server]\n${ADMIN_HASH}\n[media]\nice_addresses=127.0.0.1\n`;
+const ENV = { CALLBOX_PIPELINES_DIR: process.env.CALLBOX_PIPELINES_DIR ?? join(sourceRoot, 'pipelines') };
+const HOLD_S = 60;
+const MAX_GAP_MS = 500;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Asks the page's camera track for another size and waits until Chromium sends it.
+async function sendSize(page, width, height) {
+  await page.evaluate(async ([w, h]) => {
+    const sender = window.callbox.calls().device.getSenders().find((s) => s.track?.kind === 'video');
+    await sender.track.applyConstraints({ width: { exact: w }, height: { exact: h } });
+  }, [width, height]);
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const sent = await page.evaluate(async () => {
+      const stats = await window.callbox.calls().device.getStats();
+      return [...stats.values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video')?.frameWidth;
+    });
+    if (sent === width) return;
+    if (Date.now() > deadline) throw new Error(`Chromium does not send ${width}×${height} (it sends ${sent} wide)`);
+    await sleep(250);
+  }
+}
+
+test('calls-duplex', { timeout: 230000 }, async (t) => {
+  let daemon;
+  let browser;
+  const pages = [];
+  try {
+    daemon = await startDaemon({ config: CONFIG, env: ENV });
+    browser = await launchMediaBrowser();
+    const alice = await openApp(browser.context, daemon.url, 'alice');
+    pages.push(alice);
+    await joinRoom(alice, 'alice', 'kitchen');
+    const aliceId = await myId(alice);
+    await callDevice(alice, 'alice');
+    await expectMediaFrom(alice, 'alice', ['device']);
+    await callsBecome(daemon, 1, 'one call');
+    await deviceReceivesFrom(daemon, aliceId);
+    await watchFrameGaps(alice, 'device');
+    await waitFor(alice, () => window.frameGaps.frames >= 2, undefined, 'the page times the device\'s frames');
+
+    // Held for a minute: both ways, no gap between two frames over 500 ms. Looked at every 5 s,
+    // so a call that ends fails at once.
+    const callOf = async () => (await daemonCalls(daemon)).list.find((c) => c.peer === aliceId);
+    const start = { device: await callOf(), page: await frameGaps(alice) };
+    for (let s = 0; s < HOLD_S; s += 5) {
+      await sleep(5000);
+      const c = await callOf();
+      assert.equal(c?.state, 'connected', `the call is up after ${s + 5} s`);
+      const g = await frameGaps(alice);
+      assert.ok(c.video_in_max_gap_ms <= MAX_GAP_MS, `browser → device: a gap of ${c.video_in_max_gap_ms} ms after ${s + 5} s `
+        + `(the page's encoder sent nothing for up to ${g.sendStallMs} ms)`);
+      assert.ok(g.maxGapMs <= MAX_GAP_MS, `device → browser: a gap of ${g.maxGapMs} ms after ${s + 5} s`);
+    }
+    const end = { device: await callOf(), page: await frameGaps(alice) };
+    t.diagnostic(`held ${HOLD_S} s: browser → device ${end.device.video_frames_in - start.device.video_frames_in} frames, `
+      + `longest gap ${end.device.video_in_max_gap_ms} ms; device → browser ${end.page.frames - start.page.frames} frames, `
+      + `longest gap ${end.page.maxGapMs} ms; the page's encoder paused up to ${end.page.sendStallMs} ms`);
+    assert.ok(end.device.video_frames_in > start.device.video_frames_in, 'the device got frames while held');
+    assert.ok(end.page.frames > start.page.frames, 'the page got frames while held');
+
+    // The caller lowers its resolution mid-call (as Chromium does under CPU or bandwidth
+    // pressure), then raises it again: the device keeps decoding, the page keeps receiving.
+    for (const [w, h] of [[320, 240], [640, 480]]) {
+      await sendSize(alice, w, h);
+      await deviceReceivesFrom(daemon, aliceId);
+      await expectMediaFrom(alice, 'alice', ['device']);
+      const c = await callOf();
+      assert.equal(c.state, 'connected', `the call is up after the change to ${w}×${h}`);
+      t.diagnostic(`after ${w}×${h}: longest gap browser → device ${c.video_in_max_gap_ms} ms, device → browser ${(await frameGaps(alice)).maxGapMs} ms`);
+    }
+
+    await hangUp(alice, 'alice');
+    await callsBecome(daemon, 0, 'no calls after the hang-up');
+    assert.deepEqual(await problemsOf(pages), [], 'no dialogs or page errors');
+  } finally {
+    await browser?.close().catch((e) => console.error('closing the browser:', e));
+    const r = await daemon?.stop();
+    if (r && r.code !== 0 && r.signal === null) console.error(`callboxd exited with ${r.code}:\n${daemon.output()}`);
+  }
+});
