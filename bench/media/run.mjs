@@ -29,6 +29,8 @@ const { values: opt } = parseArgs({
     verbose: { type: 'boolean', default: false },
     // extra [media] keys for every daemon, e.g. --media jitter_ms=0,video_bitrate=800
     media: { type: 'string' },
+    // duplex phase: calls without audio (both ways), to take Chromium's audio/video sync out
+    'duplex-video-only': { type: 'boolean', default: false },
   },
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
@@ -203,15 +205,25 @@ async function phaseDuplex() {
   const calls = [];
   for (let i = 0; i < P.duplexPairs; i++) {
     for (const send of i % 2 ? ['camera', 'none'] : ['none', 'camera']) {
-      const r = await g2gRun({ send, seconds: P.duplexSeconds });
+      const r = await g2gRun({ send, seconds: P.duplexSeconds, audio: !opt['duplex-video-only'] });
       calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, jitter_buffer_ms: r.jitter_buffer_ms, state_at_end: r.call_state_at_end, cpu: r.cpu });
       log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps, browser jitter buffer ${r.jitter_buffer_ms} ms`);
     }
   }
-  const of = (send) => calls.filter((c) => c.send === send && c.median !== null).map((c) => c.median);
-  const viewer = r1(median(of('none')));
-  const twoway = r1(median(of('camera')));
-  return { calls, viewer_median: viewer, twoway_median: twoway, twoway_minus_viewer: r1(twoway - viewer) };
+  // Chromium's jitter buffer varies from call to call by more than the difference sought (it
+  // grows when frames arrive unevenly, 3–400 ms on a loaded machine); the latency without it is
+  // the part the device, the network, decoding and display make.
+  for (const c of calls) c.without_jitter_buffer = c.median !== null && c.jitter_buffer_ms !== null ? r1(c.median - c.jitter_buffer_ms) : null;
+  const of = (send, key) => calls.filter((c) => c.send === send && c[key] !== null).map((c) => c[key]);
+  const viewer = r1(median(of('none', 'median')));
+  const twoway = r1(median(of('camera', 'median')));
+  const viewerNoJb = r1(median(of('none', 'without_jitter_buffer')));
+  const twowayNoJb = r1(median(of('camera', 'without_jitter_buffer')));
+  return {
+    calls, viewer_median: viewer, twoway_median: twoway, twoway_minus_viewer: r1(twoway - viewer),
+    viewer_without_jitter_buffer: viewerNoJb, twoway_without_jitter_buffer: twowayNoJb,
+    twoway_minus_viewer_without_jitter_buffer: r1(twowayNoJb - viewerNoJb),
+  };
 }
 
 // ---- 3. Browser → device: the page stamps its canvas, the daemon reads the decoded frames ----
@@ -451,10 +463,14 @@ function printTable(r) {
   if (r.duplex) {
     const x = r.duplex;
     const per = (send) => x.calls.filter((c) => c.send === send).map((c) => c.median).join(', ');
-    lines.push('', `2c. device → browser, viewer and two-way calls alternated, ${P.duplexSeconds} s each (ms)`);
+    lines.push('', `2c. device → browser, viewer and two-way calls alternated, ${P.duplexSeconds} s each${opt['duplex-video-only'] ? ', video only' : ''} (ms)`);
     row('viewer calls: median of medians (each call)', x.viewer_median, per('none'));
     row('two-way calls: median of medians (each call)', x.twoway_median, per('camera'));
     row('two-way − viewer', x.twoway_minus_viewer, ok(Math.abs(x.twoway_minus_viewer), 5) + ' (within 5)');
+    const noJb = (send) => x.calls.filter((c) => c.send === send).map((c) => c.without_jitter_buffer).join(', ');
+    row('without Chromium\'s jitter buffer: viewer', x.viewer_without_jitter_buffer, noJb('none'));
+    row('without Chromium\'s jitter buffer: two-way', x.twoway_without_jitter_buffer, noJb('camera'));
+    row('without Chromium\'s jitter buffer: two-way − viewer', x.twoway_minus_viewer_without_jitter_buffer);
   }
   if (r.check) {
     row('checker, video-only: +100 ms queue → median grows by', r.check.video_only.growth_ms, `expected ≈ 100 (${r.check.video_only.baseline.median} → ${r.check.video_only.delayed.median})`);
