@@ -67,15 +67,21 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
     return GST_PAD_PROBE_OK;
 }
 
-// Counts a decoded frame from the browser and keeps the longest gap between two.
+// Counts a decoded frame from the browser, keeps the longest gap between two and counts the long
+// ones.
 GstPadProbeReturn note_video_in(GstPad *, GstPadProbeInfo *, gpointer data)
 {
     auto &c = *static_cast<CallSession::Counters *>(data);
     ++c.video_frames_in;
     const std::int64_t now = g_get_monotonic_time();
     const std::int64_t last = c.video_in_last_us.exchange(now);
-    if (last > 0 && now - last > c.video_in_max_gap_us)
+    if (last <= 0)
+        return GST_PAD_PROBE_OK;
+    if (now - last > c.video_in_max_gap_us)
         c.video_in_max_gap_us = now - last;
+    for (std::size_t i = 0; i < c.kGapBucketsMs.size(); ++i)
+        if (now - last > c.kGapBucketsMs[i] * std::int64_t{1000})
+            ++c.video_in_gaps_over[i];
     return GST_PAD_PROBE_OK;
 }
 

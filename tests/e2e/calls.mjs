@@ -1,7 +1,8 @@
 // Shared helpers for the call tests: Chromium media flags, the loopback-only check, starting calls, tile states and getStats() sampling.
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { launchBrowser, click, waitFor } from './browser.mjs';
+import { startDaemon } from '../lib/daemon.mjs';
+import { launchBrowser, click, waitFor, openApp, joinRoom } from './browser.mjs';
 
 export const MEDIA_FLAGS = [
   '--use-fake-ui-for-media-stream',
@@ -207,14 +208,25 @@ export function watchFrameGaps(page, peerId) {
       gaps.frames += 1;
       video.requestVideoFrameCallback(onFrame);
     };
-    video.muted = true;
-    video.autoplay = true;
-    video.playsInline = true;
-    video.srcObject = new MediaStream([track]);
+    Object.assign(video, { muted: true, autoplay: true, playsInline: true, srcObject: new MediaStream([track]) });
     document.body.append(video);
     video.play().catch(() => {});
     video.requestVideoFrameCallback(onFrame);
   }, peerId);
+}
+
+// The usual start of a device-call test: a daemon with `config`, a media browser, `name`'s page
+// in `room`, in a call with the device whose media flows and which the daemon lists. Fills `s`
+// (daemon, browser, page, id) as it goes, so the caller's finally can stop what was started.
+export async function inCallWithDevice(s, { config, env, room, callsBecome, name = 'alice' }) {
+  s.daemon = await startDaemon({ config, env });
+  s.browser = await launchMediaBrowser();
+  s.page = await openApp(s.browser.context, s.daemon.url, name);
+  await joinRoom(s.page, name, room);
+  s.id = await myId(s.page);
+  await callDevice(s.page, name);
+  await expectMediaFrom(s.page, name, ['device']);
+  await callsBecome(s.daemon, 1, `one call with ${name}`);
 }
 export function frameGaps(page) {
   return page.evaluate(() => ({ frames: window.frameGaps.frames, maxGapMs: Math.round(window.frameGaps.maxGapMs), sendStallMs: Math.round(window.frameGaps.sendStallMs) }));
