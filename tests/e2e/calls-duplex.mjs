@@ -21,8 +21,8 @@ const ENV = { CALLBOX_PIPELINES_DIR: process.env.CALLBOX_PIPELINES_DIR ?? join(s
 const HOLD_S = 60;
 const MAX_GAP_MS = 500;
 // The 500 ms bound is the call's, on a machine that gives it the CPU it needs (a 2-core CI box
-// running this test). Past 3 runnable tasks per core (the 1-minute load average, read before
-// and after the hold) other programs starve both ends for longer than that, and the gaps are
+// running this test). Past 3 runnable tasks per core (the 1-minute load average, read at each
+// look during the hold) other programs starve both ends for longer than that, and the gaps are
 // reported instead of asserted; that frames keep flowing both ways is asserted either way.
 const overloaded = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) > 3 * cpus().length;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
