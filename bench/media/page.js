@@ -145,7 +145,7 @@
   }
 
   // Starts a call. send: 'none' (recvonly viewer; audio: false leaves audio out) | 'camera'
-  // (fake camera + mic) | 'canvas' (clock-pattern canvas, 1280×720 at 30 fps, audio
+  // (fake camera + mic; audio: false, the camera only) | 'canvas' (clock-pattern canvas, 1280×720 at 30 fps, audio
   // recvonly). video: attach a <video> and watch for the first frame. Resolves once the
   // offer is sent.
   async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {} } = {}) {
@@ -158,7 +158,7 @@
       pc.addTransceiver('video', { direction: 'recvonly' });
     } else if (sending === 'camera') {
       fakeCamera ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-      fakeCamera.getTracks().forEach((t) => pc.addTrack(t, fakeCamera));
+      fakeCamera.getTracks().filter((t) => audio || t.kind === 'video').forEach((t) => pc.addTrack(t, fakeCamera));
     } else if (sending === 'canvas') {
       const offset = canvas.offsetMs ?? 0;
       if (canvasSource && canvasSource.offsetMs !== offset) { canvasSource.stop(); canvasSource = null; }

@@ -1,6 +1,9 @@
 // Media benchmark orchestrator: drives callboxd's calls from headless Chromium (time to first frame, clock-pattern latency both ways, daemon CPU/RSS per viewer and caller), prints a table and writes results.json.
 //
-//   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu] [--quick] [--verbose]
+//   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu,duplex] [--quick] [--verbose]
+//
+// duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
+// run, device → browser glass-to-glass of each; the figure is the median two-way − viewer.
 //
 // The daemon is $CALLBOXD or build/src/callboxd; nothing is built. When the machine has a
 // network interface besides loopback, the script re-runs itself inside a loopback-only
@@ -26,6 +29,8 @@ const { values: opt } = parseArgs({
     verbose: { type: 'boolean', default: false },
     // extra [media] keys for every daemon, e.g. --media jitter_ms=0,video_bitrate=800
     media: { type: 'string' },
+    // duplex phase: calls without audio (both ways), to take Chromium's audio/video sync out
+    'duplex-video-only': { type: 'boolean', default: false },
   },
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
@@ -47,6 +52,8 @@ const P = {
   cpuWindowS: Q ? 3 : 5,           // one CPU window
   cpuWindows: Q ? 1 : 3,           // windows per level (median), plus up to 2 more when disturbed
   settleMs: Q ? 1500 : 3000,       // after a level's calls are flowing, before measuring
+  duplexPairs: Q ? 2 : 4,          // viewer + two-way calls, alternated
+  duplexSeconds: Q ? 6 : 10,       // device → browser window of each
   viewers: [1, 2, 4],
   callers: [1, 2, 4],
 };
@@ -189,6 +196,34 @@ async function phaseG2G() {
   const twoway = await g2gRun({ send: 'camera', seconds: Math.round(P.g2gSeconds / 2) });
   delete twoway.samples;
   return { ...viewer, twoway };
+}
+
+// ---- 2c. Two-way against viewer calls, alternated in one run ----
+// One call's latency is one draw of the phase between the capture and the display clock (±20 ms),
+// so several calls of each kind, alternated, and the medians of their medians.
+async function phaseDuplex() {
+  const calls = [];
+  for (let i = 0; i < P.duplexPairs; i++) {
+    for (const send of i % 2 ? ['camera', 'none'] : ['none', 'camera']) {
+      const r = await g2gRun({ send, seconds: P.duplexSeconds, audio: !opt['duplex-video-only'] });
+      calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, jitter_buffer_ms: r.jitter_buffer_ms, state_at_end: r.call_state_at_end, cpu: r.cpu });
+      log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps, browser jitter buffer ${r.jitter_buffer_ms} ms`);
+    }
+  }
+  // Chromium's jitter buffer varies from call to call by more than the difference sought (it
+  // grows when frames arrive unevenly, 3–400 ms on a loaded machine); the latency without it is
+  // the part the device, the network, decoding and display make.
+  for (const c of calls) c.without_jitter_buffer = c.median !== null && c.jitter_buffer_ms !== null ? r1(c.median - c.jitter_buffer_ms) : null;
+  const of = (send, key) => calls.filter((c) => c.send === send && c[key] !== null).map((c) => c[key]);
+  const viewer = r1(median(of('none', 'median')));
+  const twoway = r1(median(of('camera', 'median')));
+  const viewerNoJb = r1(median(of('none', 'without_jitter_buffer')));
+  const twowayNoJb = r1(median(of('camera', 'without_jitter_buffer')));
+  return {
+    calls, viewer_median: viewer, twoway_median: twoway, twoway_minus_viewer: r1(twoway - viewer),
+    viewer_without_jitter_buffer: viewerNoJb, twoway_without_jitter_buffer: twowayNoJb,
+    twoway_minus_viewer_without_jitter_buffer: r1(twowayNoJb - viewerNoJb),
+  };
 }
 
 // ---- 3. Browser → device: the page stamps its canvas, the daemon reads the decoded frames ----
@@ -374,6 +409,7 @@ try {
   log(`machine: ${JSON.stringify(results.meta)}`);
   if (phases.has('first')) { log('1. time to first frame'); results.first = await phaseFirst(); }
   if (phases.has('g2g')) { log('2. device → browser latency'); results.g2g = await phaseG2G(); }
+  if (phases.has('duplex')) { log('2c. two-way against viewer calls'); results.duplex = await phaseDuplex(); }
   if (phases.has('check')) { log('2b. checking the checker (100 ms queue before the encoder)'); results.check = await phaseCheck(results.g2g?.median ?? null); }
   if (phases.has('b2d')) { log('3. browser → device latency'); results.b2d = await phaseB2D(); }
   if (phases.has('cpu')) {
@@ -423,6 +459,18 @@ function printTable(r) {
     const broke = t.call_state_at_end !== 'connected' || t.decoded_fps < 20 ? `CALL BROKE (state ${t.call_state_at_end}, ${t.decoded_fps} fps)` : ok(t.median, 40);
     row('two-way call (fake camera): median / p95, decoded fps', `${t.median} / ${t.p95}, ${t.decoded_fps}`, broke);
     row('  machine: daemon / browser / other (cores)', `${t.cpu.daemon_cores} / ${t.cpu.browser_cores} / ${t.cpu.other_cores}`);
+  }
+  if (r.duplex) {
+    const x = r.duplex;
+    const per = (send) => x.calls.filter((c) => c.send === send).map((c) => c.median).join(', ');
+    lines.push('', `2c. device → browser, viewer and two-way calls alternated, ${P.duplexSeconds} s each${opt['duplex-video-only'] ? ', video only' : ''} (ms)`);
+    row('viewer calls: median of medians (each call)', x.viewer_median, per('none'));
+    row('two-way calls: median of medians (each call)', x.twoway_median, per('camera'));
+    row('two-way − viewer', x.twoway_minus_viewer, ok(Math.abs(x.twoway_minus_viewer), 5) + ' (within 5)');
+    const noJb = (send) => x.calls.filter((c) => c.send === send).map((c) => c.without_jitter_buffer).join(', ');
+    row('without Chromium\'s jitter buffer: viewer', x.viewer_without_jitter_buffer, noJb('none'));
+    row('without Chromium\'s jitter buffer: two-way', x.twoway_without_jitter_buffer, noJb('camera'));
+    row('without Chromium\'s jitter buffer: two-way − viewer', x.twoway_minus_viewer_without_jitter_buffer);
   }
   if (r.check) {
     row('checker, video-only: +100 ms queue → median grows by', r.check.video_only.growth_ms, `expected ≈ 100 (${r.check.video_only.baseline.median} → ${r.check.video_only.delayed.median})`);

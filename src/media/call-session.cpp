@@ -69,6 +69,24 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter)
     return GST_PAD_PROBE_OK;
 }
 
+// Counts a decoded frame from the browser, keeps the longest gap between two and counts the long
+// ones.
+GstPadProbeReturn note_video_in(GstPad *, GstPadProbeInfo *, gpointer data)
+{
+    auto &c = *static_cast<CallSession::Counters *>(data);
+    ++c.video_frames_in;
+    const std::int64_t now = g_get_monotonic_time();
+    const std::int64_t last = c.video_in_last_us.exchange(now);
+    if (last <= 0)
+        return GST_PAD_PROBE_OK;
+    if (now - last > c.video_in_max_gap_us)
+        c.video_in_max_gap_us = now - last;
+    for (std::size_t i = 0; i < c.kGapBucketsMs.size(); ++i)
+        if (now - last > c.kGapBucketsMs[i] * std::int64_t{1000})
+            ++c.video_in_gaps_over[i];
+    return GST_PAD_PROBE_OK;
+}
+
 // Reads the browser's clock pattern, if it sends one, from each decoded frame.
 GstPadProbeReturn read_browser_clock(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
@@ -145,8 +163,12 @@ void on_decoded_pad(GstElement *, GstPad *pad, gpointer data)
                                                                             : GST_PAD_PROBE_DROP;
         },
         nullptr, nullptr);
-    gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
-                      video ? &s.counters.video_frames_in : &s.counters.audio_buffers_in, nullptr);
+    if (video)
+        gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, note_video_in, &s.counters,
+                          nullptr);
+    else
+        gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
+                          &s.counters.audio_buffers_in, nullptr);
     if (video)
         gst_pad_add_probe(queue_src.get(),
                           static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |

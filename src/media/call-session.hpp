@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,12 @@ public:
         std::atomic<std::uint64_t> video_frames_in{0};
         std::atomic<std::uint64_t> audio_buffers_in{0};
         std::atomic<std::uint64_t> video_frames_out{0};
+        // Monotonic time of the browser's last decoded frame, the longest wait between two,
+        // and how many waits were longer than each of kGapBucketsMs.
+        std::atomic<std::int64_t> video_in_last_us{0};
+        std::atomic<std::int64_t> video_in_max_gap_us{0};
+        static constexpr std::array<int, 4> kGapBucketsMs{100, 250, 500, 1000};
+        std::array<std::atomic<std::uint64_t>, 4> video_in_gaps_over{};
     };
     const Counters &counters() const;
 

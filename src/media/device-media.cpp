@@ -36,7 +36,12 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("layer", std::string_view(c.layer))
         .member("video_frames_in", c.video_frames_in)
         .member("audio_buffers_in", c.audio_buffers_in)
-        .member("video_frames_out", c.video_frames_out);
+        .member("video_frames_out", c.video_frames_out)
+        .member("video_in_max_gap_ms", c.video_in_max_gap_ms);
+    w.key("video_in_gaps_over_ms").begin_object();
+    for (const auto &[ms, n] : c.video_in_gaps_over)
+        w.member(std::to_string(ms), n);
+    w.end_object();
     write_latency(w, "clock_latency_ms",
                   {c.clock_latency_median_ms, c.clock_latency_p95_ms, c.clock_latency_samples});
     w.key("stats")

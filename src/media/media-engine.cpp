@@ -629,11 +629,28 @@ std::vector<CallInfo> MediaEngine::calls()
         const std::string name = peer >= kFirstWhepPeer
                                      ? "whep-" + std::to_string(peer - kFirstWhepPeer + 1)
                                      : rooms::RoomRegistry::peer_name(peer);
-        out.push_back({name, call->state(), call->video_codec(), c.video_frames_in,
-                       c.audio_buffers_in, c.video_frames_out, clock.median_ms, clock.p95_ms,
-                       clock.samples, live.bitrate_in_kbps, live.bitrate_out_kbps, live.rtt_ms,
-                       live.packet_loss, live.fps_in, live.fps_out,
-                       std::string(layer_name(call->layer())), call->webrtcbin()});
+        out.push_back({name,
+                       call->state(),
+                       call->video_codec(),
+                       c.video_frames_in,
+                       c.audio_buffers_in,
+                       c.video_frames_out,
+                       clock.median_ms,
+                       clock.p95_ms,
+                       clock.samples,
+                       live.bitrate_in_kbps,
+                       live.bitrate_out_kbps,
+                       live.rtt_ms,
+                       live.packet_loss,
+                       live.fps_in,
+                       live.fps_out,
+                       std::string(layer_name(call->layer())),
+                       call->webrtcbin(),
+                       static_cast<double>(c.video_in_max_gap_us) / 1000.0,
+                       {}});
+        for (std::size_t i = 0; i < c.kGapBucketsMs.size(); ++i)
+            out.back().video_in_gaps_over.emplace_back(c.kGapBucketsMs[i],
+                                                       c.video_in_gaps_over[i].load());
     }
     return out;
 }

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace callbox::media {
@@ -49,6 +50,9 @@ struct CallInfo {
     double fps_in = 0, fps_out = 0;
     std::string layer;               // the H.264 layer its video comes from: "top" or "low"
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
+    double video_in_max_gap_ms = 0;  // the longest wait between two of the browser's frames
+    // [threshold ms, waits longer than it] for CallSession::Counters::kGapBucketsMs
+    std::vector<std::pair<int, std::uint64_t>> video_in_gaps_over;
 };
 
 class MediaEngine final : public rooms::DevicePeer, public sfu::DevicePublisher

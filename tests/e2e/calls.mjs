@@ -194,3 +194,51 @@ export function sentTracks(page, kind) {
 export async function problemsOf(pages) {
   return pages.flatMap((p) => p.problems ?? []);
 }
+
+// In the page: times every frame of `peerId`'s video (requestVideoFrameCallback on a video element
+// of its own) and keeps the longest gap between two in window.frameGaps; beside it, from getStats()
+// every 100 ms, the longest time the page's own video encoder sent nothing to `peerId` (sendStallMs:
+// what the peer cannot have got either). frameGaps(page) reads them.
+export function watchFrameGaps(page, peerId) {
+  return page.evaluate((id) => {
+    const pc = window.callbox.calls()[id];
+    const track = pc.getReceivers().find((r) => r.track?.kind === 'video').track;
+    const video = document.createElement('video');
+    const gaps = { frames: 0, maxGapMs: 0, last: null, sent: null, sentAt: null, sendStallMs: 0 };
+    window.frameGaps = gaps;
+    setInterval(async () => {
+      const out = [...(await pc.getStats()).values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+      const now = performance.now();
+      if (!out) return;
+      if (out.framesSent !== gaps.sent) [gaps.sent, gaps.sentAt] = [out.framesSent, now];
+      else gaps.sendStallMs = Math.max(gaps.sendStallMs, now - gaps.sentAt);
+    }, 100);
+    const onFrame = (now) => {
+      if (gaps.last !== null) gaps.maxGapMs = Math.max(gaps.maxGapMs, now - gaps.last);
+      gaps.last = now;
+      gaps.frames += 1;
+      video.requestVideoFrameCallback(onFrame);
+    };
+    Object.assign(video, { muted: true, autoplay: true, playsInline: true, srcObject: new MediaStream([track]) });
+    document.body.append(video);
+    video.play().catch(() => {});
+    video.requestVideoFrameCallback(onFrame);
+  }, peerId);
+}
+
+// The usual start of a device-call test: a daemon with `config`, a media browser, `name`'s page
+// in `room`, in a call with the device whose media flows and which the daemon lists. Fills `s`
+// (daemon, browser, page, id) as it goes, so the caller's finally can stop what was started.
+export async function inCallWithDevice(s, { config, env, room, callsBecome, name = 'alice' }) {
+  s.daemon = await startDaemon({ config, env });
+  s.browser = await launchMediaBrowser();
+  s.page = await openApp(s.browser.context, s.daemon.url, name);
+  await joinRoom(s.page, name, room);
+  s.id = await myId(s.page);
+  await callDevice(s.page, name);
+  await expectMediaFrom(s.page, name, ['device']);
+  await callsBecome(s.daemon, 1, `one call with ${name}`);
+}
+export function frameGaps(page) {
+  return page.evaluate(() => ({ frames: window.frameGaps.frames, maxGapMs: Math.round(window.frameGaps.maxGapMs), sendStallMs: Math.round(window.frameGaps.sendStallMs) }));
+}
