@@ -60,6 +60,15 @@ void skip_unused_device_providers()
         }
 }
 
+void warm_up_call_elements()
+{
+    for (const char *factory :
+         {"dtlsdec", "webrtcbin", "nicesrc", "nicesink", "srtpenc", "rtpbin", "rtprtxsend",
+          "rtph264pay", "rtpopuspay", "opusenc", "queue", "tee"})
+        if (GstElement *e = gst_element_factory_make(factory, nullptr))
+            gst_object_unref(gst_object_ref_sink(e));
+}
+
 ElementPtr make_element(const char *factory, const char *name, std::string &error)
 {
     ElementPtr e = sink(gst_element_factory_make(factory, name));
