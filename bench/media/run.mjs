@@ -1,6 +1,7 @@
 // Media benchmark orchestrator: drives callboxd's calls from headless Chromium (time to first frame, clock-pattern latency both ways, daemon CPU/RSS per viewer and caller), prints a table and writes results.json.
 //
 //   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu,duplex] [--quick] [--verbose]
+//                            [--modes shared,per-call] [--kinds viewers,callers]
 //
 // duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
 // run, device → browser glass-to-glass of each; the figure is the median two-way − viewer.
@@ -31,6 +32,9 @@ const { values: opt } = parseArgs({
     media: { type: 'string' },
     // duplex phase: calls without audio (both ways), to take Chromium's audio/video sync out
     'duplex-video-only': { type: 'boolean', default: false },
+    // step 4 only: which encoder modes and which kinds of call (for quick A/B runs)
+    modes: { type: 'string', default: 'shared,per-call' },
+    kinds: { type: 'string', default: 'viewers,callers' },
   },
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
@@ -361,6 +365,7 @@ async function cpuMode(mode) {
     await sleep(500);
     out.levels.push(await measureLevel(d, [], 'idle (no call)'));
     for (const [kind, counts, send] of [['viewers', P.viewers, 'none'], ['callers', P.callers, 'camera']]) {
+      if (!opt.kinds.split(',').includes(kind)) continue;
       let active = 0;
       for (const n of counts) {
         while (active < n) await call(pages[active++], { send, video: false });
@@ -414,7 +419,7 @@ try {
   if (phases.has('b2d')) { log('3. browser → device latency'); results.b2d = await phaseB2D(); }
   if (phases.has('cpu')) {
     results.cpu = {};
-    for (const mode of ['shared', 'per-call']) { log(`4. CPU/RSS, encoders=${mode}`); results.cpu[mode] = await cpuMode(mode); }
+    for (const mode of opt.modes.split(',')) { log(`4. CPU/RSS, encoders=${mode}`); results.cpu[mode] = await cpuMode(mode); }
   }
 } finally {
   await browser.close();

@@ -11,7 +11,13 @@
 //
 // A user's own MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES wins: nothing is set
 // then.
+//
+// Transparent huge pages are turned off for the process (whatever the environment): x264 asks
+// for them (madvise) on every allocation of 1.75 MiB or more, i.e. every 720p frame it keeps,
+// and each then costs a whole resident 2 MiB page where the frame touches less; a board's
+// default THP mode ("madvise", as here) honours that. See docs/benchmarks.md, "Memory".
 #include <malloc.h>
+#include <sys/prctl.h>
 
 #include <cstdlib>
 #include <initializer_list>
@@ -23,6 +29,7 @@ constexpr int kMmapThresholdBytes = 128 * 1024; // glibc's initial value, kept f
 
 __attribute__((constructor)) void tune_malloc()
 {
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     for (const char *name : {"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"})
         if (std::getenv(name))
             return;

@@ -49,6 +49,26 @@ std::string package_for(std::string_view factory)
     return it != packages.end() ? it->second : "gstreamer1.0-plugins-base";
 }
 
+void skip_unused_device_providers()
+{
+    for (const char *name :
+         {"pulsedeviceprovider", "pipewiredeviceprovider", "decklinkdeviceprovider"})
+        if (GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name)) {
+            // The monitor (its filters) only takes providers ranked above GST_RANK_NONE.
+            gst_plugin_feature_set_rank(f, GST_RANK_NONE);
+            gst_object_unref(f);
+        }
+}
+
+void warm_up_call_elements()
+{
+    for (const char *factory :
+         {"dtlsdec", "webrtcbin", "nicesrc", "nicesink", "srtpenc", "rtpbin", "rtprtxsend",
+          "rtph264pay", "rtpopuspay", "opusenc", "queue", "tee"})
+        if (GstElement *e = gst_element_factory_make(factory, nullptr))
+            gst_object_unref(gst_object_ref_sink(e));
+}
+
 ElementPtr make_element(const char *factory, const char *name, std::string &error)
 {
     ElementPtr e = sink(gst_element_factory_make(factory, name));

@@ -24,6 +24,18 @@ std::string package_for(std::string_view factory);
 // install.
 ElementPtr make_element(const char *factory, const char *name, std::string &error);
 
+// Keeps GstDeviceMonitor from loading device providers whose devices callboxd cannot open
+// (PulseAudio, PipeWire, DeckLink: it reads microphones through ALSA and cameras through V4L2
+// or libcamera): their plug-ins and libraries cost resident memory (about 2 MB) and threads.
+// Call before the monitor starts.
+void skip_unused_device_providers();
+
+// Loads, off the main thread at start-up, what every call needs: the DTLS certificate (made
+// by the first DTLS element of a process, 0.5–1.8 s) and the plug-ins of webrtcbin, its
+// transport and the payloaders (the encoders were loaded by their trials), so a process's first
+// call does not load them. Each element is made and dropped.
+void warm_up_call_elements();
+
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
 // FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, THREADS, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE;
 // ECHO_CANCEL, NOISE_SUPPRESSION, GAIN_CONTROL (true|false) for the voice processor; ROOM_DELAY_NS,

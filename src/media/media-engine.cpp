@@ -57,8 +57,7 @@ bool MediaEngine::init(std::string &error)
     h264_ = choose_h264_encoder(settings_);
     camera_mode_ = plan_video_source(settings_).summary;
     g_message("media: camera %s; H.264 encoder %s", camera_mode_.c_str(), h264_.summary.c_str());
-    // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
-    // the main thread, so the first call does not wait for it.
+    skip_unused_device_providers();
     monitor_.reset(gst_device_monitor_new());
     gst_device_monitor_add_filter(monitor_.get(), "Video/Source", nullptr);
     gst_device_monitor_add_filter(monitor_.get(), "Audio/Source", nullptr);
@@ -75,7 +74,9 @@ bool MediaEngine::init(std::string &error)
             return G_SOURCE_CONTINUE;
         },
         this));
-    warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
+    // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
+    // the main thread, so the first call does not wait for it (nor for the plug-ins it loads).
+    warmup_ = std::jthread(warm_up_call_elements);
     return true;
 }
 
