@@ -19,8 +19,13 @@ function probe(d, localAddress, settleMs = 300) {
   });
 }
 
+// The RSS ceilings below are for connections. Media stays off: its start-up warm-up (a call's
+// plug-ins and the DTLS certificate, loaded off the main thread, about 5 MB once) may still be
+// under way when a test reads its baseline, and would count as the attack's growth.
+const NO_MEDIA = '[media]\nenabled = false\n';
+
 test('connections past max_connections_per_address are closed at once; other addresses still get in', { timeout: 60000 }, fixture(async (t) => {
-  const d = await t.daemon({ config: '[server]\nmax_connections_per_address = 4\n' });
+  const d = await t.daemon({ config: '[server]\nmax_connections_per_address = 4\n' + NO_MEDIA });
   const normal = await bystander(t, d, { localAddress: '127.0.0.2' });
   const held = [];
   for (let i = 0; i < 4; i++) held.push(await d.client({ label: `a${i}`, localAddress: '127.0.0.3' }));
@@ -39,7 +44,7 @@ test('connections past max_connections_per_address are closed at once; other add
 }));
 
 test('a flood of connections from many addresses stops at max_connections, cheaply', { timeout: 120000 }, fixture(async (t) => {
-  const d = await t.daemon({ config: '[server]\nmax_connections = 40\nmax_connections_per_address = 4\n' });
+  const d = await t.daemon({ config: '[server]\nmax_connections = 40\nmax_connections_per_address = 4\n' + NO_MEDIA });
   const normal = await bystander(t, d, { localAddress: '127.0.0.2' });
   const base = d.rssKib();
   const rss = watchRss(d);
@@ -63,7 +68,7 @@ test('a flood of connections from many addresses stops at max_connections, cheap
 test('over TLS, failed and stalled handshakes are dropped and hold nothing', { timeout: 120000 }, fixture(async (t) => {
   // libsoup 3.2.3 never frees a connection whose TLS handshake fails; callboxd does the
   // handshake itself before handing the connection over.
-  const d = await t.daemon({ tls: true, config: '[server]\nhttp_idle_timeout = 1\nmax_connections_per_address = 1000\n' });
+  const d = await t.daemon({ tls: true, config: '[server]\nhttp_idle_timeout = 1\nmax_connections_per_address = 1000\n' + NO_MEDIA });
   const normal = await bystander(t, d, { tls: true });
   const base = d.rssKib();
   const rss = watchRss(d);
@@ -85,7 +90,9 @@ test('over TLS, failed and stalled handshakes are dropped and hold nothing', { t
   });
   // Only this request's own connection is still counted: every failed one was freed.
   assert.match(m, /^callbox_tcp_connections 1$/m);
-  assertRssGrowth(t, base, rss.stop(), 8 * 1024, 'a failed handshake leaves nothing behind');
+  // The peak while 50 handshakes are in flight at once (GnuTLS's state for each): 4.0–7.5 MiB in
+  // eight runs here; what is left afterwards is the connection count above.
+  assertRssGrowth(t, base, rss.stop(), 12 * 1024, 'a failed handshake leaves nothing behind');
 }));
 
 test('a connection that says nothing, or stops halfway through its request, is closed after http_idle_timeout; a WebSocket is not', { timeout: 60000 }, fixture(async (t) => {

@@ -1,6 +1,7 @@
 // Shared helpers for the call tests: Chromium media flags, the loopback-only check, starting calls, tile states and getStats() sampling.
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
+import { startDaemon } from '../lib/daemon.mjs';
 import { launchBrowser, click, waitFor, openApp, joinRoom } from './browser.mjs';
 
 export const MEDIA_FLAGS = [
