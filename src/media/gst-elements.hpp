@@ -33,7 +33,7 @@ void skip_unused_device_providers();
 // Loads, off the main thread at start-up, what every call needs: the DTLS certificate (made
 // by the first DTLS element of a process, 0.5–1.8 s) and the plug-ins of webrtcbin, its
 // transport and the payloaders (the encoders were loaded by their trials), so a process's first
-// call does not load them. Each element is made and dropped.
+// call does not load them.
 void warm_up_call_elements();
 
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
