@@ -290,11 +290,6 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    daemon.show_idle_screen();
-    for (const auto &uri : daemon.http->uris())
-        std::printf("callboxd: listening on %s\n", uri.c_str());
-    std::fflush(stdout);
-
     auto quit = [](gpointer loop) -> gboolean {
         g_main_loop_quit(static_cast<GMainLoop *>(loop));
         return G_SOURCE_CONTINUE;
@@ -308,6 +303,11 @@ int main(int argc, char **argv)
             return G_SOURCE_CONTINUE;
         },
         &daemon);
+    // Said once SIGTERM is handled: a stop right after the start is a clean exit too.
+    daemon.show_idle_screen();
+    for (const auto &uri : daemon.http->uris())
+        std::printf("callboxd: listening on %s\n", uri.c_str());
+    std::fflush(stdout);
 
     notify("READY=1");
     daemon.notify_status();

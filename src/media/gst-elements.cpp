@@ -60,19 +60,6 @@ void skip_unused_device_providers()
         }
 }
 
-void warm_up_call_elements()
-{
-    // The certificate: one DTLS element made and dropped.
-    if (GstElement *e = gst_element_factory_make("dtlsdec", nullptr))
-        gst_object_unref(gst_object_ref_sink(e));
-    // The plug-ins, loaded without making their elements: making (and dropping) a webrtcbin
-    // and its transport here broke the SFU publication's first call (calls-sfu: the device's
-    // stream never reached the subscribers in 3 of 3 runs; not traced further).
-    for (const char *plugin : {"webrtc", "nice", "srtp", "rtpmanager", "rtp", "opus"})
-        if (GstPlugin *p = gst_plugin_load_by_name(plugin))
-            gst_object_unref(p);
-}
-
 ElementPtr make_element(const char *factory, const char *name, std::string &error)
 {
     ElementPtr e = sink(gst_element_factory_make(factory, name));
