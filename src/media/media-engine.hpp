@@ -14,8 +14,8 @@
 #include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
-#include "sfu/device-publisher.hpp"
 #include "server/media-control.hpp"
+#include "sfu/device-publisher.hpp"
 
 #include <gst/gst.h>
 
