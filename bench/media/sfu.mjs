@@ -135,6 +135,8 @@ async function oneRun(run) {
     if (moved.status !== 204) throw new Error(`moving the room: HTTP ${moved.status}`);
     await first.waitForFunction(() => window.callbox.sfu().sfu !== null, null, { timeout: 60000 });
     await decoding(first, 'one viewer through Janus').catch(async (e) => {
+      log(`janus's log ends with:\n${janus.log().split('\n').slice(-40).join('\n')}`);
+      log(`callboxd's output ends with:\n${d.output().split('\n').slice(-40).join('\n')}`);
       throw new Error(`${e.message}; callboxd's sfu status: ${JSON.stringify((await status(d)).sfu)}`);
     });
     log(`run ${run}: one viewer through Janus`);

@@ -21,10 +21,13 @@ CapsPtr send_caps(const PlannedLine &line)
             "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
             "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
             nullptr));
+    // RFC 7587: Opus is always "opus/48000/2" in the rtpmap. Without encoding-params here, an
+    // offer made before the payloader's own caps arrive says "OPUS/48000", which Janus 1.1 does
+    // not take for Opus: it rejects the audio line (and the device's publication never connected).
     return CapsPtr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                        "encoding-name", G_TYPE_STRING, "OPUS", "payload",
                                        G_TYPE_INT, line.payload_type, "clock-rate", G_TYPE_INT,
-                                       48000, nullptr));
+                                       48000, "encoding-params", G_TYPE_STRING, "2", nullptr));
 }
 
 const char *payloader_for(Codec codec)

@@ -137,6 +137,7 @@ void SfuPublication::on_offer(GstWebRTCSessionDescription *offer)
         return fail("webrtcbin made no offer");
     g_signal_emit_by_name(webrtc_.get(), "set-local-description", offer, nullptr);
     GCharPtr text(gst_sdp_message_as_text(offer->sdp));
+    GST_DEBUG("publication %s offers:\n%s", key_.c_str(), text.get());
     sink_.offer(text.get());
 }
 
@@ -145,6 +146,7 @@ void SfuPublication::answer(const std::string &sdp)
     GstSDPMessage *message = nullptr;
     if (gst_sdp_message_new_from_text(sdp.c_str(), &message) != GST_SDP_OK)
         return fail("the SFU's answer is not valid SDP");
+    GST_DEBUG("publication %s: the SFU answers:\n%s", key_.c_str(), sdp.c_str());
     SessionDescriptionPtr desc(
         gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message));
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc.get(), nullptr);

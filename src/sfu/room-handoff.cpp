@@ -86,6 +86,9 @@ RoomHandoff::RoomHandoff(const config::Config &c, rooms::Outbox &outbox,
                 if (room->stage != Room::Stage::Mesh)
                     fall_back(*room, why);
         });
+        api_->set_event_listener([this](std::uint64_t handle, const JsonValue &event) {
+            on_janus_event(handle, event);
+        });
     }
     registry_.set_member_listener([this](const std::string &room, rooms::PeerId peer,
                                          std::size_t count,
@@ -200,6 +203,23 @@ void RoomHandoff::attach_device(Room &room, bool create_room)
         else
             publish_device(*room);
     });
+}
+
+void RoomHandoff::on_janus_event(std::uint64_t handle, const JsonValue &event)
+{
+    // Janus hangs up the device's handle when its ICE or DTLS fails on Janus's side; webrtcbin
+    // may never say so itself (it stays "connecting"), so the hang-up is the failure.
+    const JsonValue *kind = event.get("janus");
+    if (handle == 0 || !kind || !kind->is(JsonValue::Type::String) || kind->string != "hangup")
+        return;
+    for (auto &[name, room] : rooms_)
+        if (room->handle == handle && room->stage == Room::Stage::Janus) {
+            const JsonValue *reason = event.get("reason");
+            const bool has_reason = reason && reason->is(JsonValue::Type::String);
+            return republish(*room, "Janus hung up (" +
+                                        (has_reason ? reason->string : std::string("no reason")) +
+                                        ")");
+        }
 }
 
 void RoomHandoff::republish(Room &room, const std::string &why)

@@ -42,6 +42,7 @@ private:
     // The device's publication failed: publish again, at most [sfu] device_retries times in a
     // row, then back to the mesh.
     void republish(Room &room, const std::string &why);
+    void on_janus_event(std::uint64_t handle, const protocol::JsonValue &event);
     void create_videoroom(Room &room);
     void publish_device(Room &room);
     void go_live(Room &room);

@@ -1,7 +1,8 @@
 // E2E (loopback-only netns): large rooms through Debian's Janus — the move when one browser too many
 // joins, the device publishing once, every page decoding every publisher (the device among them), chat
 // staying on callbox, the admin's switch back; and a Janus that is not there leaving the room peer to peer
-// with the reason on /api/status and the admin page.
+// with the reason on /api/status and the admin page; a room the admin moves while its browser calls the
+// device directly, and the device publishing again when Janus hangs up its stream.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -161,6 +162,63 @@ test('a room with more browsers than may mesh moves to Janus; media flows end to
     assert.equal(sfuRoom(after, 'hall').mode, 'mesh');
     assert.equal(after.media.sfu_publications, 0, 'the device stopped publishing');
     assert.deepEqual(await problemsOf(pages), []);
+  } catch (e) {
+    t.diagnostic(`janus's log ends with:\n${janus?.log().split('\n').slice(-40).join('\n')}`);
+    t.diagnostic(`callboxd's output ends with:\n${daemon?.output().split('\n').slice(-40).join('\n')}`);
+    throw e;
+  } finally {
+    await browser?.close();
+    await daemon?.stop();
+    await janus?.stop();
+  }
+});
+
+// The device's handle in Janus (its admin API): the handle whose VideoRoom publisher is "device".
+async function deviceHandle(janus, videoroom) {
+  for (const session of (await janus.admin('', { janus: 'list_sessions' })).sessions) {
+    for (const handle of (await janus.admin(`/${session}`, { janus: 'list_handles' })).handles) {
+      const { info } = await janus.admin(`/${session}/${handle}`, { janus: 'handle_info' });
+      const p = info.plugin_specific ?? {};
+      if (p.type === 'publisher' && p.room === videoroom && p.display === 'device') return { session, handle };
+    }
+  }
+  return null;
+}
+
+test('a room moved while its browser calls the device follows; a hung-up publication publishes again', { timeout: 240000 }, async (t) => {
+  let janus;
+  let daemon;
+  let browser;
+  try {
+    janus = await startJanus();
+    daemon = await startDaemon({ config: config(janus.url), env: ENV });
+    browser = await launchMediaBrowser();
+    const page = await openApp(browser.context, daemon.url, 'eve', { initScript: smallCamera });
+    page.setDefaultTimeout(120000);
+    await joinRoom(page, 'eve', 'den');
+    await joinCall(page, 'eve');
+    await mediaFlows(page, 'eve (direct)', ['device'], { timeout: 60000 });
+    // The admin moves the room with the call running: the page follows, and the device's stream
+    // (its shared encoders already running for the direct call) reaches Janus, sound included.
+    assert.equal((await setLarge(daemon, 'den', true)).status, 204);
+    await routeShows(page, 'sfu', 'eve');
+    const first = await statusUntil(daemon, (s) => sfuRoom(s, 'den')?.device === 'connected' && sfuRoom(s, 'den'),
+      'the device\'s publication is connected');
+    await mediaFlows(page, 'eve (through Janus)', ['device'], { timeout: 60000 });
+    // Janus hangs up the device's stream (as when its ICE fails on Janus's side): the device
+    // publishes again under a new feed, and the page decodes it.
+    const device = await deviceHandle(janus, first.videoroom);
+    assert.ok(device, 'Janus lists the device\'s publisher handle');
+    await janus.admin(`/${device.session}/${device.handle}`, { janus: 'hangup_webrtc' });
+    const again = await statusUntil(daemon, (s) => {
+      const r = sfuRoom(s, 'den');
+      return r?.device === 'connected' && r.device_feed !== first.device_feed && r;
+    }, 'the device publishes again');
+    assert.equal(again.mode, 'janus');
+    assert.match(daemon.output(), /Janus hung up/);
+    const stats = await mediaFlows(page, 'eve (after the hang-up)', ['device'], { timeout: 60000 });
+    t.diagnostic(`eve decodes ${JSON.stringify(stats)}`);
+    assert.deepEqual(await problemsOf([page]), []);
   } catch (e) {
     t.diagnostic(`janus's log ends with:\n${janus?.log().split('\n').slice(-40).join('\n')}`);
     t.diagnostic(`callboxd's output ends with:\n${daemon?.output().split('\n').slice(-40).join('\n')}`);

@@ -1,6 +1,7 @@
 // Runs Debian's Janus for the tests: a copy of tests/janus/ (loopback only, HTTP API, VideoRoom)
 // on a free 127.0.0.1 port; resolves once its API answers. Skips the file without /usr/bin/janus.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -50,8 +51,16 @@ export async function startJanus({ timeout = 20000 } = {}) {
   const dir = makeTempDir('janus-');
   const port = await freePort();
   for (const f of readdirSync(join(sourceRoot, 'tests', 'janus'))) copyFileSync(join(sourceRoot, 'tests', 'janus', f), join(dir, f));
-  const http = join(dir, 'janus.transport.http.jcfg');
-  writeFileSync(http, readFileSync(http, 'utf8').replace('@PORT@', String(port)));
+  const adminPort = await freePort();
+  const adminSecret = randomBytes(12).toString('hex');
+  const fill = (name, values) => {
+    const file = join(dir, name);
+    let text = readFileSync(file, 'utf8');
+    for (const [key, value] of Object.entries(values)) text = text.replace(key, value);
+    writeFileSync(file, text);
+  };
+  fill('janus.transport.http.jcfg', { '@PORT@': String(port), '@ADMIN_PORT@': String(adminPort) });
+  fill('janus.jcfg', { '@ADMIN_SECRET@': adminSecret });
   const logFile = join(dir, 'janus.log');
   // -N: no colours; -L: a log file next to the config.
   const child = spawn(JANUS, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-L', logFile, '-N'], { stdio: 'ignore' });
@@ -71,10 +80,20 @@ export async function startJanus({ timeout = 20000 } = {}) {
     }
     await sleep(200);
   }
+  const adminUrl = `http://127.0.0.1:${adminPort}/admin`;
   return {
     url,
     port,
     log,
+    // One request to Janus's admin API at `path` (e.g. `/${session}/${handle}`); its JSON reply.
+    async admin(path, request) {
+      const res = await fetch(adminUrl + path, {
+        method: 'POST', body: JSON.stringify({ ...request, transaction: randomBytes(6).toString('hex'), admin_secret: adminSecret }),
+      });
+      const reply = await res.json();
+      if (reply.janus === 'error') throw new Error(`Janus admin ${request.janus}: ${JSON.stringify(reply.error)}`);
+      return reply;
+    },
     async stop() {
       if (exited) return;
       const gone = new Promise((r) => child.once('exit', r));
