@@ -1,6 +1,6 @@
 // Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, and the camera's placeholder and return times; medians of --runs runs (default 3).
 //
-//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap,layers]
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap,layers,capped]
 //
 // Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
 // build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
@@ -14,7 +14,7 @@ const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
-    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap,layers' },
+    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap,layers,capped' },
   },
 });
 loopbackOnly();
@@ -33,10 +33,10 @@ const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11
 
 // The page's totals for its call with the device.
 const totals = (page) => page.evaluate(async () => {
-  const o = { frames: 0, freezes: 0, concealed: 0, samples: 0, at: performance.now() };
+  const o = { frames: 0, freezes: 0, bytes: 0, concealed: 0, samples: 0, at: performance.now() };
   (await window.callbox.calls().device.getStats()).forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
-    if (s.kind === 'video') { o.frames += s.framesDecoded ?? 0; o.freezes += s.freezeCount ?? 0; }
+    if (s.kind === 'video') { o.frames += s.framesDecoded ?? 0; o.freezes += s.freezeCount ?? 0; o.bytes += s.bytesReceived ?? 0; }
     if (s.kind === 'audio') { o.concealed += s.concealedSamples ?? 0; o.samples += s.totalSamplesReceived ?? 0; }
   });
   return o;
@@ -46,6 +46,7 @@ const window_ = (a, b) => {
   return {
     fps: (b.frames - a.frames) / s,
     freezes_per_min: ((b.freezes - a.freezes) * 60) / s,
+    video_kbps: ((b.bytes - a.bytes) * 8) / s / 1000,
     concealment_pct: b.samples > a.samples ? (100 * (b.concealed - a.concealed)) / (b.samples - a.samples) : null,
   };
 };
@@ -144,76 +145,104 @@ const scenarios = {
     const cap = new RateCap();
     return oneCall({ viewer: true }, async (page) => {
       try {
+        const { width: full } = await videoView(page);
         cap.set(1000);
         await sleep(5000);
         cap.set(300);
         const a = await totals(page);
         await sleep(20000);
         const capped = window_(a, await totals(page));
+        const cappedWidth = (await videoView(page)).width;
         cap.set(0);
-        // Time until a second of full frame rate (>= 25 frames in one second) after the lift.
+        // Time until the top layer's full width is decoded again after the lift, and until a
+        // second of full frame rate (>= 25 frames in one second).
         const lifted = Date.now();
-        let full = null;
+        const back = msUntilWidth(page, (w) => w === full, 'the call back on the top layer');
+        let rate = null;
         for (let prev = await totals(page); Date.now() - lifted < 30000; ) {
           await sleep(1000);
           const now = await totals(page);
-          if (window_(prev, now).fps >= 25) { full = Date.now() - lifted; break; }
+          if (window_(prev, now).fps >= 25) { rate = Date.now() - lifted; break; }
           prev = now;
         }
-        return { ...Object.fromEntries(Object.entries(capped).map(([k, v]) => [`capped_${k}`, v])), full_rate_after_lift_ms: full };
+        return {
+          ...Object.fromEntries(Object.entries(capped).map(([k, v]) => [`capped_${k}`, v])),
+          capped_width: cappedWidth, full_width: full, top_layer_after_lift_ms: await back, full_rate_after_lift_ms: rate,
+        };
       } finally { cap.set(0); }
     });
   },
-  // Two callers, 20 % loss on what the device sends one of them (its UDP port only): how long
-  // until that call's decoded width halves (the low layer), how long until it is back at full
-  // size after the loss stops, and the other caller's frame rate and freezes meanwhile (and over
-  // 10 s before the loss, both paths clean: the same two calls unshaped, for comparison).
-  async layers() {
+  // Two callers, 20 % loss on what the device sends one of them (its UDP port only).
+  layers() {
     const loss = new PortLoss(20, 'callbox_bench_port_loss');
-    const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines') } });
-    const browsers = [];
-    try {
-      const pages = [];
-      for (const name of ['lossy', 'clear']) {
-        browsers.push(await launchMediaBrowser());
-        const page = await openApp(browsers.at(-1).context, daemon.url, name);
-        await joinRoom(page, name, name);
-        await callDevice(page, name);
-        pages.push(page);
-      }
-      await sleep(3000);
-      const [lossy, clear] = pages;
-      const { width: full, port } = await videoView(lossy);
-      // The other caller before the loss (two calls, both clean), then while the loss lasts.
-      const before = await totals(clear);
-      await sleep(10000);
-      const other = await totals(clear);
-      const clean = window_(before, other);
-      const why = loss.start(port);
-      if (why) throw new Error(why);
-      const down = await msUntilWidth(lossy, (w) => w > 0 && w <= full / 2, 'the lossy call on the low layer');
-      await sleep(10000);
-      const meanwhile = window_(other, await totals(clear));
-      loss.stop();
-      const up = await msUntilWidth(lossy, (w) => w === full, 'the call back on the top layer');
-      return {
-        switch_down_ms: down,
-        switch_up_ms: up,
-        other_fps_before: clean.fps,
-        other_fps: meanwhile.fps,
-        other_freezes_per_min_before: clean.freezes_per_min,
-        other_freezes_per_min: meanwhile.freezes_per_min,
-      };
-    } catch (e) {
-      log(`callboxd's last words:\n${daemon.output().split('\n').slice(-25).join('\n')}`);
-      throw e;
-    } finally {
-      loss.stop();
-      for (const browser of browsers) await browser.close().catch(() => {});
-      await daemon.stop();
-    }
+    return twoCallers({ start: (port) => loss.start(port), stop: () => loss.stop() });
+  },
+  // Two callers, what the device sends one of them capped at 300 kbit/s (its UDP port only).
+  capped() {
+    let cap = null;
+    return twoCallers({
+      start(port) { cap = new RateCap({ dport: port }); return cap.set(300); },
+      stop() { cap?.set(0); },
+    });
   },
 };
+
+// Two callers, one of whose paths `shape` spoils (start(port) → null or why; stop()): how long
+// until that call's decoded width halves (the low layer), how long until it is back at full size
+// after the shaping stops, what it got meanwhile, and the other caller's frame rate, bitrate and
+// freezes meanwhile (and over 10 s before, both paths clean: the same two calls unshaped, for
+// comparison).
+async function twoCallers(shape) {
+  const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines') } });
+  const browsers = [];
+  try {
+    const pages = [];
+    for (const name of ['spoilt', 'clear']) {
+      browsers.push(await launchMediaBrowser());
+      const page = await openApp(browsers.at(-1).context, daemon.url, name);
+      await joinRoom(page, name, name);
+      await callDevice(page, name);
+      pages.push(page);
+    }
+    await sleep(3000);
+    const [spoilt, clear] = pages;
+    const { width: full, port } = await videoView(spoilt);
+    // The other caller before (two calls, both clean), then while the one path is spoilt.
+    const before = await totals(clear);
+    await sleep(10000);
+    const other = await totals(clear);
+    const clean = window_(before, other);
+    const why = shape.start(port);
+    if (why) throw new Error(why);
+    const down = await msUntilWidth(spoilt, (w) => w > 0 && w <= full / 2, 'the spoilt call on the low layer');
+    const [other0, spoilt0] = [await totals(clear), await totals(spoilt)];
+    await sleep(10000);
+    const meanwhile = window_(other0, await totals(clear));
+    const during = window_(spoilt0, await totals(spoilt));
+    shape.stop();
+    const up = await msUntilWidth(spoilt, (w) => w === full, 'the call back on the top layer');
+    return {
+      switch_down_ms: down,
+      switch_up_ms: up,
+      spoilt_fps: during.fps,
+      spoilt_video_kbps: during.video_kbps,
+      spoilt_concealment_pct: during.concealment_pct,
+      other_fps_before: clean.fps,
+      other_fps: meanwhile.fps,
+      other_video_kbps_before: clean.video_kbps,
+      other_video_kbps: meanwhile.video_kbps,
+      other_freezes_per_min_before: clean.freezes_per_min,
+      other_freezes_per_min: meanwhile.freezes_per_min,
+    };
+  } catch (e) {
+    log(`callboxd's last words:\n${daemon.output().split('\n').slice(-25).join('\n')}`);
+    throw e;
+  } finally {
+    shape.stop();
+    for (const browser of browsers) await browser.close().catch(() => {});
+    await daemon.stop();
+  }
+}
 
 const results = {};
 for (const name of opt.only.split(',')) {

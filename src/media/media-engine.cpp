@@ -592,7 +592,8 @@ bool MediaEngine::adapt_bitrate()
     for (const auto &[peer, call] : calls_) {
         if (call->state() != "connected")
             continue;
-        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms};
+        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms,
+                                   call->layer() != Layer::Low};
         call->request_path_report(); // for the next sample
     }
     const unsigned before = bitrate_->target_kbps();
@@ -600,7 +601,8 @@ bool MediaEngine::adapt_bitrate()
     if (target != before) {
         capture_->set_video_bitrate(target);
         g_message("media: video bitrate %u kbit/s (%s)", target,
-                  target < before ? "every caller's path is constrained" : "paths are clear");
+                  target < before ? "every top-layer caller's path is constrained"
+                                  : "paths are clear");
     }
     adapt_layers();
     return G_SOURCE_CONTINUE;

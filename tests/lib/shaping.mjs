@@ -71,6 +71,11 @@ export class UdpLoss {
 // sends UDP to, and under it the tbf that caps it. lo's MTU is 64 KiB, more than any sane
 // bucket: it is set to 1500 first, as on a real link.
 export class RateCap {
+  // `dport`: only UDP sent to that port (one browser's path among several); all UDP without.
+  constructor({ dport = 0 } = {}) {
+    this.dport = dport;
+  }
+
   static unavailable() {
     const r = run('tc', ['qdisc', 'show', 'dev', 'lo']);
     return failure(r) && `tc is not available here (${failure(r)}): install the iproute2 package`;
@@ -86,14 +91,15 @@ export class RateCap {
     // A bucket of 100 ms at the rate (at least two packets) and at most 200 ms of queue.
     const burst = Math.max(3000, Math.round((kbit * 1000) / 8 / 10));
     const tbf = ['tbf', 'rate', `${kbit}kbit`, 'burst', String(burst), 'latency', '200ms'];
+    const port = (family) => (this.dport ? ['match', family, 'dport', String(this.dport), '0xffff'] : []);
     const steps = this.kbit
       ? [['qdisc', 'change', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', ...tbf]]
       : [
         ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0'],
         ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit', 'quantum', '60000'],
         ['qdisc', 'add', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', ...tbf],
-        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', '17', '0xff', 'flowid', '1:1'],
-        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '2', 'u32', 'match', 'ip6', 'protocol', '17', '0xff', 'flowid', '1:1'],
+        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', '17', '0xff', ...port('ip'), 'flowid', '1:1'],
+        ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '2', 'u32', 'match', 'ip6', 'protocol', '17', '0xff', ...port('ip6'), 'flowid', '1:1'],
       ];
     const why = failure(run('ip', ['link', 'set', 'lo', 'mtu', '1500'])) ??
       steps.reduce((err, args) => err ?? failure(run('tc', args)), null);

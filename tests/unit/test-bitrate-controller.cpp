@@ -39,6 +39,21 @@ TEST(BitrateController, OneBadPathAmongGoodOnesLowersNothing)
     EXPECT_FALSE(c.constrained(2));
 }
 
+TEST(BitrateController, ACallOnTheLowLayerNeitherHoldsTheTopDownNorKeepsItFromRising)
+{
+    BitrateController c(1500, 150);
+    const Report low_and_lossy{0.2, 5, false};
+    // Both lossy: lowered; then only the low-layer call stays lossy: the top rises again.
+    EXPECT_EQ(run(c, {{1, kLossy}, {2, kLossy}}, 2), 1050u);
+    EXPECT_EQ(run(c, {{1, low_and_lossy}, {2, kClean}}, 2), 1470u);
+    EXPECT_TRUE(c.constrained(1)); // still judged, for its own layer choice
+    EXPECT_EQ(run(c, {{1, low_and_lossy}, {2, kClean}}, 20), 1500u);
+    // The top-layer caller alone constrained: that is every caller on the top.
+    EXPECT_EQ(run(c, {{1, low_and_lossy}, {2, kLossy}}, 2), 1050u);
+    // Nobody on the top layer: nothing to lower.
+    EXPECT_EQ(run(c, {{1, low_and_lossy}}, 10), 1500u);
+}
+
 TEST(BitrateController, RaisesBackToTheMaximumWhenPathsClear)
 {
     BitrateController c(1500, 150);
