@@ -1,9 +1,9 @@
-// E2E (loopback-only netns): two callers with the device, one of whose paths loses 20 % of what the device sends it (nftables on that browser's UDP port only). That call moves to the half-size shared H.264 layer (its decoded frameWidth halves) while the other stays on the full-size one; when the loss stops it comes back. Frames keep being decoded through each switch, on the same track.
+// E2E (loopback-only netns): two callers with the device, one of whose paths loses 20 % of what the device sends it (nftables on that browser's UDP port only), or is capped at 300 kbit/s (tc on that port). That call moves to the half-size shared H.264 layer (its decoded frameWidth halves) while the other stays on the full-size one at the full bitrate; when the path clears it comes back. Frames keep being decoded through each switch, on the same track.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adminAuth } from '../lib/admin-auth.mjs';
 import { startDaemon } from '../lib/daemon.mjs';
-import { UdpLoss } from '../lib/shaping.mjs';
+import { RateCap, UdpLoss } from '../lib/shaping.mjs';
 import { PortLoss } from '../lib/port-loss.mjs';
 import { skipFile } from '../lib/skip.mjs';
 import { requireChromium } from './browser.mjs';
@@ -11,7 +11,7 @@ import { requireLoopbackOnly, callerOfDevice, problemsOf } from './calls.mjs';
 
 requireChromium();
 requireLoopbackOnly();
-const missing = UdpLoss.unavailable();
+const missing = UdpLoss.unavailable() ?? RateCap.unavailable();
 if (missing) skipFile(missing);
 
 const ADMIN = adminAuth('calls-layers-test');
@@ -92,10 +92,29 @@ async function until(pages, pred, what, timeoutMs = 90000) {
   }
 }
 
-test('one caller\'s lossy path moves only that call to the low layer, and back when the loss stops', { timeout: 300000 }, async (t) => {
+// The path to one caller's UDP port: 20 % loss, or a 300 kbit/s cap; start(port) says why not, or null.
+function portLoss() {
+  const loss = new PortLoss(20);
+  return { start: (port) => loss.start(port), spoilt: () => loss.dropped() > 0, stop: () => loss.stop() };
+}
+function portCap() {
+  let cap = null;
+  return {
+    start(port) { cap = new RateCap({ dport: port }); return cap.set(300); },
+    spoilt: () => cap?.kbit === 300,
+    stop: () => cap?.set(0),
+  };
+}
+
+for (const [what, shaping] of [['lossy', portLoss], ['capped', portCap]]) {
+  test(`one caller's ${what} path moves only that call to the low layer, and back when it clears`, { timeout: 300000 }, async () => {
+    await oneSpoiltPath(shaping());
+  });
+}
+
+async function oneSpoiltPath(loss) {
   let daemon;
   const browsers = [];
-  const loss = new PortLoss(20);
   try {
     daemon = await startDaemon({ config: CONFIG });
     // A room each: every caller calls only the device.
@@ -107,11 +126,11 @@ test('one caller\'s lossy path moves only that call to the low layer, and back w
     const encoders = (await status(daemon)).encoders_running;
 
     assert.ok(views[0].port, 'dana\'s UDP port');
-    assert.equal(loss.start(views[0].port), null, 'nft: loss on dana\'s port');
+    assert.equal(loss.start(views[0].port), null, 'dana\'s path spoilt');
     // dana's call goes down (its frames halve in width); erin's stays at full size.
     views = await until(pages, (v) => v[0].width > 0 && v[0].width <= FULL_WIDTH / 2, 'dana on the low layer');
     assert.equal(views[1].width, FULL_WIDTH, 'erin stays on the top layer');
-    assert.ok(loss.dropped() > 0, 'the loss dropped packets');
+    assert.ok(loss.spoilt(), 'the shaping took effect');
     const media = await untilLayers(daemon, { top: 1, low: 1 }, 'the status says one call on each layer');
     assert.deepEqual(media.calls.map((c) => c.layer).sort(), ['low', 'top']);
     assert.deepEqual(await layerMetrics(daemon), { top: 1, low: 1 });
@@ -121,6 +140,14 @@ test('one caller\'s lossy path moves only that call to the low layer, and back w
     views = await until(pages, (v) => v[0].frames > down[0].frames + 60 && v[1].frames > down[1].frames + 60, 'frames on both layers');
     assert.equal(views[0].width, FULL_WIDTH / 2, 'dana is still on the low layer');
     assert.equal(views[1].width, FULL_WIDTH, 'erin is still on the top layer');
+    // dana's path, however bad, does not hold down what erin gets: the top layer's bitrate is (or
+    // comes back to) the full video_bitrate while dana stays on the low layer.
+    let top = await status(daemon);
+    for (const deadline = Date.now() + 30000; top.video_bitrate_kbps !== 1500 && Date.now() < deadline; await sleep(500)) {
+      top = await status(daemon);
+    }
+    assert.equal(top.video_bitrate_kbps, 1500, 'the top layer at the full bitrate');
+    assert.deepEqual(top.calls.map((c) => c.layer).sort(), ['low', 'top']);
 
     loss.stop();
     views = await until(pages, (v) => v[0].width === FULL_WIDTH, 'dana back on the top layer');
@@ -143,4 +170,4 @@ test('one caller\'s lossy path moves only that call to the low layer, and back w
     for (const browser of browsers) await browser.close().catch((e) => console.error('closing a browser:', e));
     await daemon?.stop();
   }
-});
+}
