@@ -60,6 +60,16 @@ void skip_unused_device_providers()
         }
 }
 
+void warm_up_call_elements()
+{
+    // The certificate: one DTLS element made and dropped.
+    sink(gst_element_factory_make("dtlsdec", nullptr));
+    // The plug-ins, loaded without making their elements.
+    for (const char *plugin : {"webrtc", "nice", "srtp", "rtpmanager", "rtp", "opus"})
+        if (GstPlugin *p = gst_plugin_load_by_name(plugin))
+            gst_object_unref(p);
+}
+
 ElementPtr make_element(const char *factory, const char *name, std::string &error)
 {
     ElementPtr e = sink(gst_element_factory_make(factory, name));

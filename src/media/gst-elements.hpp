@@ -30,6 +30,12 @@ ElementPtr make_element(const char *factory, const char *name, std::string &erro
 // Call before the monitor starts.
 void skip_unused_device_providers();
 
+// Loads, off the main thread at start-up, what every call needs: the DTLS certificate (made
+// by the first DTLS element of a process, 0.5–1.8 s) and the plug-ins of webrtcbin, its
+// transport and the payloaders (the encoders were loaded by their trials), so a process's first
+// call does not load them.
+void warm_up_call_elements();
+
 // The @VARIABLE@s every pipelines/ file may use, from the settings: WIDTH, HEIGHT,
 // FRAMERATE, BITRATE, BITRATE_BPS, KEYINT, THREADS, VIDEO_DEVICE, AUDIO_DEVICE, AUDIO_SINK_DEVICE;
 // ECHO_CANCEL, NOISE_SUPPRESSION, GAIN_CONTROL (true|false) for the voice processor; ROOM_DELAY_NS,

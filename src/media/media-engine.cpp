@@ -75,10 +75,11 @@ bool MediaEngine::init(std::string &error)
         },
         this));
     // The first webrtcbin of a process makes its DTLS certificate (0.5–1.8 s); do it now, off
-    // the main thread, so the first call does not wait for it. (Loading a call's plug-ins here
-    // too, by making its elements or with gst_plugin_load_by_name(), broke the SFU publication's
-    // ICE with Janus in calls-sfu: 3 of 3 and 3 of 3 runs beside another test; not kept.)
-    warmup_ = std::jthread([] { sink(gst_element_factory_make("dtlsdec", nullptr)); });
+    // the main thread, so the first call does not wait for it, nor for the plug-ins it loads.
+    // (This once broke the SFU publication: with the plug-ins loaded, its offer was made before
+    // the Opus payloader's caps arrived and said "OPUS/48000", which Janus refused; the send
+    // caps now say opus/48000/2 themselves, send-branch.cpp.)
+    warmup_ = std::jthread(warm_up_call_elements);
     return true;
 }
 
