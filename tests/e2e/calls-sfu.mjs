@@ -93,75 +93,17 @@ function routeShows(page, kind, name) {
   }, [kind], `${name}: the call shows media going ${kind === 'sfu' ? 'through Janus' : 'peer to peer'}`, 30000);
 }
 
-test('a room with more browsers than may mesh moves to Janus; media flows end to end', { timeout: 300000 }, async (t) => {
+// Starts Janus, a callboxd using it and a browser; runs body({ janus, daemon, browser }); on a
+// failure the end of both daemons' logs goes into the test's diagnostics; stops them all.
+async function withJanus(t, body) {
   let janus;
   let daemon;
   let browser;
-  const pages = [];
   try {
     janus = await startJanus();
     daemon = await startDaemon({ config: config(janus.url), env: ENV });
     browser = await launchMediaBrowser();
-    const names = ['ann', 'bob', 'cat'];
-    const ids = {};
-    for (const name of names) {
-      const page = await openApp(browser.context, daemon.url, name, { initScript: smallCamera });
-      // Three pages sending and decoding three streams each: on a busy 2-core machine a click
-      // can take longer than Playwright's 30 s default.
-      page.setDefaultTimeout(120000);
-      pages.push(page);
-      await joinRoom(page, name, 'hall');
-      ids[name] = await myId(page);
-    }
-    // Three browsers, mesh_max=2: the room moves, and every page is told.
-    const moved = await statusUntil(daemon, (s) => sfuRoom(s, 'hall')?.mode === 'janus' && sfuRoom(s, 'hall'),
-      'the room is on Janus');
-    assert.ok(moved.videoroom > 0, 'a VideoRoom was made for the room');
-    assert.ok(moved.device_feed > 0, 'the device publishes into it');
-    for (const [i, page] of pages.entries()) {
-      const sfu = await waitFor(page, () => window.callbox.sfu().sfu, undefined, `${names[i]}: told about Janus`);
-      assert.equal(sfu.videoroom, moved.videoroom);
-      assert.equal(sfu.deviceFeed, moved.device_feed);
-    }
-    // Everyone calls: each page publishes once and subscribes to the two others and the device.
-    for (const [i, page] of pages.entries()) {
-      await joinCall(page, names[i]);
-      await routeShows(page, 'sfu', names[i]);
-    }
-    for (const [i, page] of pages.entries()) {
-      const others = names.filter((n) => n !== names[i]).map((n) => ids[n]);
-      const stats = await mediaFlows(page, names[i], ['device', ...others], { timeout: 60000 });
-      t.diagnostic(`${names[i]} decodes ${JSON.stringify(stats)}`);
-    }
-    // The device publishes once and takes no direct calls; its publication is connected.
-    const s = await statusUntil(daemon, (x) => sfuRoom(x, 'hall')?.device === 'connected' && x,
-      'the device\'s publication is connected');
-    assert.equal(s.media.sfu_publications, 1, 'one publication, however many watch');
-    assert.equal(s.media.calls.length, 0, 'no browser calls the device directly in a large room');
-    // Janus's own view: the device is a publisher of that VideoRoom, and so is each page.
-    const participants = await janusParticipants(janus.url, moved.videoroom);
-    assert.deepEqual(participants.filter((p) => p.publisher).map((p) => p.display).sort(),
-      ['device', ...Object.values(ids)].sort(), `Janus lists the publishers: ${JSON.stringify(participants)}`);
-    // Chat stays on callbox.
-    await sendChat(pages[0], 'still here');
-    await waitFor(pages[2], () => [...document.querySelectorAll('#messages [data-testid=message-text]')]
-      .some((m) => m.textContent === 'still here'), undefined, 'cat sees ann\'s chat', 60000);
-
-    // The admin sends the room back to peer to peer: pages are told why and mesh again.
-    const res = await setLarge(daemon, 'hall', false);
-    assert.equal(res.status, 204);
-    for (const [i, page] of pages.entries()) {
-      const text = await routeShows(page, 'mesh', names[i]);
-      assert.match(text, /the admin made it a small room again/);
-    }
-    t.diagnostic(`ann after the move back: ${JSON.stringify(await pages[0].evaluate(() => ({
-      local: window.callbox.local(), sfu: window.callbox.sfu(), states: window.callbox.states(),
-      status: document.getElementById('call-status').textContent })))}`);
-    await mediaFlows(pages[0], 'ann (mesh again)', ['device', ids.bob, ids.cat], { timeout: 60000 });
-    const after = await status(daemon);
-    assert.equal(sfuRoom(after, 'hall').mode, 'mesh');
-    assert.equal(after.media.sfu_publications, 0, 'the device stopped publishing');
-    assert.deepEqual(await problemsOf(pages), []);
+    return await body({ janus, daemon, browser });
   } catch (e) {
     t.diagnostic(`janus's log ends with:\n${janus?.log().split('\n').slice(-40).join('\n')}`);
     t.diagnostic(`callboxd's output ends with:\n${daemon?.output().split('\n').slice(-40).join('\n')}`);
@@ -171,7 +113,71 @@ test('a room with more browsers than may mesh moves to Janus; media flows end to
     await daemon?.stop();
     await janus?.stop();
   }
-});
+}
+
+test('a room with more browsers than may mesh moves to Janus; media flows end to end', { timeout: 300000 }, (t) => withJanus(t, async ({ janus, daemon, browser }) => {
+  const pages = [];
+  const names = ['ann', 'bob', 'cat'];
+  const ids = {};
+  for (const name of names) {
+    const page = await openApp(browser.context, daemon.url, name, { initScript: smallCamera });
+    // Three pages sending and decoding three streams each: on a busy 2-core machine a click
+    // can take longer than Playwright's 30 s default.
+    page.setDefaultTimeout(120000);
+    pages.push(page);
+    await joinRoom(page, name, 'hall');
+    ids[name] = await myId(page);
+  }
+  // Three browsers, mesh_max=2: the room moves, and every page is told.
+  const moved = await statusUntil(daemon, (s) => sfuRoom(s, 'hall')?.mode === 'janus' && sfuRoom(s, 'hall'),
+    'the room is on Janus');
+  assert.ok(moved.videoroom > 0, 'a VideoRoom was made for the room');
+  assert.ok(moved.device_feed > 0, 'the device publishes into it');
+  for (const [i, page] of pages.entries()) {
+    const sfu = await waitFor(page, () => window.callbox.sfu().sfu, undefined, `${names[i]}: told about Janus`);
+    assert.equal(sfu.videoroom, moved.videoroom);
+    assert.equal(sfu.deviceFeed, moved.device_feed);
+  }
+  // Everyone calls: each page publishes once and subscribes to the two others and the device.
+  for (const [i, page] of pages.entries()) {
+    await joinCall(page, names[i]);
+    await routeShows(page, 'sfu', names[i]);
+  }
+  for (const [i, page] of pages.entries()) {
+    const others = names.filter((n) => n !== names[i]).map((n) => ids[n]);
+    const stats = await mediaFlows(page, names[i], ['device', ...others], { timeout: 60000 });
+    t.diagnostic(`${names[i]} decodes ${JSON.stringify(stats)}`);
+  }
+  // The device publishes once and takes no direct calls; its publication is connected.
+  const s = await statusUntil(daemon, (x) => sfuRoom(x, 'hall')?.device === 'connected' && x,
+    'the device\'s publication is connected');
+  assert.equal(s.media.sfu_publications, 1, 'one publication, however many watch');
+  assert.equal(s.media.calls.length, 0, 'no browser calls the device directly in a large room');
+  // Janus's own view: the device is a publisher of that VideoRoom, and so is each page.
+  const participants = await janusParticipants(janus.url, moved.videoroom);
+  assert.deepEqual(participants.filter((p) => p.publisher).map((p) => p.display).sort(),
+    ['device', ...Object.values(ids)].sort(), `Janus lists the publishers: ${JSON.stringify(participants)}`);
+  // Chat stays on callbox.
+  await sendChat(pages[0], 'still here');
+  await waitFor(pages[2], () => [...document.querySelectorAll('#messages [data-testid=message-text]')]
+    .some((m) => m.textContent === 'still here'), undefined, 'cat sees ann\'s chat', 60000);
+
+  // The admin sends the room back to peer to peer: pages are told why and mesh again.
+  const res = await setLarge(daemon, 'hall', false);
+  assert.equal(res.status, 204);
+  for (const [i, page] of pages.entries()) {
+    const text = await routeShows(page, 'mesh', names[i]);
+    assert.match(text, /the admin made it a small room again/);
+  }
+  t.diagnostic(`ann after the move back: ${JSON.stringify(await pages[0].evaluate(() => ({
+    local: window.callbox.local(), sfu: window.callbox.sfu(), states: window.callbox.states(),
+    status: document.getElementById('call-status').textContent })))}`);
+  await mediaFlows(pages[0], 'ann (mesh again)', ['device', ids.bob, ids.cat], { timeout: 60000 });
+  const after = await status(daemon);
+  assert.equal(sfuRoom(after, 'hall').mode, 'mesh');
+  assert.equal(after.media.sfu_publications, 0, 'the device stopped publishing');
+  assert.deepEqual(await problemsOf(pages), []);
+}));
 
 // The device's handle in Janus (its admin API): the handle whose VideoRoom publisher is "device".
 async function deviceHandle(janus, videoroom) {
@@ -185,50 +191,34 @@ async function deviceHandle(janus, videoroom) {
   return null;
 }
 
-test('a room moved while its browser calls the device follows; a hung-up publication publishes again', { timeout: 240000 }, async (t) => {
-  let janus;
-  let daemon;
-  let browser;
-  try {
-    janus = await startJanus();
-    daemon = await startDaemon({ config: config(janus.url), env: ENV });
-    browser = await launchMediaBrowser();
-    const page = await openApp(browser.context, daemon.url, 'eve', { initScript: smallCamera });
-    page.setDefaultTimeout(120000);
-    await joinRoom(page, 'eve', 'den');
-    await joinCall(page, 'eve');
-    await mediaFlows(page, 'eve (direct)', ['device'], { timeout: 60000 });
-    // The admin moves the room with the call running: the page follows, and the device's stream
-    // (its shared encoders already running for the direct call) reaches Janus, sound included.
-    assert.equal((await setLarge(daemon, 'den', true)).status, 204);
-    await routeShows(page, 'sfu', 'eve');
-    const first = await statusUntil(daemon, (s) => sfuRoom(s, 'den')?.device === 'connected' && sfuRoom(s, 'den'),
-      'the device\'s publication is connected');
-    await mediaFlows(page, 'eve (through Janus)', ['device'], { timeout: 60000 });
-    // Janus hangs up the device's stream (as when its ICE fails on Janus's side): the device
-    // publishes again under a new feed, and the page decodes it.
-    const device = await deviceHandle(janus, first.videoroom);
-    assert.ok(device, 'Janus lists the device\'s publisher handle');
-    await janus.admin(`/${device.session}/${device.handle}`, { janus: 'hangup_webrtc' });
-    const again = await statusUntil(daemon, (s) => {
-      const r = sfuRoom(s, 'den');
-      return r?.device === 'connected' && r.device_feed !== first.device_feed && r;
-    }, 'the device publishes again');
-    assert.equal(again.mode, 'janus');
-    assert.match(daemon.output(), /Janus hung up/);
-    const stats = await mediaFlows(page, 'eve (after the hang-up)', ['device'], { timeout: 60000 });
-    t.diagnostic(`eve decodes ${JSON.stringify(stats)}`);
-    assert.deepEqual(await problemsOf([page]), []);
-  } catch (e) {
-    t.diagnostic(`janus's log ends with:\n${janus?.log().split('\n').slice(-40).join('\n')}`);
-    t.diagnostic(`callboxd's output ends with:\n${daemon?.output().split('\n').slice(-40).join('\n')}`);
-    throw e;
-  } finally {
-    await browser?.close();
-    await daemon?.stop();
-    await janus?.stop();
-  }
-});
+test('a room moved while its browser calls the device follows; a hung-up publication publishes again', { timeout: 240000 }, (t) => withJanus(t, async ({ janus, daemon, browser }) => {
+  const page = await openApp(browser.context, daemon.url, 'eve', { initScript: smallCamera });
+  page.setDefaultTimeout(120000);
+  await joinRoom(page, 'eve', 'den');
+  await joinCall(page, 'eve');
+  await mediaFlows(page, 'eve (direct)', ['device'], { timeout: 60000 });
+  // The admin moves the room with the call running: the page follows, and the device's stream
+  // (its shared encoders already running for the direct call) reaches Janus, sound included.
+  assert.equal((await setLarge(daemon, 'den', true)).status, 204);
+  await routeShows(page, 'sfu', 'eve');
+  const first = await statusUntil(daemon, (s) => sfuRoom(s, 'den')?.device === 'connected' && sfuRoom(s, 'den'),
+    'the device\'s publication is connected');
+  await mediaFlows(page, 'eve (through Janus)', ['device'], { timeout: 60000 });
+  // Janus hangs up the device's stream (as when its ICE fails on Janus's side): the device
+  // publishes again under a new feed, and the page decodes it.
+  const device = await deviceHandle(janus, first.videoroom);
+  assert.ok(device, 'Janus lists the device\'s publisher handle');
+  await janus.admin(`/${device.session}/${device.handle}`, { janus: 'hangup_webrtc' });
+  const again = await statusUntil(daemon, (s) => {
+    const r = sfuRoom(s, 'den');
+    return r?.device === 'connected' && r.device_feed !== first.device_feed && r;
+  }, 'the device publishes again');
+  assert.equal(again.mode, 'janus');
+  assert.match(daemon.output(), /Janus hung up/);
+  const stats = await mediaFlows(page, 'eve (after the hang-up)', ['device'], { timeout: 60000 });
+  t.diagnostic(`eve decodes ${JSON.stringify(stats)}`);
+  assert.deepEqual(await problemsOf([page]), []);
+}));
 
 test('without a reachable Janus the room stays peer to peer and the admin sees why', { timeout: 120000 }, async () => {
   let daemon;
