@@ -358,7 +358,7 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
     relay_only_ = engine_.ice().relay_only;
     configure_ice_servers(webrtc, engine_.ice(), "callbox-" + name);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
-    add_ice_addresses(webrtc, engine_.settings().ice_addresses);
+    set_up_ice_agent(webrtc, engine_.settings().ice_addresses);
     connect(webrtc, "on-ice-candidate",
             G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
                 Shared &s = held(data);

@@ -1,5 +1,5 @@
 // Send branches: the payloader and caps per codec, the order that makes a branch on a running
-// tee negotiate (playing before linked), and ICE gathering addresses.
+// tee negotiate (playing before linked), and the ICE agent's set-up.
 #include "media/send-branch.hpp"
 
 #include "media/gst-elements.hpp"
@@ -137,12 +137,24 @@ std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *pr
     return {description, gst_webrtc_session_description_free};
 }
 
-void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses)
+void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addresses)
 {
     GST_DEBUG_CATEGORY_INIT(send_debug, "callbox-send", 0, "callbox send branches");
     GstWebRTCICE *raw = nullptr;
     g_object_get(webrtc, "ice-agent", &raw, nullptr);
     GObjectPtr<GstWebRTCICE> ice = adopt(raw);
+    // libnice 0.1.21 starts every agent with UPnP IGD on: each call's gathering multicasts SSDP
+    // on the LAN and asks the home router to forward a port from the internet to the device.
+    // An appliance must not open its owner's router by itself (docs/remote-access.md says how
+    // to reach the box from outside); webrtcbin 1.22 does not set it, but its ICE object
+    // (GstWebRTCNice) hands out the NiceAgent, whose "upnp" may change until gathering starts.
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent")) {
+        GObject *agent = nullptr;
+        g_object_get(ice.get(), "agent", &agent, nullptr);
+        if (GObjectPtr<GObject> owned = adopt(agent);
+            owned && g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp"))
+            g_object_set(agent, "upnp", FALSE, nullptr);
+    }
     for (const auto &address : addresses) {
         gboolean ok = FALSE;
         g_signal_emit_by_name(ice.get(), "add-local-ip-address", address.c_str(), &ok);

@@ -30,7 +30,8 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
 std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *promise,
                                                                   const char *field);
 
-// Lets webrtcbin's ICE agent gather on `addresses` too (libnice skips loopback by itself).
-void add_ice_addresses(GstElement *webrtc, const std::vector<std::string> &addresses);
+// Sets up webrtcbin's ICE agent before it gathers: it gathers on `addresses` too (libnice
+// skips loopback by itself), and never asks the router for a port (UPnP IGD is off).
+void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addresses);
 
 } // namespace callbox::media

@@ -65,7 +65,7 @@ bool SfuPublication::start(GstBin *pipeline, CaptureGraph &capture, std::string 
     GstElement *webrtc = webrtc_.get();
     g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
-    add_ice_addresses(webrtc, engine_.settings().ice_addresses);
+    set_up_ice_agent(webrtc, engine_.settings().ice_addresses);
     connect(webrtc, "on-negotiation-needed", G_CALLBACK(+[](GstElement *, gpointer data) {
                 hop(data, [](SfuPublication &p) { p.on_negotiation_needed(); });
             }),
