@@ -22,7 +22,7 @@ public:
     // starts at kSamplesUp and doubles (up to kSamplesUpMax) each time a call that went up comes
     // back down within twice its run: a path capped near the top layer's rate does not flap.
     static constexpr int kSamplesDown = 2;
-    static constexpr int kSamplesUp = 4;
+    static constexpr int kSamplesUp = 3;
     static constexpr int kSamplesUpMax = 32;
 
     // One sample for `call` (about a second); returns the layer it should be on now.
