@@ -1,5 +1,5 @@
-// BitrateController: multiplicative decrease when every top-layer caller's path is constrained,
-// increase when none is; one caller's bad path alone never lowers what the others get.
+// BitrateController: multiplicative decrease when the path of every caller on the layer is
+// constrained, increase when none is; one caller's bad path alone never lowers what others get.
 #include "media/bitrate-controller.hpp"
 
 #include <algorithm>
@@ -10,18 +10,18 @@ namespace callbox::media {
 unsigned BitrateController::update(const std::map<std::uint64_t, PathReport> &calls)
 {
     std::erase_if(paths_, [&](const auto &p) { return !calls.contains(p.first); });
-    int top_calls = 0;
-    int constrained_calls = 0; // of those on the top layer
+    int layer_calls = 0;
+    int constrained_calls = 0; // of those on the layer
     for (const auto &[id, report] : calls) {
         Path &path = paths_[id];
         if (report.rtt_ms >= 0 && (path.min_rtt_ms < 0 || report.rtt_ms < path.min_rtt_ms))
             path.min_rtt_ms = report.rtt_ms;
         path.constrained = report.fraction_lost >= kLossConstrained ||
                            (report.rtt_ms >= 0 && report.rtt_ms > path.min_rtt_ms + kQueueingMs);
-        top_calls += report.on_top;
-        constrained_calls += report.on_top && path.constrained;
+        layer_calls += report.on_layer;
+        constrained_calls += report.on_layer && path.constrained;
     }
-    const bool all = top_calls > 0 && constrained_calls == top_calls;
+    const bool all = layer_calls > 0 && constrained_calls == layer_calls;
     all_constrained_ = all ? all_constrained_ + 1 : 0;
     none_constrained_ = constrained_calls == 0 ? none_constrained_ + 1 : 0;
     if (all_constrained_ >= kSamplesToLower) {

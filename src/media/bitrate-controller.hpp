@@ -1,4 +1,4 @@
-// BitrateController: what the shared video encoder's bitrate should be, from each call's path
+// BitrateController: what one shared video encoding's bitrate should be, from each call's path
 // estimate (its browser's RTCP receiver reports: loss and round trip). Pure logic, no GStreamer.
 #pragma once
 
@@ -14,21 +14,21 @@ public:
     struct PathReport {
         double fraction_lost = 0; // 0..1, the last report's
         double rtt_ms = -1;       // -1: not measured yet
-        // Whether the call gets the encoding this controller sets (the top layer). A call moved
-        // to the low layer is still judged (its own layer choice reads constrained()), but its
-        // path no longer says anything about the top layer: it neither holds the bitrate down
-        // nor keeps it from rising again.
-        bool on_top = true;
+        // Whether the call gets the encoding this controller sets (its layer). A call on the
+        // other layer is still judged (its own layer choice reads constrained()), but its path
+        // says nothing about this layer: it neither holds the bitrate down nor keeps it from
+        // rising again.
+        bool on_layer = true;
     };
     // A call whose loss reaches this, or whose round trip grows this far above its own
     // smallest, is constrained (its path carries less than it is sent).
     static constexpr double kLossConstrained = 0.05;
     static constexpr double kQueueingMs = 150;
-    // Lowered after this many samples in a row with every call on the top layer constrained
-    // (and at least one there), by this factor.
+    // Lowered after this many samples in a row with every call on the layer constrained (and
+    // at least one there), by this factor.
     static constexpr int kSamplesToLower = 2;
     static constexpr double kLowerBy = 0.7;
-    // Raised after this many samples in a row with no call on the top layer constrained.
+    // Raised after this many samples in a row with no call on the layer constrained.
     static constexpr int kSamplesToRaise = 2;
     static constexpr double kRaiseBy = 1.4;
 

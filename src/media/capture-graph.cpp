@@ -217,8 +217,11 @@ GstElement *CaptureGraph::low_h264_tee(std::string &error)
         error = "no low layer: encoders are per call";
         return nullptr;
     }
-    if (!low_h264_tee_)
+    if (!low_h264_tee_) {
         low_h264_tee_ = add_encoder(h264_file_ + "-low", raw_tee_.get(), error);
+        if (low_h264_tee_ && low_kbps_ != 0)
+            set_encoder_bitrates(low_kbps_, true);
+    }
     return low_h264_tee_.get();
 }
 
@@ -389,8 +392,19 @@ bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::stri
 
 void CaptureGraph::set_video_bitrate(unsigned kbps)
 {
-    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s. The low
-    // layer keeps low_video_bitrate.
+    set_encoder_bitrates(kbps, false);
+}
+
+void CaptureGraph::set_low_video_bitrate(unsigned kbps)
+{
+    low_kbps_ = kbps;
+    if (low_h264_tee_)
+        set_encoder_bitrates(kbps, true);
+}
+
+void CaptureGraph::set_encoder_bitrates(unsigned kbps, bool low_layer)
+{
+    // x264enc takes kbit/s and reconfigures itself while playing; vp8enc takes bit/s.
     ElementPtr low;
     if (low_h264_tee_)
         low = adopt(gst_bin_get_by_name(pipeline_, encoder_name(low_h264_tee_.get()).c_str()));
@@ -399,7 +413,9 @@ void CaptureGraph::set_video_bitrate(unsigned kbps)
         GValue item = G_VALUE_INIT;
         while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
             auto *encoder = GST_ELEMENT(g_value_get_object(&item));
-            if (!low || !gst_object_has_as_ancestor(GST_OBJECT(encoder), GST_OBJECT(low.get())))
+            const bool in_low =
+                low && gst_object_has_as_ancestor(GST_OBJECT(encoder), GST_OBJECT(low.get()));
+            if (in_low == low_layer)
                 g_object_set(encoder, factory[0] == 'x' ? "bitrate" : "target-bitrate",
                              static_cast<gint>(kbps * scale), nullptr);
             g_value_reset(&item);

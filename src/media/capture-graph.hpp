@@ -51,6 +51,8 @@ public:
     // Sets every video encoder's bitrate (x264enc, vp8enc) but the low layer's to `kbps`, while
     // it runs.
     void set_video_bitrate(unsigned kbps);
+    // The low layer's bitrate: now if it runs, and whenever it starts again.
+    void set_low_video_bitrate(unsigned kbps);
     // Replaces the camera (or microphone) source with the one `settings` names, while the
     // encoders and calls keep running.
     bool switch_source(bool camera, const MediaSettings &settings, std::string &error);
@@ -157,6 +159,8 @@ private:
     ElementPtr h264_tee_;
     ElementPtr vp8_tee_;
     ElementPtr low_h264_tee_;
+    unsigned low_kbps_ = 0; // 0: the pipelines/ file's own (low_video_bitrate)
+    void set_encoder_bitrates(unsigned kbps, bool low_layer);
     ElementPtr opus_tee_;
     int encoders_ = 0;
     // What passes a shared encoder's tee upstream: keyframe requests, at most one per interval.

@@ -96,6 +96,8 @@ public:
             .member("camera_mode", std::string_view(engine_->camera_mode()))
             .member("video_encoder", std::string_view(engine_->video_encoder()))
             .member("video_bitrate_kbps", static_cast<std::uint64_t>(engine_->video_bitrate_kbps()))
+            .member("low_video_bitrate_kbps",
+                    static_cast<std::uint64_t>(engine_->low_video_bitrate_kbps()))
             .member("constrained_calls", static_cast<std::uint64_t>(engine_->constrained_calls()));
         w.key("layers").begin_object();
         for (Layer layer : {Layer::Top, Layer::Low})
@@ -141,6 +143,10 @@ public:
                               "The shared video encoder's bitrate (lowered while every caller's "
                               "path is constrained).",
                               engine_->video_bitrate_kbps());
+        server::append_metric(out, "callbox_low_video_bitrate_kbps", "gauge",
+                              "The half-size H.264 encoding's bitrate (lowered while the path of "
+                              "every caller on it is constrained).",
+                              engine_->low_video_bitrate_kbps());
         server::append_metric(out, "callbox_calls_top_layer", "gauge",
                               "Connected calls with video from the full-size H.264 encoding.",
                               engine_->calls_on_layer(Layer::Top));

@@ -343,6 +343,8 @@ bool MediaEngine::start_pipeline(std::string &error)
     capture_started_us_ = g_get_monotonic_time();
     bitrate_ =
         std::make_unique<BitrateController>(settings_.video_bitrate, settings_.min_video_bitrate);
+    low_bitrate_ = std::make_unique<BitrateController>(settings_.low_video_bitrate,
+                                                       settings_.min_video_bitrate);
     adapt_timer_.reset(g_timeout_add(
         1000,
         [](gpointer self) -> gboolean { return static_cast<MediaEngine *>(self)->adapt_bitrate(); },
@@ -359,6 +361,7 @@ void MediaEngine::stop_pipeline()
         return;
     adapt_timer_.reset();
     bitrate_.reset();
+    low_bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     bus_watch_.reset();
     if (capture_) {
@@ -589,21 +592,31 @@ bool MediaEngine::start_self_test(std::function<void(const SelfTestReport &)> do
 
 bool MediaEngine::adapt_bitrate()
 {
-    std::map<std::uint64_t, BitrateController::PathReport> reports;
+    // Each layer's controller judges every call (the layer choice reads the top's), but only
+    // the calls on its layer decide its bitrate.
+    std::map<std::uint64_t, BitrateController::PathReport> top, low;
     for (const auto &[peer, call] : calls_) {
         if (call->state() != "connected")
             continue;
-        reports[call->serial()] = {call->path_report().fraction_lost, call->path_report().rtt_ms,
-                                   call->layer() != Layer::Low};
+        const CallSession::PathReport &r = call->path_report();
+        const bool on_low = call->layer() == Layer::Low;
+        top[call->serial()] = {r.fraction_lost, r.rtt_ms, !on_low};
+        low[call->serial()] = {r.fraction_lost, r.rtt_ms, on_low};
         call->request_path_report(); // for the next sample
     }
-    const unsigned before = bitrate_->target_kbps();
-    const unsigned target = bitrate_->update(reports);
-    if (target != before) {
-        capture_->set_video_bitrate(target);
-        g_message("media: video bitrate %u kbit/s (%s)", target,
-                  target < before ? "every top-layer caller's path is constrained"
-                                  : "paths are clear");
+    for (Layer layer : {Layer::Top, Layer::Low}) {
+        BitrateController &controller = layer == Layer::Top ? *bitrate_ : *low_bitrate_;
+        const unsigned before = controller.target_kbps();
+        const unsigned target = controller.update(layer == Layer::Top ? top : low);
+        if (target == before)
+            continue;
+        if (layer == Layer::Top)
+            capture_->set_video_bitrate(target);
+        else
+            capture_->set_low_video_bitrate(target);
+        g_message(
+            "media: video bitrate of the %s layer %u kbit/s (%s)", layer_name(layer).data(), target,
+            target < before ? "the path of every caller on it is constrained" : "paths are clear");
     }
     adapt_layers();
     return G_SOURCE_CONTINUE;

@@ -151,11 +151,15 @@ public:
     int encoder_count() const { return capture_ ? capture_->encoder_count() : 0; }
     int running_encoders() const { return capture_ ? capture_->running_encoders() : 0; }
     std::uint64_t pipeline_restarts() const { return pipeline_restarts_; }
-    // The shared video encoder's bitrate now (lowered while every caller's path is
+    // Each shared H.264 layer's bitrate now (lowered while the path of every caller on it is
     // constrained), and the calls whose paths were constrained in the last sample.
     unsigned video_bitrate_kbps() const
     {
         return bitrate_ ? bitrate_->target_kbps() : settings_.video_bitrate;
+    }
+    unsigned low_video_bitrate_kbps() const
+    {
+        return low_bitrate_ ? low_bitrate_->target_kbps() : settings_.low_video_bitrate;
     }
     std::size_t constrained_calls() const;
     // Connected calls with video on each shared H.264 layer (docs/adaptation.md).
@@ -222,7 +226,8 @@ private:
     SourceId monitor_watch_;                        // hot-plug: DEVICE_ADDED
     std::int64_t capture_started_us_ = 0;
     std::unique_ptr<CaptureGraph> capture_;
-    std::unique_ptr<BitrateController> bitrate_; // while capturing
+    std::unique_ptr<BitrateController> bitrate_;     // the top layer's, while capturing
+    std::unique_ptr<BitrateController> low_bitrate_; // the low layer's
     LayerChooser layers_;
     SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
