@@ -428,11 +428,24 @@ private:
     guint id_;
 };
 
-// The camera stalls again and again (a frame every 500 ms against capture_stall_ms of 150), and
-// each failure and each try swaps a source bin, while another thread keeps setting the pipeline
-// to PLAYING, as GStreamer's thread pool does when a call's elements finish prerolling: such a
-// state change walks the children it listed before, and must not start a source that is being
-// taken out. None is freed playing, and none leaves its streaming thread behind.
+// The test sources with a camera that stalls again and again: a frame every 500 ms against
+// capture_stall_ms of 150, so it counts as failed soon after each frame, and is tried again (and
+// delivers) 50–100 ms after its placeholder went in.
+media::MediaSettings stalling_camera()
+{
+    media::MediaSettings s = test_settings();
+    s.framerate = 2;
+    s.capture_stall_ms = 150;
+    s.capture_retry_ms = 50;
+    s.capture_retry_max_ms = 100;
+    return s;
+}
+
+// The camera stalls again and again (stalling_camera()), and each failure and each try swaps a
+// source bin, while another thread keeps setting the pipeline to PLAYING, as GStreamer's thread
+// pool does when a call's elements finish prerolling: such a state change walks the children it
+// listed before, and must not start a source that is being taken out. None is freed playing, and
+// none leaves its streaming thread behind.
 TEST(CaptureGraph, SourcesSwappedDuringStateChangesStayStopped)
 {
     const int before = thread_count();
@@ -442,11 +455,7 @@ TEST(CaptureGraph, SourcesSwappedDuringStateChangesStayStopped)
     CriticalCounter gobject_criticals("GLib-GObject");
     media::PipelinePtr owner = media::new_pipeline("stall-test");
     GstBin *pipeline = GST_BIN(owner.get());
-    media::MediaSettings settings = test_settings();
-    settings.framerate = 2;
-    settings.capture_stall_ms = 150;
-    settings.capture_retry_ms = 50;
-    settings.capture_retry_max_ms = 100;
+    const media::MediaSettings settings = stalling_camera();
     std::string error;
     auto graph = media::CaptureGraph::create(pipeline, settings, error);
     ASSERT_TRUE(graph) << error;
@@ -498,10 +507,10 @@ TEST_F(MediaEngineTest, HangUpRightAfterTheAnswerStopsTheCall)
     EXPECT_EQ(criticals.count, 0) << criticals.last;
 }
 
-// The camera stalls again and again (a frame every 500 ms against capture_stall_ms of 150) while
-// calls start and end: each failure swaps the placeholder in and each try swaps the camera back,
-// often while a call's elements make the pipeline change state on GStreamer's thread pool. A
-// source taken out must stay stopped: none is freed playing, no streaming thread is left.
+// The camera stalls again and again (stalling_camera()) while calls start and end: each failure
+// swaps the placeholder in and each try swaps the camera back, often while a call's elements make
+// the pipeline change state on GStreamer's thread pool. A source taken out must stay stopped: none
+// is freed playing, no streaming thread is left.
 TEST_F(MediaEngineTest, CameraStallsDuringCallsLeaveNoThreadBehind)
 {
     if (thread_count() < 0)
@@ -510,11 +519,7 @@ TEST_F(MediaEngineTest, CameraStallsDuringCallsLeaveNoThreadBehind)
     CriticalCounter gobject_criticals("GLib-GObject");
     Relay relay;
     rooms::RoomRegistry registry(relay, log, {}, [] { return 0; });
-    media::MediaSettings settings = test_settings();
-    settings.framerate = 2;
-    settings.capture_stall_ms = 150;
-    settings.capture_retry_ms = 50;
-    settings.capture_retry_max_ms = 100;
+    const media::MediaSettings settings = stalling_camera();
     media::MediaEngine engine(settings, relay, registry);
     std::string error;
     ASSERT_TRUE(engine.init(error)) << error;
