@@ -465,8 +465,10 @@ TEST(CaptureGraph, SourcesSwappedDuringStateChangesStayStopped)
     ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     std::atomic<bool> stop{false};
     std::thread state_changes([&] {
-        while (!stop)
+        while (!stop) {
             gst_element_set_state(owner.get(), GST_STATE_PLAYING);
+            g_usleep(500); // lets the main thread have the pipeline's state lock in between
+        }
     });
     EXPECT_TRUE(wait_for([&] { return graph->health(true).failures >= 12; }, 60))
         << "camera failures: " << graph->health(true).failures;
