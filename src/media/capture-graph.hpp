@@ -134,6 +134,8 @@ private:
     // Puts `fresh` (already in the pipeline or not) where the camera's (microphone's) source
     // is, stopping and removing the old one.
     bool replace_source(bool camera, ElementPtr fresh, std::string &error);
+    // Stops a source (its streaming threads joined) and takes it out of the pipeline.
+    void stop_and_remove(GstElement *source);
     // The camera (by its mode plan) or microphone source `next` names, not yet in the graph;
     // sets `next`'s resolved camera choice.
     ElementPtr load_source(bool camera, MediaSettings &next, std::string &error);

@@ -182,13 +182,13 @@ void CaptureGraph::try_source(SourceSlot &s)
     ElementPtr fresh = load_source(s.camera, chosen, error);
     if (fresh) {
         // Opened on its own first: a device that is still gone fails here, and the
-        // placeholder stays.
-        gst_bin_add(pipeline_, fresh.get());
+        // placeholder stays. Locked before it joins the pipeline, whose own state changes
+        // (a call's elements prerolling) must leave it alone meanwhile.
         gst_element_set_locked_state(fresh.get(), TRUE);
+        gst_bin_add(pipeline_, fresh.get());
         if (gst_element_set_state(fresh.get(), GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
             error = "it does not open";
-            gst_element_set_state(fresh.get(), GST_STATE_NULL);
-            gst_bin_remove(pipeline_, fresh.get());
+            stop_and_remove(fresh.get());
             fresh.reset();
         } else {
             gst_element_set_locked_state(fresh.get(), FALSE);
@@ -216,19 +216,32 @@ bool CaptureGraph::replace_source(bool camera, ElementPtr fresh, std::string &er
     ElementPtr &old = camera ? video_src_ : audio_src_;
     // The microphone feeds its voice processor where there is one (echo cancellation).
     GstElement *entry = camera ? video_entry_.get() : voice_ ? voice_.get() : audio_entry_.get();
-    // Stop the old source first (its thread ends), so nothing is pushed into an unlinked pad.
-    gst_element_set_state(old.get(), GST_STATE_NULL);
-    gst_element_unlink(old.get(), entry);
-    gst_bin_remove(pipeline_, old.get());
+    // No state change of the pipeline runs while the sources are swapped: one under way (a
+    // call's elements prerolling, on GStreamer's thread pool) walks the children it listed
+    // before, and would start the old source again after it was stopped and taken out.
+    GST_STATE_LOCK(pipeline_);
+    // The old source stops first (its thread ends), so nothing is pushed into an unlinked pad.
+    stop_and_remove(old.get());
     if (GST_OBJECT_PARENT(fresh.get()) != GST_OBJECT(pipeline_))
         gst_bin_add(pipeline_, fresh.get());
     old = std::move(fresh);
-    if (!gst_element_link(old.get(), entry)) {
+    const bool linked = gst_element_link(old.get(), entry);
+    if (linked)
+        gst_element_sync_state_with_parent(old.get());
+    else
         error = "the new source does not fit the capture graph";
-        return false;
-    }
-    gst_element_sync_state_with_parent(old.get());
-    return true;
+    GST_STATE_UNLOCK(pipeline_);
+    return linked;
+}
+
+void CaptureGraph::stop_and_remove(GstElement *element)
+{
+    // Locked first: a state change of the pipeline must not start it again (GstBin skips
+    // locked children); and in NULL before it leaves (gst_bin_remove() unlinks it): a source
+    // freed while playing leaves its streaming thread behind, running on freed memory.
+    gst_element_set_locked_state(element, TRUE);
+    gst_element_set_state(element, GST_STATE_NULL);
+    gst_bin_remove(pipeline_, element);
 }
 
 } // namespace callbox::media

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <thread>
 
 using namespace callbox;
 using protocol::JsonValue;
@@ -401,13 +402,15 @@ TEST_F(MediaEngineTest, RepeatedCallsGiveTheirThreadsBack)
     }
 }
 
-// Counts GStreamer's criticals ("Trying to dispose element …, but it is in PLAYING") while alive.
+// Counts GStreamer's criticals ("Trying to dispose element …, but it is in PLAYING") while alive,
+// or those of another log domain.
 class CriticalCounter
 {
 public:
-    CriticalCounter()
-        : id_(g_log_set_handler(
-              "GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL),
+    explicit CriticalCounter(const char *domain = "GStreamer")
+        : domain_(domain),
+          id_(g_log_set_handler(
+              domain, static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL),
               [](const char *, GLogLevelFlags, const char *message, gpointer self) {
                   auto *c = static_cast<CriticalCounter *>(self);
                   ++c->count;
@@ -416,13 +419,71 @@ public:
               this))
     {
     }
-    ~CriticalCounter() { g_log_remove_handler("GStreamer", id_); }
+    ~CriticalCounter() { g_log_remove_handler(domain_, id_); }
     int count = 0;
     std::string last;
 
 private:
+    const char *domain_;
     guint id_;
 };
+
+// The test sources with a camera that stalls again and again: a frame every 500 ms against
+// capture_stall_ms of 150, so it counts as failed soon after each frame, and is tried again (and
+// delivers) 50–100 ms after its placeholder went in.
+media::MediaSettings stalling_camera()
+{
+    media::MediaSettings s = test_settings();
+    s.framerate = 2;
+    s.capture_stall_ms = 150;
+    s.capture_retry_ms = 50;
+    s.capture_retry_max_ms = 100;
+    return s;
+}
+
+// The camera stalls again and again (stalling_camera()), and each failure and each try swaps a
+// source bin, while another thread keeps setting the pipeline to PLAYING, as GStreamer's thread
+// pool does when a call's elements finish prerolling: such a state change walks the children it
+// listed before, and must not start a source that is being taken out. None is freed playing, and
+// none leaves its streaming thread behind.
+TEST(CaptureGraph, SourcesSwappedDuringStateChangesStayStopped)
+{
+    const int before = thread_count();
+    if (before < 0)
+        GTEST_SKIP() << "no /proc/self/status";
+    CriticalCounter gst_criticals;
+    CriticalCounter gobject_criticals("GLib-GObject");
+    media::PipelinePtr owner = media::new_pipeline("stall-test");
+    GstBin *pipeline = GST_BIN(owner.get());
+    const media::MediaSettings settings = stalling_camera();
+    std::string error;
+    auto graph = media::CaptureGraph::create(pipeline, settings, error);
+    ASSERT_TRUE(graph) << error;
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add(pipeline, sink);
+    ASSERT_TRUE(gst_element_link(graph->h264_tee(), sink));
+    ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    std::atomic<bool> stop{false};
+    std::thread state_changes([&] {
+        while (!stop) {
+            gst_element_set_state(owner.get(), GST_STATE_PLAYING);
+            g_usleep(500); // lets the main thread have the pipeline's state lock in between
+        }
+    });
+    EXPECT_TRUE(wait_for([&] { return graph->health(true).failures >= 12; }, 60))
+        << "camera failures: " << graph->health(true).failures;
+    stop = true;
+    state_changes.join();
+    gst_element_set_state(owner.get(), GST_STATE_NULL);
+    graph.reset();
+    owner.reset();
+    // What may stay: GStreamer's clock thread (made on first use) and up to two idle threads
+    // GLib's pool keeps; a source freed playing would keep its streaming thread.
+    EXPECT_TRUE(wait_for([&] { return thread_count() <= before + 3; }, 30))
+        << thread_count() << " threads, " << before << " before the pipeline";
+    EXPECT_EQ(gst_criticals.count, 0) << gst_criticals.last;
+    EXPECT_EQ(gobject_criticals.count, 0) << gobject_criticals.last;
+}
 
 // Hang-ups right after the answer, while the pipeline that the first offer started may still
 // be on its way to PLAYING: every element of the call stops (no element is freed running).
@@ -446,6 +507,48 @@ TEST_F(MediaEngineTest, HangUpRightAfterTheAnswerStopsTheCall)
         browser.engine = nullptr;
     }
     EXPECT_EQ(criticals.count, 0) << criticals.last;
+}
+
+// The camera stalls again and again (stalling_camera()) while calls start and end: each failure
+// swaps the placeholder in and each try swaps the camera back, often while a call's elements make
+// the pipeline change state on GStreamer's thread pool. A source taken out must stay stopped: none
+// is freed playing, no streaming thread is left.
+TEST_F(MediaEngineTest, CameraStallsDuringCallsLeaveNoThreadBehind)
+{
+    if (thread_count() < 0)
+        GTEST_SKIP() << "no /proc/self/status";
+    CriticalCounter gst_criticals;
+    CriticalCounter gobject_criticals("GLib-GObject");
+    Relay relay;
+    rooms::RoomRegistry registry(relay, log, {}, [] { return 0; });
+    const media::MediaSettings settings = stalling_camera();
+    media::MediaEngine engine(settings, relay, registry);
+    std::string error;
+    ASSERT_TRUE(engine.init(error)) << error;
+    int baseline = -1;
+    for (int i = 1; i <= 20; ++i) {
+        FakeBrowser browser(kSendRecv);
+        relay.to = &browser;
+        browser.engine = &engine;
+        browser.call();
+        ASSERT_TRUE(wait_for([&] { return !browser.answer_sdp.empty(); }, 20)) << "call " << i;
+        ASSERT_TRUE(wait_for([&] { return engine.capture_failures(true) >= 3; }, 30))
+            << "call " << i << ": camera failures " << engine.capture_failures(true);
+        engine.signal(1, protocol::Bye{});
+        EXPECT_FALSE(engine.capturing());
+        browser.engine = nullptr;
+        relay.to = nullptr;
+        if (i == 1) {
+            // What stays after the first call: GStreamer's clock thread, pool threads.
+            wait_for([] { return false; }, 1);
+            baseline = thread_count();
+        }
+    }
+    // GLib keeps up to two idle pool threads for later tasks.
+    EXPECT_TRUE(wait_for([&] { return thread_count() <= baseline + 2; }, 30))
+        << thread_count() << " threads, " << baseline << " after the first call";
+    EXPECT_EQ(gst_criticals.count, 0) << gst_criticals.last;
+    EXPECT_EQ(gobject_criticals.count, 0) << gobject_criticals.last;
 }
 
 TEST_F(MediaEngineTest, RefusedOffersBuildNothing)
