@@ -91,6 +91,14 @@ std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
     return screen;
 }
 
+IdleScreen::~IdleScreen()
+{
+    // Members go in reverse order, link_ before pipeline_: a call taking the screen while a frame
+    // was being drawn freed the link under draw_qr_code (a use after free under ASan). Setting the
+    // pipeline to NULL waits for its streaming thread, so no probe runs after this line.
+    pipeline_.reset();
+}
+
 GstPadProbeReturn IdleScreen::on_frame(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
     auto *self = static_cast<IdleScreen *>(data);

@@ -27,6 +27,9 @@ public:
                                              const std::string &link,
                                              const std::string &fingerprint, std::string &error);
 
+    // Stops the pipeline before the fields go: its streaming thread reads them in on_frame.
+    ~IdleScreen();
+
     std::uint64_t frames() const { return frames_; }
     const std::string &link() const { return link_; }
 
