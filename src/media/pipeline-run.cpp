@@ -16,7 +16,14 @@ std::string RunResult::seconds_text() const
 
 PipelineRun::PipelineRun() : pipeline_(new_pipeline(nullptr)) {}
 
-PipelineRun::~PipelineRun() = default; // PipelinePtr stops the pipeline, then frees it
+PipelineRun::~PipelineRun()
+{
+    // The pipeline stops (its streaming threads end) before the counters its probes write go:
+    // members go in reverse order, so left to themselves `counts_` went first and a streaming
+    // thread's last `++` landed in freed memory (glibc: "unaligned tcache chunk detected", a
+    // crash of callboxd's self-test now and then).
+    pipeline_.reset();
+}
 
 GstPadProbeReturn PipelineRun::on_buffer(GstPad *, GstPadProbeInfo *info, gpointer counter)
 {

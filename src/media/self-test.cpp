@@ -145,6 +145,12 @@ void check_sound(const MediaSettings &s, std::vector<SelfTestRow> &rows)
                                          ? "ALSA " + s.audio_sink_device
                                          : "the desktop's (auto)";
     std::string error;
+    // Declared before the run that feeds it, so it outlives the microphone's streaming thread:
+    // the run stops its pipeline when it goes, and locals go in reverse order. (Declared after
+    // it, the listener went first and the thread's last buffers were appended to its freed
+    // vectors: the heap corruption glibc reported as "unaligned tcache chunk" in
+    // admin-self-test.)
+    Listener listener;
     ElementPtr mic = load(s, source_file(s.audio_source), {}, error);
     ElementPtr convert = mic ? make_element("audioconvert", nullptr, error) : nullptr;
     ElementPtr resample = convert ? make_element("audioresample", nullptr, error) : nullptr;
@@ -159,7 +165,6 @@ void check_sound(const MediaSettings &s, std::vector<SelfTestRow> &rows)
         mic_chain =
             mic_run.add_chain({mic.get(), convert.get(), resample.get(), caps.get()}, error);
     }
-    Listener listener;
     if (mic_chain >= 0)
         gst_pad_add_probe(mic_run.counted_pad(mic_chain), GST_PAD_PROBE_TYPE_BUFFER,
                           Listener::on_buffer, &listener, nullptr);
