@@ -56,12 +56,19 @@ void CallSession::move_to_layer(Layer layer)
 
 void MediaEngine::adapt_layers()
 {
+    // While the low layer runs below its full rate (its controller lowered it: every call on it
+    // was constrained), its calls do not count as clear: a path that only carries the lowered
+    // rate would carry the top layer even less. Otherwise such a call went up after 3 samples
+    // on a path capped at 300 kbit/s, lost everything on the top layer, and froze (calls-layers).
+    const bool low_throttled = low_bitrate_->target_kbps() < settings_.low_video_bitrate;
     std::set<std::uint64_t> connected;
     for (const auto &[peer, call] : calls_) {
         if (call->state() != "connected")
             continue;
         connected.insert(call->serial());
-        call->move_to_layer(layers_.update(call->serial(), bitrate_->constrained(call->serial())));
+        const bool held = low_throttled && call->layer() == Layer::Low;
+        call->move_to_layer(
+            layers_.update(call->serial(), held || bitrate_->constrained(call->serial())));
     }
     layers_.keep_only(connected);
     capture_->stop_unused_encoders(); // the low layer, once no call is on it
