@@ -1,5 +1,6 @@
 // BitrateController: what one shared video encoding's bitrate should be, from each call's path
-// estimate (its browser's RTCP receiver reports: loss and round trip). Pure logic, no GStreamer.
+// estimate (its browser's RTCP receiver reports: loss and round trip, and what was sent). Pure
+// logic, no GStreamer.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,8 @@ public:
         // says nothing about this layer: it neither holds the bitrate down nor keeps it from
         // rising again.
         bool on_layer = true;
+        // What the path carried in the last second (sent less lost); -1: not known.
+        double delivered_kbps = -1;
     };
     // A call whose loss reaches this, or whose round trip grows this far above its own
     // smallest, is constrained (its path carries less than it is sent).
@@ -28,6 +31,10 @@ public:
     // at least one there), by this factor.
     static constexpr int kSamplesToLower = 2;
     static constexpr double kLowerBy = 0.7;
+    // ... or, when that is still above what the constrained paths on the layer carried, to this
+    // share of the least of them: a path capped far below the rate gets there in one step
+    // rather than in a series of 30 % cuts two seconds apart, each a second of heavy loss.
+    static constexpr double kBelowDelivered = 0.85;
     // Raised after this many samples in a row with no call on the layer constrained.
     static constexpr int kSamplesToRaise = 2;
     static constexpr double kRaiseBy = 1.4;
@@ -43,6 +50,10 @@ public:
     // Whether `call` counted as constrained in the last sample.
     bool constrained(std::uint64_t call) const;
     unsigned target_kbps() const { return target_kbps_; }
+    // Starts again from `kbps` (within the limits): for a layer a constrained call is moving
+    // to while none was on it, at what that call's path carried.
+    void restart(unsigned kbps);
+    unsigned max_kbps() const { return max_kbps_; }
     void forget(std::uint64_t call) { paths_.erase(call); }
 
 private:

@@ -5,6 +5,7 @@
 #include "media/layer-switch.hpp"
 #include "media/media-engine.hpp"
 
+#include <cmath>
 #include <set>
 
 namespace callbox::media {
@@ -67,11 +68,40 @@ void MediaEngine::adapt_layers()
             continue;
         connected.insert(call->serial());
         const bool held = low_throttled && call->layer() == Layer::Low;
-        call->move_to_layer(
-            layers_.update(call->serial(), held || bitrate_->constrained(call->serial())));
+        const Layer was = layers_.layer(call->serial());
+        const Layer layer =
+            layers_.update(call->serial(), held || bitrate_->constrained(call->serial()));
+        if (layer == Layer::Low && was == Layer::Top)
+            start_low_layer_for(*call);
+        call->move_to_layer(layer);
     }
     layers_.keep_only(connected);
     capture_->stop_unused_encoders(); // the low layer, once no call is on it
+}
+
+void MediaEngine::start_low_layer_for(const CallSession &call)
+{
+    // The first call to go down sets where the low layer starts: what its path carried, with
+    // a margin, when that is below the layer's own rate. Its controller would otherwise start
+    // at the full rate and cut it by 30 % every two seconds, the call losing much of each of
+    // those seconds' frames (a path capped at 300 kbit/s froze for many seconds).
+    for (const auto &[peer, other] : calls_)
+        if (other.get() != &call && other->state() == "connected" &&
+            layers_.layer(other->serial()) == Layer::Low)
+            return;
+    const CallSession::PathReport &path = call.path_report();
+    const unsigned before = low_bitrate_->target_kbps();
+    const double delivered = path.delivered_kbps();
+    low_bitrate_->restart(delivered < 0 ? low_bitrate_->max_kbps()
+                                        : static_cast<unsigned>(std::lround(
+                                              delivered * BitrateController::kBelowDelivered)));
+    g_message("media: call %" G_GUINT64_FORMAT " moving to the low layer (its path: %.0f %% "
+              "lost, %.2f retransmissions asked per packet, round trip %.0f ms, %.0f kbit/s "
+              "sent, %.0f carried)",
+              call.serial(), path.fraction_lost * 100, path.nack_ratio, path.rtt_ms, path.sent_kbps,
+              delivered);
+    if (low_bitrate_->target_kbps() != before)
+        apply_layer_bitrate(Layer::Low, before, "where the first call on it starts");
 }
 
 std::size_t MediaEngine::calls_on_layer(Layer layer) const

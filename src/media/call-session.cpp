@@ -249,6 +249,10 @@ void CallSession::request_path_report()
             for_each_stat(gst_promise_get_reply(p),
                           [&](GstWebRTCStatsType type, const GstStructure *st) {
                               double d = 0;
+                              guint64 bytes = 0;
+                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
+                                  gst_structure_get_uint64(st, "bytes-sent", &bytes))
+                                  report.bytes_sent += bytes;
                               if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
                                   return;
                               if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
@@ -256,7 +260,21 @@ void CallSession::request_path_report()
                               if (gst_structure_get_double(st, "fraction-lost", &d))
                                   report.fraction_lost = std::max(report.fraction_lost, d);
                           });
-            s.engine->post(s.serial, [report](CallSession &call) { call.path_ = report; });
+            report.at_us = g_get_monotonic_time();
+            s.engine->post(s.serial, [report](CallSession &call) mutable {
+                const PathReport &last = call.path_;
+                if (call.rtx_)
+                    report.rtx = call.rtx_->counts();
+                if (last.at_us > 0 && report.at_us > last.at_us &&
+                    report.bytes_sent >= last.bytes_sent)
+                    report.sent_kbps = static_cast<double>(report.bytes_sent - last.bytes_sent) *
+                                       8e3 / static_cast<double>(report.at_us - last.at_us);
+                if (report.rtx.packets > last.rtx.packets)
+                    report.nack_ratio =
+                        static_cast<double>(report.rtx.requests - last.rtx.requests) /
+                        static_cast<double>(report.rtx.packets - last.rtx.packets);
+                call.path_ = report;
+            });
         },
         hold(shared_), [](gpointer data) { release_hold(data); }));
     g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
@@ -359,6 +377,7 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
     configure_ice_servers(webrtc, engine_.ice(), "callbox-" + name);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
     set_up_ice_agent(webrtc, engine_.settings().ice_addresses);
+    rtx_ = limit_retransmissions(webrtc);
     connect(webrtc, "on-ice-candidate",
             G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
                 Shared &s = held(data);

@@ -5,6 +5,7 @@
 #include "media/gst-ptr.hpp"
 #include "media/layer-chooser.hpp"
 #include "media/offer-plan.hpp"
+#include "media/rtx-budget.hpp"
 #include "protocol/messages.hpp"
 #include "rooms/room-registry.hpp"
 
@@ -12,6 +13,7 @@
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -108,6 +110,20 @@ public:
     struct PathReport {
         double fraction_lost = 0;
         double rtt_ms = -1;
+        std::uint64_t bytes_sent = 0; // all RTP the device sent the browser so far
+        gint64 at_us = 0;             // when webrtcbin answered (monotonic)
+        double sent_kbps = -1;        // over the interval since the previous answer; -1: unknown
+        RtxLimiter::Counts rtx;       // the browser's retransmission requests so far
+        // Requests per media packet over that interval: each packet the browser missed, asked
+        // for again (a lost retransmission once more). Chromium's receiver reports said 0 %
+        // lost on a path capped at 300 kbit/s that dropped most of what it was sent, while it
+        // asked for dozens of packets per packet sent.
+        double nack_ratio = 0;
+        // The share of what the device sent that the path lost, by whichever reading says more.
+        double loss() const { return std::max(fraction_lost, std::min(1.0, nack_ratio)); }
+        // What the path carried over that interval: what was sent less what it lost (an
+        // estimate of its capacity when it is constrained); -1: unknown.
+        double delivered_kbps() const { return sent_kbps < 0 ? -1 : sent_kbps * (1 - loss()); }
     };
     void request_path_report();
     const PathReport &path_report() const { return path_; }
@@ -153,6 +169,7 @@ private:
         std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
     } last_sample_;
     PathReport path_;
+    std::shared_ptr<RtxLimiter> rtx_;
     Layer layer_ = Layer::Top;
     std::unique_ptr<LayerSwitch> layer_switch_; // a move under way
     bool layer_stuck_ = false;

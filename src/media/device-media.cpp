@@ -53,6 +53,18 @@ void write_call(protocol::JsonWriter &w, const CallInfo &c)
         .member("packet_loss", c.packet_loss)
         .member("fps_in", c.fps_in)
         .member("fps_out", c.fps_out)
+        .end_object();
+    const auto known = [](double v) {
+        return v >= 0 ? v : std::nan("");
+    };
+    w.key("path")
+        .begin_object()
+        .member("fraction_lost", c.path.fraction_lost)
+        .member("nack_ratio", c.path.nack_ratio)
+        .member("rtt_ms", known(c.path.rtt_ms))
+        .member("sent_kbps", known(c.path.sent_kbps))
+        .member("delivered_kbps", known(c.path.delivered_kbps))
+        .member("constrained", c.path.constrained)
         .end_object()
         .end_object();
 }

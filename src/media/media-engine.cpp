@@ -600,26 +600,33 @@ bool MediaEngine::adapt_bitrate()
             continue;
         const CallSession::PathReport &r = call->path_report();
         const bool on_low = call->layer() == Layer::Low;
-        top[call->serial()] = {r.fraction_lost, r.rtt_ms, !on_low};
-        low[call->serial()] = {r.fraction_lost, r.rtt_ms, on_low};
+        top[call->serial()] = {r.loss(), r.rtt_ms, !on_low, r.delivered_kbps()};
+        low[call->serial()] = {r.loss(), r.rtt_ms, on_low, r.delivered_kbps()};
         call->request_path_report(); // for the next sample
     }
     for (Layer layer : {Layer::Top, Layer::Low}) {
         BitrateController &controller = layer == Layer::Top ? *bitrate_ : *low_bitrate_;
         const unsigned before = controller.target_kbps();
         const unsigned target = controller.update(layer == Layer::Top ? top : low);
-        if (target == before)
-            continue;
-        if (layer == Layer::Top)
-            capture_->set_video_bitrate(target);
-        else
-            capture_->set_low_video_bitrate(target);
-        g_message(
-            "media: video bitrate of the %s layer %u kbit/s (%s)", layer_name(layer).data(), target,
-            target < before ? "the path of every caller on it is constrained" : "paths are clear");
+        if (target != before)
+            apply_layer_bitrate(layer, before,
+                                target < before ? "the path of every caller on it is constrained"
+                                                : "paths are clear");
     }
     adapt_layers();
     return G_SOURCE_CONTINUE;
+}
+
+void MediaEngine::apply_layer_bitrate(Layer layer, unsigned before, const char *why)
+{
+    const unsigned target =
+        layer == Layer::Top ? bitrate_->target_kbps() : low_bitrate_->target_kbps();
+    if (layer == Layer::Top)
+        capture_->set_video_bitrate(target);
+    else
+        capture_->set_low_video_bitrate(target);
+    g_message("media: video bitrate of the %s layer %u kbit/s (was %u: %s)",
+              layer_name(layer).data(), target, before, why);
 }
 
 std::size_t MediaEngine::constrained_calls() const
@@ -645,6 +652,7 @@ std::vector<CallInfo> MediaEngine::calls()
         const auto &c = call->counters();
         const auto clock = call->clock_latency();
         const auto live = call->sample_stats();
+        const CallSession::PathReport &path = call->path_report();
         const std::string name = peer >= kFirstWhepPeer
                                      ? "whep-" + std::to_string(peer - kFirstWhepPeer + 1)
                                      : rooms::RoomRegistry::peer_name(peer);
@@ -664,6 +672,8 @@ std::vector<CallInfo> MediaEngine::calls()
                        live.fps_in,
                        live.fps_out,
                        std::string(layer_name(call->layer())),
+                       {path.fraction_lost, path.nack_ratio, path.rtt_ms, path.sent_kbps,
+                        path.delivered_kbps(), bitrate_ && bitrate_->constrained(call->serial())},
                        call->webrtcbin(),
                        static_cast<double>(c.video_in_max_gap_us) / 1000.0,
                        {}});

@@ -48,7 +48,12 @@ struct CallInfo {
     std::size_t clock_latency_samples = 0;
     double bitrate_in_kbps = 0, bitrate_out_kbps = 0, rtt_ms = -1, packet_loss = 0;
     double fps_in = 0, fps_out = 0;
-    std::string layer;               // the H.264 layer its video comes from: "top" or "low"
+    std::string layer; // the H.264 layer its video comes from: "top" or "low"
+    // What the bitrate controller last read of the path to the browser (its receiver reports).
+    struct Path {
+        double fraction_lost = 0, nack_ratio = 0, rtt_ms = -1, sent_kbps = -1, delivered_kbps = -1;
+        bool constrained = false;
+    } path;
     GstElement *webrtcbin = nullptr; // for statistics; valid until the next main-loop turn
     double video_in_max_gap_ms = 0;  // the longest wait between two of the browser's frames
     // [threshold ms, waits longer than it] for CallSession::Counters::kGapBucketsMs
@@ -211,7 +216,11 @@ private:
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
     bool adapt_bitrate(); // once a second while capturing
-    void adapt_layers();  // each call to the layer its path carries (call-layers.cpp)
+    // Before `call`, on the top layer, moves to the low one (call-layers.cpp).
+    void start_low_layer_for(const CallSession &call);
+    // Gives the encoder of `layer` its controller's target (changed from `before`), and logs why.
+    void apply_layer_bitrate(Layer layer, unsigned before, const char *why);
+    void adapt_layers(); // each call to the layer its path carries (call-layers.cpp)
 
     MediaSettings settings_;
     config::IceSettings ice_;

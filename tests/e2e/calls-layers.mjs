@@ -164,6 +164,7 @@ async function oneSpoiltPath(loss) {
     assert.deepEqual(await problemsOf([dana, erin]), [], 'no dialogs or page errors');
   } catch (e) {
     console.error(`callboxd's output:\n${daemon?.output().split('\n').slice(-40).join('\n')}`);
+    if (daemon) console.error('its calls now:', JSON.stringify((await status(daemon).catch((s) => ({ calls: `${s}` }))).calls));
     throw e;
   } finally {
     loss.stop();

@@ -82,3 +82,35 @@ TEST(BitrateController, AGoneCallIsForgotten)
     c.update({{2, kClean}});
     EXPECT_FALSE(c.constrained(1));
 }
+
+TEST(BitrateController, LowersToBelowWhatTheConstrainedPathsCarriedInOneStep)
+{
+    BitrateController c(1500, 150);
+    // Sent 1500, 80 % lost: the path carried 300; one step to 85 % of that, not 1050.
+    const Report capped{0.8, 5, true, 300};
+    EXPECT_EQ(run(c, {{1, capped}}, 2), 255u);
+    // Where 30 % less is already below what the path carried, 30 % less it is.
+    BitrateController d(1500, 150);
+    EXPECT_EQ(run(d, {{1, Report{0.1, 5, true, 1350}}}, 2), 1050u);
+    // The least of the constrained paths on the layer counts; one on the other layer does not.
+    BitrateController e(1500, 150);
+    const Report elsewhere{0.9, 5, false, 100};
+    EXPECT_EQ(run(e, {{1, capped}, {2, Report{0.5, 5, true, 600}}, {3, elsewhere}}, 2), 255u);
+    // Never below the minimum.
+    BitrateController f(1500, 150);
+    EXPECT_EQ(run(f, {{1, Report{0.95, 5, true, 75}}}, 2), 150u);
+}
+
+TEST(BitrateController, RestartsWithinItsLimits)
+{
+    BitrateController c(300, 150);
+    c.restart(255);
+    EXPECT_EQ(c.target_kbps(), 255u);
+    EXPECT_EQ(c.update({{1, kClean}}), 255u); // the raise waits for its two clear samples again
+    EXPECT_EQ(c.update({{1, kClean}}), 300u);
+    c.restart(50);
+    EXPECT_EQ(c.target_kbps(), 150u);
+    c.restart(900);
+    EXPECT_EQ(c.target_kbps(), 300u);
+    EXPECT_EQ(c.max_kbps(), 300u);
+}
