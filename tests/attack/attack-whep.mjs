@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixture } from '../lib/fixture.mjs';
 import { offer } from '../lib/device-offer.mjs';
+import { metric } from '../lib/metrics.mjs';
 
 const CODE = '8642';
 const CONFIG = `[rooms]\naccess_code=${CODE}\n[server]\nguess_free_tries=2\n`
@@ -12,7 +13,7 @@ const CONFIG = `[rooms]\naccess_code=${CODE}\n[server]\nguess_free_tries=2\n`
 const post = (d, token = CODE) => fetch(`${d.url}/whep`, {
   method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` }, body: offer(['audio', 'video']),
 });
-const calls = async (d) => Number(/^callbox_calls (\d+)/m.exec(await (await fetch(`${d.url}/metrics`)).text())[1]);
+const calls = (d) => metric(d, 'callbox_calls');
 
 test('offers that never connect: at most max_calls, 503 past it, freed after whep_connect_timeout', { timeout: 90000 }, fixture(async (t) => {
   const d = await t.daemon({ config: CONFIG });

@@ -8,6 +8,7 @@ import { PortLoss } from '../lib/port-loss.mjs';
 import { skipFile } from '../lib/skip.mjs';
 import { requireChromium } from './browser.mjs';
 import { requireLoopbackOnly, callerOfDevice, problemsOf } from './calls.mjs';
+import { metrics } from '../lib/metrics.mjs';
 
 requireChromium();
 requireLoopbackOnly();
@@ -61,11 +62,8 @@ async function untilLayers(daemon, layers, what, timeoutMs = 20000) {
 }
 
 async function layerMetrics(daemon) {
-  const text = await (await fetch(`${daemon.url}/metrics`)).text();
-  return {
-    top: Number(/^callbox_calls_top_layer (\d+)$/m.exec(text)?.[1]),
-    low: Number(/^callbox_calls_low_layer (\d+)$/m.exec(text)?.[1]),
-  };
+  const m = await metrics(daemon);
+  return { top: m.get('callbox_calls_top_layer'), low: m.get('callbox_calls_low_layer') };
 }
 
 // Samples both pages every 500 ms until `pred(views)` holds. Throughout, both calls stay

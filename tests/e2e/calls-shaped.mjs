@@ -5,6 +5,7 @@ import { startDaemon } from '../lib/daemon.mjs';
 import { UdpLoss, RateCap, fakeNetworkFlag } from '../lib/shaping.mjs';
 import { requireChromium, openApp, joinRoom } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser, callDevice, expectMediaFrom, problemsOf, noGetUserMedia } from './calls.mjs';
+import { metric } from '../lib/metrics.mjs';
 
 requireChromium();
 requireLoopbackOnly();
@@ -47,17 +48,6 @@ async function until(page, pred, what, timeoutMs = 60000) {
   }
 }
 
-// One gauge from /metrics (by default the shared top-layer encoder's bitrate).
-// A kept-alive connection the daemon closed as idle fails once (ECONNRESET): asked again then.
-async function metric(daemon, name, tries = 3) {
-  try {
-    const text = await (await fetch(`${daemon.url}/metrics`)).text();
-    return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1]);
-  } catch (e) {
-    if (tries <= 1) throw e;
-    return metric(daemon, name, tries - 1);
-  }
-}
 
 async function untilMetric(daemon, page, pred, what, name = 'callbox_video_bitrate_kbps', timeoutMs = 90000) {
   const deadline = Date.now() + timeoutMs;

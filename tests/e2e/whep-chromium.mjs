@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { startDaemon, sourceRoot } from '../lib/daemon.mjs';
 import { requireChromium, waitFor } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser } from './calls.mjs';
+import { metric } from '../lib/metrics.mjs';
 
 requireChromium();
 requireLoopbackOnly();
@@ -38,8 +39,7 @@ window.frames = async () => {
 </script>`;
 
 async function callsMetric(daemon) {
-  const text = await (await fetch(`${daemon.url}/metrics`)).text();
-  return Number(/^callbox_calls (\d+)/m.exec(text)?.[1]);
+  return metric(daemon, 'callbox_calls');
 }
 
 async function until(what, fn, timeout = 20000) {

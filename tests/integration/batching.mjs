@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixture, watchdog } from '../lib/fixture.mjs';
 import { eventually } from '../lib/wait.mjs';
+import { metrics } from '../lib/metrics.mjs';
 
-async function metrics(d) {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
-  const values = new Map();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+) (\S+)$/.exec(line);
-    if (m) values.set(m[1], Number(m[2]));
-  }
-  return values;
-}
 
 // Four senders in a room of eight send `perSender` messages each as fast as the socket takes
 // them; returns the clients and what each received, once every message has reached everyone.

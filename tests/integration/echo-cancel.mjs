@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixture } from '../lib/fixture.mjs';
 import { callboxdPath, daemonArgs, runCallboxd } from '../lib/daemon.mjs';
+import { metrics } from '../lib/metrics.mjs';
 
 const PASSWORD = 'echo-test-pw';
 const HASH_LINE = spawnSync(callboxdPath(), ['--hash-password'], { input: `${PASSWORD}\n` }).stdout.toString().trim();
@@ -28,10 +29,9 @@ async function echoStatus(d) {
 }
 
 async function metric(d, name) {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  assert.ok(m, `${name} in /metrics`);
-  return Number(m[1]);
+  const value = (await metrics(d)).get(name);
+  assert.ok(value !== undefined, `${name} in /metrics`);
+  return value;
 }
 
 test('a source whose pair is not the configured sink: callboxd refuses to start, naming both files', { timeout: 30000 }, fixture(async (t) => {
