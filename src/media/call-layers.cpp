@@ -71,8 +71,15 @@ void MediaEngine::adapt_layers()
         const Layer was = layers_.layer(call->serial());
         const Layer layer =
             layers_.update(call->serial(), held || bitrate_->constrained(call->serial()));
-        if (layer == Layer::Low && was == Layer::Top)
+        if (layer == Layer::Low && was == Layer::Top) {
+            const CallSession::PathReport &path = call->path_report();
+            g_message("media: call %" G_GUINT64_FORMAT " moving to the low layer (its path: "
+                      "%.0f %% lost, %.2f retransmissions asked per packet, round trip %.0f ms, "
+                      "%.0f kbit/s sent, %.0f carried)",
+                      call->serial(), path.fraction_lost * 100, path.nack_ratio, path.rtt_ms,
+                      path.sent_kbps, path.delivered_kbps());
             start_low_layer_for(*call);
+        }
         call->move_to_layer(layer);
     }
     layers_.keep_only(connected);
@@ -89,17 +96,11 @@ void MediaEngine::start_low_layer_for(const CallSession &call)
         if (other.get() != &call && other->state() == "connected" &&
             layers_.layer(other->serial()) == Layer::Low)
             return;
-    const CallSession::PathReport &path = call.path_report();
     const unsigned before = low_bitrate_->target_kbps();
-    const double delivered = path.delivered_kbps();
+    const double delivered = call.path_report().delivered_kbps();
     low_bitrate_->restart(delivered < 0 ? low_bitrate_->max_kbps()
                                         : static_cast<unsigned>(std::lround(
                                               delivered * BitrateController::kBelowDelivered)));
-    g_message("media: call %" G_GUINT64_FORMAT " moving to the low layer (its path: %.0f %% "
-              "lost, %.2f retransmissions asked per packet, round trip %.0f ms, %.0f kbit/s "
-              "sent, %.0f carried)",
-              call.serial(), path.fraction_lost * 100, path.nack_ratio, path.rtt_ms, path.sent_kbps,
-              delivered);
     if (low_bitrate_->target_kbps() != before)
         apply_layer_bitrate(Layer::Low, before, "where the first call on it starts");
 }

@@ -49,7 +49,8 @@ struct CallInfo {
     double bitrate_in_kbps = 0, bitrate_out_kbps = 0, rtt_ms = -1, packet_loss = 0;
     double fps_in = 0, fps_out = 0;
     std::string layer; // the H.264 layer its video comes from: "top" or "low"
-    // What the bitrate controller last read of the path to the browser (its receiver reports).
+    // What the bitrate controller last read of the path to the browser (its receiver reports,
+    // its retransmission requests, what was sent).
     struct Path {
         double fraction_lost = 0, nack_ratio = 0, rtt_ms = -1, sent_kbps = -1, delivered_kbps = -1;
         bool constrained = false;

@@ -29,8 +29,7 @@ struct RtxProbes {
         if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
             packets = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
         std::lock_guard<std::mutex> hold(l.lock_);
-        for (guint i = 0; i < packets; ++i)
-            l.budget_.on_media_packet();
+        l.budget_.on_media_packets(packets);
         return GST_PAD_PROBE_OK;
     }
 

@@ -12,17 +12,18 @@
 namespace callbox::media {
 
 // A token bucket in packets, pure logic: each media packet sent earns kShare of a
-// retransmission, up to kBurst saved; each retransmission spends one.
+// retransmission, up to kBurst saved; each retransmission spends one. The media packets are all
+// those of the session rtprtxsend serves: a bundled call's video and sound.
 class RtxBudget
 {
 public:
     static constexpr double kShare = 0.5;
     static constexpr double kBurst = 100; // about one keyframe's packets at the top layer
 
-    void on_media_packet()
+    void on_media_packets(std::uint64_t n)
     {
-        ++packets_;
-        tokens_ = tokens_ + kShare < kBurst ? tokens_ + kShare : kBurst;
+        packets_ += n;
+        tokens_ = tokens_ + kShare * n < kBurst ? tokens_ + kShare * n : kBurst;
     }
     // Whether one more retransmission may go now (and spends it).
     bool take()

@@ -17,7 +17,7 @@ TEST(RtxBudget, AnswersABurstThenAShareOfTheMediaPackets)
     // 1000 media packets earn 500 retransmissions, asked for one per packet: half are answered.
     answered = 0;
     for (int i = 0; i < 1000; ++i) {
-        b.on_media_packet();
+        b.on_media_packets(1);
         answered += b.take();
     }
     EXPECT_EQ(answered, 500);
@@ -26,8 +26,7 @@ TEST(RtxBudget, AnswersABurstThenAShareOfTheMediaPackets)
 TEST(RtxBudget, SavesNoMoreThanABurst)
 {
     RtxBudget b;
-    for (int i = 0; i < 100000; ++i)
-        b.on_media_packet();
+    b.on_media_packets(100000);
     int answered = 0;
     for (int i = 0; i < 1000; ++i)
         answered += b.take();
