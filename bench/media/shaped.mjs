@@ -1,6 +1,6 @@
-// Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, and the camera's placeholder and return times; medians of --runs runs (default 3).
+// Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, the browser's video jitter buffer and round trip, and the camera's placeholder and return times; medians of --runs runs (default 3).
 //
-//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,cap,layers,capped]
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,jitter,cap,layers,capped]
 //
 // Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
 // build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
@@ -14,7 +14,7 @@ const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
-    only: { type: 'string', default: 'camera,clean,loss2,bursts,cap,layers,capped' },
+    only: { type: 'string', default: 'camera,clean,loss2,bursts,jitter,cap,layers,capped' },
   },
 });
 loopbackOnly();
@@ -22,6 +22,7 @@ await privateCallboxd();
 process.env.CALLBOX_ALLOW_NETWORK = '1';
 const { startDaemon, makeTempDir } = await import('../../tests/lib/daemon.mjs');
 const { UdpLoss, RateCap } = await import('../../tests/lib/shaping.mjs');
+const { DelayRelay, relayInitScript } = await import('../../tests/lib/delay-relay.mjs');
 const { PortLoss } = await import('../../tests/lib/port-loss.mjs');
 const { shmPipelinesDir, ShmDevice, watchFrames } = await import('../../tests/lib/shm-device.mjs');
 const { openApp, joinRoom } = await import('../../tests/e2e/browser.mjs');
@@ -33,10 +34,14 @@ const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11
 
 // The page's totals for its call with the device.
 const totals = (page) => page.evaluate(async () => {
-  const o = { frames: 0, freezes: 0, bytes: 0, concealed: 0, samples: 0, at: performance.now() };
+  const o = { frames: 0, freezes: 0, bytes: 0, concealed: 0, samples: 0, jbDelay: 0, jbFrames: 0, rtt: null, at: performance.now() };
   (await window.callbox.calls().device.getStats()).forEach((s) => {
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) o.rtt = s.currentRoundTripTime;
     if (s.type !== 'inbound-rtp') return;
-    if (s.kind === 'video') { o.frames += s.framesDecoded ?? 0; o.freezes += s.freezeCount ?? 0; o.bytes += s.bytesReceived ?? 0; }
+    if (s.kind === 'video') {
+      o.frames += s.framesDecoded ?? 0; o.freezes += s.freezeCount ?? 0; o.bytes += s.bytesReceived ?? 0;
+      o.jbDelay += s.jitterBufferDelay ?? 0; o.jbFrames += s.jitterBufferEmittedCount ?? 0;
+    }
     if (s.kind === 'audio') { o.concealed += s.concealedSamples ?? 0; o.samples += s.totalSamplesReceived ?? 0; }
   });
   return o;
@@ -48,14 +53,20 @@ const window_ = (a, b) => {
     freezes_per_min: ((b.freezes - a.freezes) * 60) / s,
     video_kbps: ((b.bytes - a.bytes) * 8) / s / 1000,
     concealment_pct: b.samples > a.samples ? (100 * (b.concealed - a.concealed)) / (b.samples - a.samples) : null,
+    // What the browser's video jitter buffer held each frame, on average, and ICE's last round trip.
+    video_jitter_buffer_ms: b.jbFrames > a.jbFrames ? (1000 * (b.jbDelay - a.jbDelay)) / (b.jbFrames - a.jbFrames) : null,
+    round_trip_ms: b.rtt === null ? null : b.rtt * 1000,
   };
 };
 
-async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}, viewer = false }, body) {
+// `relay` (a DelayRelay) carries the call when given, and is closed with it.
+async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}, viewer = false, relay = null }, body) {
   const daemon = await startDaemon({ config, env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines'), ...env } });
   const browser = await launchMediaBrowser();
   try {
-    const page = await openApp(browser.context, daemon.url, 'bench', { initScript: viewer ? noGetUserMedia : undefined });
+    await relay?.expose(browser.context);
+    const initScript = relay ? relayInitScript : viewer ? noGetUserMedia : undefined;
+    const page = await openApp(browser.context, daemon.url, 'bench', { initScript });
     await joinRoom(page, 'bench', 'bench');
     await callDevice(page, 'bench');
     await sleep(3000);
@@ -63,6 +74,7 @@ async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}
   } finally {
     await browser.close().catch(() => {});
     await daemon.stop();
+    relay?.close();
   }
 }
 
@@ -76,9 +88,10 @@ async function framesOf(page, kind, from) {
   throw new Error(`no ${kind} frames within 30 s: ${JSON.stringify(seen)}`);
 }
 
-// One call; figures over SECONDS with the path shaped by start() (undone by stop()).
-function shapedWindow(start, stop) {
-  return oneCall({}, async (page) => {
+// One call (oneCall's `options`); figures over SECONDS with the path shaped by start() (undone
+// by stop()).
+function shapedWindow(start, stop, options = {}) {
+  return oneCall(options, async (page) => {
     start();
     try {
       const a = await totals(page);
@@ -141,6 +154,9 @@ const scenarios = {
     const loss = new UdpLoss('callbox_bench_bursts');
     return shapedWindow(() => loss.bursts(5, 3000, 3000), () => loss.stop());
   },
+  // 100 ms round trip with 20 ms of jitter (50 ms each way, 14 ms standard deviation), from the
+  // call's start: a UDP relay that every packet of the call passes through.
+  jitter: () => shapedWindow(() => {}, () => {}, { relay: new DelayRelay(50, 14) }),
   async cap() {
     const cap = new RateCap();
     return oneCall({ viewer: true }, async (page) => {

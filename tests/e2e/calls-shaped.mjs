@@ -1,8 +1,9 @@
-// E2E (loopback-only netns): calls with the device over shaped paths (tests/lib/shaping.mjs): 5 % loss in 3-second bursts (nftables), 100 ms round trip with 20 ms of jitter (Chromium's simulated network, checked in getStats), and a rate cap on UDP of 1 Mbit/s dropping to 300 kbit/s and lifting (tc htb + tbf; the test's HTTP is not capped), under which the call moves to the half-size layer and that layer's bitrate comes down, and after which it goes back to the full-size one: the call stays up and frames keep arriving. A missing tool skips its scenario.
+// E2E (loopback-only netns): calls with the device over shaped paths (tests/lib/shaping.mjs): 5 % loss in 3-second bursts (nftables), 100 ms round trip with 20 ms of jitter (a UDP relay in the test, tests/lib/delay-relay.mjs, checked in getStats), and a rate cap on UDP of 1 Mbit/s dropping to 300 kbit/s and lifting (tc htb + tbf; the test's HTTP is not capped), under which the call moves to the half-size layer and that layer's bitrate comes down, and after which it goes back to the full-size one: the call stays up and frames keep arriving. A missing tool skips its scenario.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startDaemon } from '../lib/daemon.mjs';
-import { UdpLoss, RateCap, fakeNetworkFlag } from '../lib/shaping.mjs';
+import { UdpLoss, RateCap } from '../lib/shaping.mjs';
+import { DelayRelay, relayInitScript } from '../lib/delay-relay.mjs';
 import { requireChromium, openApp, joinRoom } from './browser.mjs';
 import { requireLoopbackOnly, launchMediaBrowser, callDevice, expectMediaFrom, problemsOf, noGetUserMedia } from './calls.mjs';
 import { metric } from '../lib/metrics.mjs';
@@ -60,12 +61,14 @@ async function untilMetric(daemon, page, pred, what, name = 'callbox_video_bitra
 }
 
 // A call with the device from one page; `body(page, daemon)` shapes the path and checks it.
-async function withCall(t, { extraArgs = [], initScript } = {}, body) {
+// `relay` (a DelayRelay) carries the call when given (with `relayInitScript` as the init script).
+async function withCall(t, { initScript, relay } = {}, body) {
   let daemon;
   let browser;
   try {
     daemon = await startDaemon({ config: CONFIG });
-    browser = await launchMediaBrowser({ extraArgs });
+    browser = await launchMediaBrowser();
+    await relay?.expose(browser.context);
     const page = await openApp(browser.context, daemon.url, 'dana', { initScript });
     await joinRoom(page, 'dana', 'yard');
     await callDevice(page, 'dana');
@@ -99,27 +102,21 @@ test('5 % loss in 3-second bursts: the call stays up and frames keep arriving', 
   });
 });
 
-test('100 ms round trip with 20 ms of jitter: measured in getStats; the call stays up', { timeout: 180000 }, async (t) => {
-  // 50 ms each way, 14 ms of jitter each way (20 ms for the round trip).
-  await withCall(t, { extraArgs: [fakeNetworkFlag(50, 14)] }, async (page) => {
-    await until(page, (x) => x.rttMs !== null && x.stunRttMs !== null, 'round-trip times in getStats', 30000);
-    // The simulated network delays RTP and RTCP, not ICE's STUN checks: the RTCP round trip must
-    // exceed the STUN one by most of the 100 ms, five samples in a row (a busy machine delays
-    // both alike). Where it never does, this Chromium does not apply the field trial: skipped.
-    const extra = (x) => x.rttMs - x.stunRttMs;
-    let withDelay = null;
-    let inARow = 0;
-    for (const deadline = Date.now() + 30000; inARow < 5 && Date.now() < deadline; await sleep(500)) {
-      withDelay = await deviceStats(page);
-      inARow = extra(withDelay) >= 70 ? inARow + 1 : 0;
-    }
-    if (inARow < 5) {
-      t.skip(`the WebRTC-FakeNetwork field trials' delay was not seen in five samples in a row (last: RTCP round trip ${withDelay.rttMs} ms, STUN ${withDelay.stunRttMs} ms)`);
-      return;
-    }
-    t.diagnostic(`round trip: RTCP ${withDelay.rttMs.toFixed(0)} ms, STUN ${withDelay.stunRttMs.toFixed(0)} ms`);
-    await until(page, (x) => x.frames > withDelay.frames + 60, 'frames keep arriving over the delayed path');
-  });
+test('100 ms round trip with 20 ms of jitter: the call goes through the delay, stays up, and frames keep arriving', { timeout: 180000 }, async (t) => {
+  // 50 ms each way, 14 ms of jitter each way (about 20 ms for the round trip).
+  const relay = new DelayRelay(50, 14);
+  try {
+    await withCall(t, { relay, initScript: relayInitScript }, async (page) => {
+      const s1 = await until(page, (x) => x.rttMs !== null && x.stunRttMs !== null, 'round-trip times in getStats', 30000);
+      // Both the ICE checks and RTCP go through the relay: each round trip is at least its 100 ms.
+      const delayed = await until(page, (x) => x.rttMs >= 90 && x.stunRttMs >= 90, 'round trips of 100 ms or more');
+      t.diagnostic(`round trip: RTCP ${delayed.rttMs.toFixed(0)} ms, STUN ${delayed.stunRttMs.toFixed(0)} ms, ${relay.packets} packets relayed`);
+      await until(page, (x) => x.frames > s1.frames + 150 && x.audioPackets > s1.audioPackets + 250, 'frames and sound keep arriving over the delayed path');
+      assert.ok(relay.packets > 1000, `the call's packets went through the relay (${relay.packets})`);
+    });
+  } finally {
+    relay.close();
+  }
 });
 
 test('1 Mbit/s dropping to 300 kbit/s, then lifted: the call stays up', { timeout: 300000, skip: RateCap.unavailable() ?? false }, async (t) => {

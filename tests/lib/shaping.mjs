@@ -1,4 +1,4 @@
-// Shaping the path a call takes inside a test's own loopback-only network namespace: random or bursty UDP loss (nftables) and rate caps on UDP (tc htb + tbf on lo); and Chromium's own delay and jitter (WebRTC field trials). Each says why it cannot run here, for a skip.
+// Shaping the path a call takes inside a test's own loopback-only network namespace: random or bursty UDP loss (nftables) and rate caps on UDP (tc htb + tbf on lo) (delay and jitter: tests/lib/delay-relay.mjs). Each says why it cannot run here, for a skip.
 import { spawnSync } from 'node:child_process';
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
@@ -110,11 +110,4 @@ export class RateCap {
     this.kbit = kbit;
     return null;
   }
-}
-
-// ---- Delay and jitter: Chromium's simulated network on its RTP/RTCP (not on STUN), each way.
-// `oneWayMs` each way, `jitterMs` standard deviation each way.
-export function fakeNetworkFlag(oneWayMs, jitterMs) {
-  const config = `queue_delay_ms:${oneWayMs},delay_standard_deviation_ms:${jitterMs}`;
-  return `--force-fieldtrials=WebRTC-FakeNetworkSendConfig/${config}/WebRTC-FakeNetworkReceiveConfig/${config}/`;
 }
