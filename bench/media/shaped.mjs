@@ -1,6 +1,8 @@
 // Media benchmark over shaped paths and a failing camera: per scenario, frames shown per second, freezes a minute, audio concealment, the browser's video jitter buffer and round trip, and the camera's placeholder and return times; medians of --runs runs (default 3).
 //
-//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,jitter,cap,layers,capped]
+//   node bench/media/shaped.mjs [--runs N] [--seconds S] [--only camera,clean,loss2,bursts,jitter,cap,layers,capped] [--log]
+//
+// --log prints the daemon's bitrate and layer decisions after each run.
 //
 // Needs root (a loopback-only network namespace, nftables, tc). The daemon is $CALLBOXD or
 // build/src/callboxd. Glass-to-glass latency is not measured here (bench/media/run.mjs does it
@@ -15,6 +17,7 @@ const { values: opt } = parseArgs({
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
     only: { type: 'string', default: 'camera,clean,loss2,bursts,jitter,cap,layers,capped' },
+    log: { type: 'boolean', default: false },
   },
 });
 loopbackOnly();
@@ -31,6 +34,13 @@ const { launchMediaBrowser, callDevice, noGetUserMedia } = await import('../../t
 const RUNS = Number(opt.runs);
 const SECONDS = Number(opt.seconds);
 const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// With --log: the daemon's bitrate and layer decisions, once per run.
+function adaptationLog(daemon) {
+  if (!opt.log) return;
+  const lines = daemon.output().split('\n').filter((l) => /media: .*(bitrate|layer)/.test(l));
+  log(`callboxd's adaptation:\n${[...new Set(lines)].join('\n')}`);
+}
 
 // The page's totals for its call with the device.
 const totals = (page) => page.evaluate(async () => {
@@ -73,6 +83,7 @@ async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}
     return await body(page);
   } finally {
     await browser.close().catch(() => {});
+    adaptationLog(daemon);
     await daemon.stop();
     relay?.close();
   }
@@ -256,6 +267,7 @@ async function twoCallers(shape) {
   } finally {
     shape.stop();
     for (const browser of browsers) await browser.close().catch(() => {});
+    adaptationLog(daemon);
     await daemon.stop();
   }
 }

@@ -236,6 +236,25 @@ template <typename Fn> void for_each_stat(const GstStructure *reply, Fn fn)
     }
 }
 
+// The share of the packets the browser's report blocks expected between two samples that they
+// count as lost (RFC 3550's interval loss, every stream of the call together; what the last
+// sample said when no new block came). Not the blocks' own fraction lost: Chromium sends a
+// report with every retransmission request, so a block's interval is often a handful of packets
+// ending in the one just missed; with 2 % random loss the largest block read 8–33 %, and the
+// only caller's layer was lowered for nothing.
+double lost_since(const CallSession::PathReport &a, const CallSession::PathReport &b)
+{
+    double lost = 0, expected = 0;
+    for (const auto &[ssrc, now] : b.streams) {
+        auto it = a.streams.find(ssrc);
+        if (it == a.streams.end())
+            continue;
+        expected += static_cast<guint32>(now.highest - it->second.highest);
+        lost += std::max<gint64>(0, now.lost - it->second.lost);
+    }
+    return expected > 0 ? std::min(1.0, lost / expected) : a.fraction_lost;
+}
+
 } // namespace
 
 void CallSession::request_path_report()
@@ -249,16 +268,30 @@ void CallSession::request_path_report()
             for_each_stat(gst_promise_get_reply(p),
                           [&](GstWebRTCStatsType type, const GstStructure *st) {
                               double d = 0;
-                              guint64 bytes = 0;
-                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
-                                  gst_structure_get_uint64(st, "bytes-sent", &bytes))
-                                  report.bytes_sent += bytes;
+                              guint64 n = 0;
+                              guint ssrc = 0;
+                              gst_structure_get_uint(st, "ssrc", &ssrc);
+                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+                                  if (gst_structure_get_uint64(st, "bytes-sent", &n))
+                                      report.bytes_sent += n;
+
+                              }
                               if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
                                   return;
                               if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
                                   report.rtt_ms = std::max(report.rtt_ms, d * 1000);
-                              if (gst_structure_get_double(st, "fraction-lost", &d))
-                                  report.fraction_lost = std::max(report.fraction_lost, d);
+                              // The last report block on the stream: its cumulative loss,
+                              // and the highest sequence number it had seen then.
+                              gint lost = 0;
+                              guint highest = 0;
+                              GstStructure *block = nullptr;
+                              if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE,
+                                                    &block, nullptr) &&
+                                  gst_structure_get_int(block, "rb-packetslost", &lost) &&
+                                  gst_structure_get_uint(block, "rb-exthighestseq", &highest))
+                                  report.streams[ssrc] = {highest, lost};
+                              if (block)
+                                  gst_structure_free(block);
                           });
             report.at_us = g_get_monotonic_time();
             s.engine->post(s.serial, [report](CallSession &call) mutable {
@@ -269,6 +302,7 @@ void CallSession::request_path_report()
                     report.bytes_sent >= last.bytes_sent)
                     report.sent_kbps = static_cast<double>(report.bytes_sent - last.bytes_sent) *
                                        8e3 / static_cast<double>(report.at_us - last.at_us);
+                report.fraction_lost = lost_since(last, report);
                 if (report.rtx.packets > last.rtx.packets)
                     report.nack_ratio =
                         static_cast<double>(report.rtx.requests - last.rtx.requests) /

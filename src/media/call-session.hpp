@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,7 +109,14 @@ public:
     // The browser's receiver reports on what the device sends, for the bitrate controller:
     // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
     struct PathReport {
-        double fraction_lost = 0;
+        // Per RTP stream the device sends (by SSRC), the browser's last report block on it: the
+        // highest sequence number it had seen (extended) and how many it had lost by then.
+        struct Stream {
+            guint32 highest = 0;
+            gint64 lost = 0;
+        };
+        std::map<guint, Stream> streams;
+        double fraction_lost = 0; // of the packets expected since the previous report (blocks)
         double rtt_ms = -1;
         std::uint64_t bytes_sent = 0; // all RTP the device sent the browser so far
         gint64 at_us = 0;             // when webrtcbin answered (monotonic)
