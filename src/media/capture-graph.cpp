@@ -382,16 +382,18 @@ bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::stri
     // The microphone stops while its processor changes (its thread ends, so nothing is pushed
     // into an unlinked pad; a processor must stop, giving its echo probe back, before the next
     // one takes it), then starts again: the call hears a gap of a few periods.
+    // No state change of the pipeline runs meanwhile, and the microphone is locked while it is
+    // stopped and unlinked: a state change under way (a call prerolling) would start it again
+    // (replace_source(), capture-recovery.cpp, says how that went for the sources).
     GstElement *src = audio_src_.get();
     GstElement *entry = audio_entry_.get();
+    GST_STATE_LOCK(pipeline_);
+    gst_element_set_locked_state(src, TRUE);
     gst_element_set_state(src, GST_STATE_NULL);
-    if (voice_) {
-        gst_element_set_state(voice_.get(), GST_STATE_NULL);
-        gst_element_unlink_many(src, voice_.get(), entry, nullptr);
-        gst_bin_remove(pipeline_, voice_.get());
-    } else {
+    if (voice_)
+        stop_and_remove(voice_.get()); // unlinked from both sides as it leaves
+    else
         gst_element_unlink(src, entry);
-    }
     voice_ = std::move(fresh);
     echo_cancelling_ = false;
     if (voice_)
@@ -400,7 +402,9 @@ bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::stri
         voice_ ? link_chain({src, voice_.get(), entry}, error) : link_chain({src, entry}, error);
     if (voice_)
         gst_element_sync_state_with_parent(voice_.get());
+    gst_element_set_locked_state(src, FALSE);
     gst_element_sync_state_with_parent(src);
+    GST_STATE_UNLOCK(pipeline_);
     if (!linked)
         return false;
     settings_ = next;
