@@ -189,10 +189,16 @@ ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstre
                  G_GUINT64_CONSTANT(0), "leaky", 2, nullptr);
     g_object_set(tee.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(pipeline_, queue.get(), encoder.get(), tee.get(), nullptr);
-    if (!link_chain({upstream_tee, queue.get(), encoder.get(), tee.get()}, error))
+    // The branch plays before it joins the raw tee: while capture runs, a frame the tee pushes
+    // into a queue not yet playing comes back FLUSHING, which the tee (GStreamer 1.22) returns
+    // to the camera's thread, which stops (media-engine's TestSourcesIntoFakesink under ASan: no
+    // VP8 frame in 60 s; in the daemon the stall watchdog would restart the camera).
+    if (!link_chain({queue.get(), encoder.get(), tee.get()}, error))
         return nullptr;
     for (GstElement *e : {tee.get(), encoder.get(), queue.get()})
         gst_element_sync_state_with_parent(e);
+    if (!link_chain({upstream_tee, queue.get()}, error))
+        return nullptr;
     auto gate = std::make_unique<KeyframeGate>();
     PadPtr tee_sink = static_pad(tee.get(), "sink");
     gst_pad_add_probe(tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
