@@ -268,14 +268,10 @@ void CallSession::request_path_report()
             for_each_stat(gst_promise_get_reply(p),
                           [&](GstWebRTCStatsType type, const GstStructure *st) {
                               double d = 0;
-                              guint64 n = 0;
-                              guint ssrc = 0;
-                              gst_structure_get_uint(st, "ssrc", &ssrc);
-                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
-                                  if (gst_structure_get_uint64(st, "bytes-sent", &n))
-                                      report.bytes_sent += n;
-
-                              }
+                              guint64 bytes = 0;
+                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
+                                  gst_structure_get_uint64(st, "bytes-sent", &bytes))
+                                  report.bytes_sent += bytes;
                               if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
                                   return;
                               if (gst_structure_get_double(st, "round-trip-time", &d) && d > 0)
@@ -283,12 +279,13 @@ void CallSession::request_path_report()
                               // The last report block on the stream: its cumulative loss,
                               // and the highest sequence number it had seen then.
                               gint lost = 0;
-                              guint highest = 0;
+                              guint highest = 0, ssrc = 0;
                               GstStructure *block = nullptr;
                               if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE,
                                                     &block, nullptr) &&
                                   gst_structure_get_int(block, "rb-packetslost", &lost) &&
-                                  gst_structure_get_uint(block, "rb-exthighestseq", &highest))
+                                  gst_structure_get_uint(block, "rb-exthighestseq", &highest) &&
+                                  gst_structure_get_uint(st, "ssrc", &ssrc))
                                   report.streams[ssrc] = {highest, lost};
                               if (block)
                                   gst_structure_free(block);
