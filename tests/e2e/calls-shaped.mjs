@@ -61,8 +61,9 @@ async function untilMetric(daemon, page, pred, what, name = 'callbox_video_bitra
 }
 
 // A call with the device from one page; `body(page, daemon)` shapes the path and checks it.
-// `relay` (a DelayRelay) carries the call when given (with `relayInitScript` as the init script).
+// `relay` (a DelayRelay) carries the call when given (its page script is then the init script).
 async function withCall(t, { initScript, relay } = {}, body) {
+  if (relay) initScript = relayInitScript;
   let daemon;
   let browser;
   try {
@@ -106,7 +107,7 @@ test('100 ms round trip with 20 ms of jitter: the call goes through the delay, s
   // 50 ms each way, 14 ms of jitter each way (about 20 ms for the round trip).
   const relay = new DelayRelay(50, 14);
   try {
-    await withCall(t, { relay, initScript: relayInitScript }, async (page) => {
+    await withCall(t, { relay }, async (page) => {
       const s1 = await until(page, (x) => x.rttMs !== null && x.stunRttMs !== null, 'round-trip times in getStats', 30000);
       // Both the ICE checks and RTCP go through the relay: each round trip is at least its 100 ms.
       const delayed = await until(page, (x) => x.rttMs >= 90 && x.stunRttMs >= 90, 'round trips of 100 ms or more');
