@@ -146,15 +146,21 @@
 
   // Starts a call. send: 'none' (recvonly viewer; audio: false leaves audio out) | 'camera'
   // (fake camera + mic; audio: false, the camera only) | 'canvas' (clock-pattern canvas, 1280×720 at 30 fps, audio
-  // recvonly). video: attach a <video> and watch for the first frame. Resolves once the
+  // recvonly). mic: send audio-page.js's synthesized microphone instead of receiving audio only. video: attach a <video> and watch for the first frame. Resolves once the
   // offer is sent.
-  async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {} } = {}) {
+  async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {}, mic = false } = {}) {
     if (call) hangup();
     const pc = new RTCPeerConnection(rtcConfig);
-    const c = { pc, pending: [], remoteSet: false, t: {}, video: null };
+    const c = { pc, pending: [], remoteSet: false, t: {}, video: null, audioTrack: null };
     call = c;
+    // mic: the audio benchmark's synthesized microphone (audio-page.js) instead of receiving only
+    const addAudio = () => {
+      const m = mic && window.cbAudio?.micTrack();
+      if (m) pc.addTrack(m.track, m.stream);
+      else pc.addTransceiver('audio', { direction: 'recvonly' });
+    };
     if (sending === 'none') {
-      if (audio) pc.addTransceiver('audio', { direction: 'recvonly' });
+      if (audio) addAudio();
       pc.addTransceiver('video', { direction: 'recvonly' });
     } else if (sending === 'camera') {
       fakeCamera ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
@@ -163,7 +169,7 @@
       const offset = canvas.offsetMs ?? 0;
       if (canvasSource && canvasSource.offsetMs !== offset) { canvasSource.stop(); canvasSource = null; }
       canvasSource ??= startCanvas(canvas.width ?? 1280, canvas.height ?? 720, canvas.fps ?? 30, offset);
-      pc.addTransceiver('audio', { direction: 'recvonly' });
+      addAudio();
       canvasSource.stream.getVideoTracks().forEach((t) => pc.addTrack(t, canvasSource.stream));
     }
     pc.onicecandidate = (e) => send({ type: 'signal', to: 'device', data: { ice: e.candidate ? e.candidate.toJSON() : { candidate: '' } } });
@@ -171,6 +177,7 @@
       if (pc.connectionState === 'connected' && c.t.pcConnected === undefined) c.t.pcConnected = performance.now();
     };
     pc.ontrack = (e) => {
+      if (e.track.kind === 'audio') c.audioTrack = e.track;
       if (e.track.kind !== 'video') return;
       c.t.track = performance.now();
       if (!video) return;
@@ -255,11 +262,11 @@
     if (!call) return out;
     (await call.pc.getStats()).forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') Object.assign(out, { framesDecoded: s.framesDecoded, framesDropped: s.framesDropped, inWidth: s.frameWidth, inHeight: s.frameHeight, inFps: s.framesPerSecond, jitterBufferDelay: s.jitterBufferDelay, jitterBufferEmittedCount: s.jitterBufferEmittedCount, jitterBufferTargetDelay: s.jitterBufferTargetDelay, jitterBufferMinimumDelay: s.jitterBufferMinimumDelay, totalDecodeTime: s.totalDecodeTime });
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets = s.packetsReceived;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { audioPackets: s.packetsReceived, audioJitterBufferDelay: s.jitterBufferDelay, audioJitterBufferEmittedCount: s.jitterBufferEmittedCount });
       if (s.type === 'outbound-rtp' && s.kind === 'video') Object.assign(out, { framesSent: s.framesSent, outWidth: s.frameWidth, outHeight: s.frameHeight, outFps: s.framesPerSecond, qualityLimitation: s.qualityLimitationReason });
     });
     return out;
   }
 
-  window.cb = { connect, leave, startCall, firstFrame, hangup, startReading, stopReading, selfTest, stats, events, visibility: () => document.visibilityState };
+  window.cb = { remoteAudio: () => call?.audioTrack ?? null, connect, leave, startCall, firstFrame, hangup, startReading, stopReading, selfTest, stats, events, visibility: () => document.visibilityState };
 })();
