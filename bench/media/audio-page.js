@@ -68,14 +68,15 @@
     }
     registerProcessor('cb-generator', Generator);
 
-    // The reader: 100 ms windows (RMS in dBFS, and the level of the near-end talker's
-    // frequency by Goertzel, dBFS of a sine) and the audio clock's onsets (1 ms blocks, as
+    // The reader: 100 ms windows (RMS in dBFS, and by Goertzel, as dBFS of a sine, the level at
+    // the near-end talker's frequency and at one of the far end's only) and the audio clock's onsets (1 ms blocks, as
     // docs/audio-clock.md reads them).
     class Reader extends AudioWorkletProcessor {
       constructor(options) {
         super();
         const o = options.processorOptions;
         this.tone = o.toneHz;
+        this.band = o.bandHz; // a frequency of the far end's talker but not of the near end's
         this.winN = Math.round(sampleRate / 10);
         this.blockN = Math.round(sampleRate / 1000);
         this.resetWindow();
@@ -88,24 +89,28 @@
           this.windows = []; this.onsets = [];
         };
       }
-      resetWindow() { this.sq = 0; this.count = 0; this.s1 = 0; this.s2 = 0; this.winStart = null; }
+      resetWindow() { this.sq = 0; this.count = 0; this.s1 = 0; this.s2 = 0; this.b1 = 0; this.b2 = 0; this.winStart = null; }
+      // Goertzel: the amplitude of a sine at the filter's frequency over the window
+      amplitude(s1, s2, k) { return (2 * Math.sqrt(Math.max(s1 * s1 + s2 * s2 - k * s1 * s2, 0))) / this.winN; }
       process(inputs) {
         const input = inputs[0];
         const x = input && input[0];
         this.clk.update();
         const n = x ? x.length : 128;
         const k = 2 * Math.cos(2 * Math.PI * this.tone / sampleRate);
+        const kb = 2 * Math.cos(2 * Math.PI * this.band / sampleRate);
         for (let i = 0; i < n; i++) {
           const v = x ? x[i] : 0;
           const wall = this.clk.wall(currentTime + i / sampleRate);
           if (this.winStart === null) this.winStart = wall;
           this.sq += v * v;
           const s = v + k * this.s1 - this.s2; this.s2 = this.s1; this.s1 = s;
+          const b = v + kb * this.b1 - this.b2; this.b2 = this.b1; this.b1 = b;
           if (++this.count === this.winN) {
-            const power = this.s1 * this.s1 + this.s2 * this.s2 - k * this.s1 * this.s2;
-            const amp = (2 * Math.sqrt(Math.max(power, 0))) / this.winN; // a sine's amplitude
+            // levels under −100 dBFS (under 16-bit noise; Opus sends digital silence) read −100
+            const db = (x) => +Math.max(-100, 20 * Math.log10(x + 1e-9)).toFixed(2);
             const rms = Math.sqrt(this.sq / this.winN);
-            this.windows.push([Math.round(this.winStart), +(20 * Math.log10(rms + 1e-9)).toFixed(2), +(20 * Math.log10(amp + 1e-9)).toFixed(2)]);
+            this.windows.push([Math.round(this.winStart), db(rms), db(this.amplitude(this.s1, this.s2, k)), db(this.amplitude(this.b1, this.b2, kb))]);
             this.resetWindow();
           }
           if (this.blockCount === 0) this.blockStart = wall;
@@ -168,14 +173,14 @@
   // Reads `track` (the device's audio, received): Chromium renders a remote track into Web
   // Audio only while a media element plays it too, so a muted <audio> plays it.
   let reader = null;
-  async function startReading(track, toneHz = 330) {
+  async function startReading(track, toneHz = 330, bandHz = 1500) {
     const c = await context();
     const el = new Audio();
     el.muted = true; el.autoplay = true;
     el.srcObject = new MediaStream([track]);
     await el.play().catch(() => {});
     const src = c.createMediaStreamSource(new MediaStream([track]));
-    const node = new AudioWorkletNode(c, 'cb-reader', { numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { toneHz } });
+    const node = new AudioWorkletNode(c, 'cb-reader', { numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { toneHz, bandHz } });
     src.connect(node);
     // a worklet is processed only when it reaches the destination: a silent gain
     const mute = c.createGain();
@@ -184,7 +189,7 @@
     reader = { el, src, node, mute, windows: [], onsets: [] };
     return true;
   }
-  // Everything read since the last call (100 ms windows [wall, rmsDb, toneDb], onsets [wall]).
+  // Everything read since the last call (100 ms windows [wall, rmsDb, toneDb, bandDb], onsets [wall]).
   function drain() {
     const r = reader;
     if (!r) return null;
@@ -206,7 +211,7 @@
   async function selfCheck(seconds = 3) {
     const c = await context();
     const gen = new AudioWorkletNode(c, 'cb-generator', { numberOfInputs: 0, outputChannelCount: [1], processorOptions: { level: 0, clock: true, t0: 0, onMs: 0, offMs: 0 } });
-    const node = new AudioWorkletNode(c, 'cb-reader', { numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { toneHz: 330 } });
+    const node = new AudioWorkletNode(c, 'cb-reader', { numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { toneHz: 330, bandHz: 1500 } });
     const mute = c.createGain();
     mute.gain.value = 0;
     gen.connect(node).connect(mute).connect(c.destination);

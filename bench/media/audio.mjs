@@ -1,7 +1,7 @@
 // Audio benchmark of two-way calls, Chromium as the far end: mouth-to-ear latency both ways and lip sync (the audio clock), echo return loss enhancement and convergence, double talk, and the CPU voice processing costs, in the simulated room.
 //
 //   node bench/media/audio.mjs [--out FILE] [--only check,latency,echo,doubletalk] [--runs N] [--quick]
-//                              [--media key=value,...] [--verbose]
+//                              [--delays 20,60] [--media key=value,...] [--log DIR] [--verbose]
 //
 // Every call is on a fresh daemon with the simulated room (`audio_source = room`,
 // `audio_sink = room`); the page sends a synthesized microphone (audio-page.js) and reads what
@@ -26,11 +26,14 @@ const { values: opt } = parseArgs({
     media: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     log: { type: 'string' },
+    // the simulated room's echo delays (ms) the echo phase runs; the first one for the others
+    delays: { type: 'string', default: '20,60' },
   },
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
 const RUNS = Number(opt.runs ?? (opt.quick ? 1 : 3));
 const phases = new Set(opt.only.split(','));
+const DELAYS = opt.delays.split(',').map(Number);
 
 loopbackOnly();
 const callboxd = await privateCallboxd();
@@ -97,7 +100,7 @@ async function phaseLatency() {
   for (let i = 0; i < RUNS; i++) {
     // the device sends the audio clock from its microphone (after voice processing), the page
     // from its own; the device reads the page's at its speaker's input
-    const d = await daemon({ echo_cancel: 'on', audio_clock: 'on' });
+    const d = await daemon({ echo_cancel: 'on', audio_clock: 'on', room_delay_ms: DELAYS[0] });
     const page = await openCall(d, { level: 0, clock: true }, { send: 'canvas' });
     await page.evaluate(() => window.cb.startReading());
     await sleep(2000);
@@ -126,11 +129,15 @@ async function phaseLatency() {
 
 // ---- Echo: far-end single talk with the canceller on and off (alternated) ----
 // The page talks from t0 on; what comes back is the room's echo of it (no near-end talker).
+// Convergence: from the talker's start until the level is GOAL_ERLE_DB under the same pair's
+// level without the canceller, for every later window.
+const GOAL_ERLE_DB = 25;
 async function phaseEcho() {
   const seconds = opt.quick ? 8 : 10;
-  for (let i = 0; i < RUNS; i++) {
+  for (const delay of DELAYS) for (let i = 0; i < RUNS; i++) {
+    let offLevel = null;
     for (const ec of ['off', 'on']) {
-      const d = await daemon({ echo_cancel: ec, room_talker: false, audio_clock: 'off' });
+      const d = await daemon({ echo_cancel: ec, room_talker: false, audio_clock: 'off', room_delay_ms: delay });
       const page = await openCall(d, { level: 0, notchHz: TONE_HZ });
       await sleep(1000);
       await drain(page);
@@ -143,13 +150,15 @@ async function phaseEcho() {
       const windows = (await drain(page)).windows.filter(([t]) => t >= t0);
       const settled = windows.filter(([t]) => t >= t0 + 2000).map((x) => x[1]);
       const level = median(settled);
-      // converged: every later window within 3 dB of the level of the last 3 s
       const last = median(windows.filter(([t]) => t >= t0 + (seconds - 3) * 1000).map((x) => x[1]));
+      if (ec === 'off') offLevel = level;
       let converged = null;
-      for (let k = windows.length - 1; k >= 0 && windows[k][1] <= last + 3; k--) converged = windows[k][0] - t0;
-      const row = { echo_cancel: ec, level_dbfs: r1(level), converged_ms: converged, last3s_dbfs: r1(last), daemon_cores: used.daemon_cores, browser_cores: used.browser_cores, other_cores: used.other_cores, series: windows.map(([t, db]) => [t - t0, db]) };
+      if (ec === 'on' && offLevel !== null)
+        for (let k = windows.length - 1; k >= 0 && windows[k][1] <= offLevel - GOAL_ERLE_DB; k--) converged = windows[k][0] - t0;
+      const band = median(windows.filter(([t]) => t >= t0 + 2000).map((x) => x[3]));
+      const row = { room_delay_ms: delay, echo_cancel: ec, level_dbfs: r1(level), band_dbfs: r1(band), erle_db: ec === 'on' && offLevel !== null ? r1(offLevel - level) : null, converged_ms: converged, last3s_dbfs: r1(last), daemon_cores: used.daemon_cores, browser_cores: used.browser_cores, other_cores: used.other_cores, series: windows.map(([t, db]) => [t - t0, db]) };
       results.echo.push(row);
-      log(`echo ${ec} ${i + 1}: ${row.level_dbfs} dBFS after 2 s (last 3 s ${row.last3s_dbfs}), within 3 dB from ${converged} ms; daemon ${used.daemon_cores} cores (other ${used.other_cores})`);
+      log(`echo ${ec}, room ${delay} ms, ${i + 1}: ${row.level_dbfs} dBFS after 2 s (last 3 s ${row.last3s_dbfs})${ec === 'on' ? `, ERLE ${row.erle_db} dB, ${GOAL_ERLE_DB} dB held from ${converged} ms` : ''}; daemon ${used.daemon_cores} cores (other ${used.other_cores})`);
       await closeCall(d, page);
     }
   }
@@ -159,7 +168,7 @@ async function phaseEcho() {
 async function phaseDoubleTalk() {
   const seconds = opt.quick ? 13 : 19;
   for (let i = 0; i < RUNS; i++) {
-    const d = await daemon({ echo_cancel: 'on', room_talker: true, audio_clock: 'off' });
+    const d = await daemon({ echo_cancel: 'on', room_talker: true, audio_clock: 'off', room_delay_ms: DELAYS[0] });
     const page = await openCall(d, { level: 0, notchHz: TONE_HZ });
     await sleep(2000);
     await drain(page);
@@ -176,14 +185,16 @@ async function phaseDoubleTalk() {
       if (into >= on + 700) return 'quiet';
       return null;
     };
-    const tone = { talk: [], quiet: [] }, rms = { talk: [], quiet: [] };
-    for (const [t, r, toneDb] of windows) {
+    const tone = { talk: [], quiet: [] }, rms = { talk: [], quiet: [] }, band = { talk: [], quiet: [] };
+    for (const [t, r, toneDb, bandDb] of windows) {
       const s = state(t);
-      if (s) { tone[s].push(toneDb); rms[s].push(r); }
+      if (s) { tone[s].push(toneDb); rms[s].push(r); band[s].push(bandDb); }
     }
-    const row = { near_alone_db: r1(median(tone.quiet)), near_during_far_db: r1(median(tone.talk)), drop_db: r1(median(tone.quiet) - median(tone.talk)), rms_quiet_dbfs: r1(median(rms.quiet)), rms_talk_dbfs: r1(median(rms.talk)), windows: { talk: tone.talk.length, quiet: tone.quiet.length } };
+    // band_*: the far end's echo at 1.5 kHz (the near end has none there), to show it is
+    // cancelled while both talk; compare with the echo phase's band_dbfs without the canceller
+    const row = { near_alone_db: r1(median(tone.quiet)), near_during_far_db: r1(median(tone.talk)), drop_db: r1(median(tone.quiet) - median(tone.talk)), rms_quiet_dbfs: r1(median(rms.quiet)), rms_talk_dbfs: r1(median(rms.talk)), band_quiet_dbfs: r1(median(band.quiet)), band_talk_dbfs: r1(median(band.talk)), windows: { talk: tone.talk.length, quiet: tone.quiet.length } };
     results.doubletalk.push(row);
-    log(`double talk ${i + 1}: near-end tone ${row.near_alone_db} dBFS alone, ${row.near_during_far_db} while the far end talks: drop ${row.drop_db} dB (rms ${row.rms_quiet_dbfs} / ${row.rms_talk_dbfs})`);
+    log(`double talk ${i + 1}: near-end tone ${row.near_alone_db} dBFS alone, ${row.near_during_far_db} while the far end talks: drop ${row.drop_db} dB (rms ${row.rms_quiet_dbfs} / ${row.rms_talk_dbfs}; echo at 1.5 kHz ${row.band_quiet_dbfs} / ${row.band_talk_dbfs})`);
     await closeCall(d, page);
   }
 }
@@ -208,17 +219,22 @@ if (results.latency.length) {
   S.lip_sync_ms = med(results.latency, (r) => r.lip_sync_ms);
   S.browser_to_speaker_ms = med(results.latency, (r) => r.browser_to_speaker_ms?.median);
 }
-if (results.echo.length) {
-  const off = results.echo.filter((r) => r.echo_cancel === 'off'), on = results.echo.filter((r) => r.echo_cancel === 'on');
-  S.echo_off_dbfs = med(off, (r) => r.level_dbfs);
-  S.echo_on_dbfs = med(on, (r) => r.level_dbfs);
-  // ERLE per pair (off and on run back to back), then the median
-  S.erle_db = r1(median(on.map((r, k) => (off[k] ? off[k].level_dbfs - r.level_dbfs : null))));
-  S.convergence_ms = med(on, (r) => r.converged_ms);
-  S.daemon_cores_off = med(off, (r) => r.daemon_cores);
-  S.daemon_cores_on = med(on, (r) => r.daemon_cores);
+for (const delay of DELAYS) {
+  const rows = results.echo.filter((r) => r.room_delay_ms === delay);
+  if (!rows.length) continue;
+  const off = rows.filter((r) => r.echo_cancel === 'off'), on = rows.filter((r) => r.echo_cancel === 'on');
+  // ERLE per pair (off and on back to back), then the median; convergence null = never held
+  S[`room_${delay}ms`] = {
+    echo_off_dbfs: med(off, (r) => r.level_dbfs), echo_on_dbfs: med(on, (r) => r.level_dbfs),
+    echo_off_band_dbfs: med(off, (r) => r.band_dbfs), echo_on_band_dbfs: med(on, (r) => r.band_dbfs),
+    erle_db: med(on, (r) => r.erle_db), convergence_ms: on.map((r) => r.converged_ms),
+    daemon_cores_off: med(off, (r) => r.daemon_cores), daemon_cores_on: med(on, (r) => r.daemon_cores),
+  };
 }
-if (results.doubletalk.length) S.double_talk_drop_db = med(results.doubletalk, (r) => r.drop_db);
+if (results.doubletalk.length) {
+  S.double_talk_drop_db = med(results.doubletalk, (r) => r.drop_db);
+  S.double_talk_echo_band_dbfs = med(results.doubletalk, (r) => r.band_talk_dbfs);
+}
 results.warnings = warnings.top();
 writeFileSync(opt.out, JSON.stringify(results, null, 1) + '\n');
 console.log(JSON.stringify(S, null, 1));

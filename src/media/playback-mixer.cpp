@@ -4,11 +4,69 @@
 #include "media/gst-elements.hpp"
 
 #include <gst/audio/audio.h>
+#include <gst/base/gstbasesink.h>
 
 #include <algorithm>
 #include <cmath>
 
 namespace callbox::media {
+
+namespace {
+
+// The simulated room's speaker (audio-sink-room.pipeline) hands what it renders to the room's
+// microphone at once: unlike a sound card it has no buffer that takes render-delay to play.
+// GStreamer 1.22's interaudiosink sets its render-delay at start to the room's latency-time —
+// 100 ms when the speaker starts first, the microphone's 20 ms otherwise — and renders that much
+// before the play time, so the echo reached the microphone up to 80 ms before the play time the
+// echo canceller reads from its probe, and the canceller took 1–2 dB off it
+// (docs/benchmarks.md, "Echo cancellation with Chromium as the far end"). Each sink of the room's
+// speaker file renders its render-delay later: at the play time plus room_delay_ms, whichever
+// side of the room started first.
+struct RoomSpeaker {
+    std::int64_t room_delay_ns;
+};
+
+GstPadProbeReturn on_room_speaker_buffer(GstPad *pad, GstPadProbeInfo *, gpointer data)
+{
+    const auto *room = static_cast<const RoomSpeaker *>(data);
+    GstElement *sink = gst_pad_get_parent_element(pad);
+    if (!sink)
+        return GST_PAD_PROBE_OK;
+    guint64 render_delay = 0;
+    gint64 offset = 0;
+    g_object_get(sink, "render-delay", &render_delay, "ts-offset", &offset, nullptr);
+    const gint64 wanted = room->room_delay_ns + static_cast<gint64>(render_delay);
+    if (offset != wanted)
+        g_object_set(sink, "ts-offset", wanted, nullptr);
+    gst_object_unref(sink);
+    return GST_PAD_PROBE_OK;
+}
+
+void compensate_room_render_delay(GstElement *speaker, unsigned room_delay_ms)
+{
+    GstIterator *it = GST_IS_BIN(speaker) ? gst_bin_iterate_sinks(GST_BIN(speaker)) : nullptr;
+    auto add = [room_delay_ms](GstElement *sink) {
+        if (!GST_IS_BASE_SINK(sink))
+            return;
+        auto *room = new RoomSpeaker{static_cast<std::int64_t>(room_delay_ms) * GST_MSECOND};
+        gst_pad_add_probe(static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                          on_room_speaker_buffer, room,
+                          [](gpointer p) { delete static_cast<RoomSpeaker *>(p); });
+    };
+    if (!it) {
+        add(speaker);
+        return;
+    }
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        add(GST_ELEMENT(g_value_get_object(&item)));
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+}
+
+} // namespace
 
 std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const MediaSettings &s,
                                                      std::string &error)
@@ -45,6 +103,8 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
     }
     gst_pad_add_probe(static_pad(probe.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER,
                       on_speaker_audio, mixer.get(), nullptr);
+    if (s.audio_sink == config::AudioSink::Room)
+        compensate_room_render_delay(asink.get(), s.room_delay_ms);
     mixer->compositor_ = std::move(comp);
     mixer->audiomixer_ = std::move(amix);
     return mixer;

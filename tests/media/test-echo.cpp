@@ -228,6 +228,39 @@ TEST(EchoCancel, SimulatedRoomEchoIsCancelled)
     EXPECT_GE(echo_db - cancelled_db, kFunctionalErleDb);
 }
 
+// The room's speaker (interaudiosink) renders its render-delay before the play time, and that
+// delay is 100 ms or 20 ms depending on which side of the room started first; the echo then
+// reached the microphone before the play time the canceller reads from its probe, and nothing
+// was cancelled (1–3 dB with Chromium as the far end). The playback mixer makes it render at
+// the play time plus room_delay_ms.
+TEST(EchoCancel, TheRoomsEchoComesRoomDelayAfterThePlayTime)
+{
+    const auto s = room_settings(config::EchoCancel::On);
+    Room room(s);
+    ASSERT_TRUE(room.playback) << room.error;
+    ASSERT_TRUE(room.play());
+    room.measure(0); // the speaker has rendered
+    GstElement *speaker = nullptr;
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(room.pipeline.get()));
+    GValue item = G_VALUE_INIT;
+    while (!speaker && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        auto *e = GST_ELEMENT(g_value_get_object(&item));
+        GstElementFactory *f = gst_element_get_factory(e);
+        if (f && g_str_equal(GST_OBJECT_NAME(f), "interaudiosink"))
+            speaker = GST_ELEMENT(gst_object_ref(e));
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    ASSERT_NE(speaker, nullptr) << "the room's speaker";
+    guint64 render_delay = 0;
+    gint64 offset = 0;
+    g_object_get(speaker, "render-delay", &render_delay, "ts-offset", &offset, nullptr);
+    gst_object_unref(speaker);
+    EXPECT_EQ(offset, static_cast<gint64>(s.room_delay_ms) * GST_MSECOND +
+                          static_cast<gint64>(render_delay));
+}
+
 TEST(EchoCancel, MuteStillMutesWithEchoCancellation)
 {
     auto s = room_settings(config::EchoCancel::On);
