@@ -135,14 +135,17 @@
     registerProcessor('cb-reader', Reader);
   `;
 
-  let ctx = null;
-  async function context() {
-    if (ctx) return ctx;
-    ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
-    const url = URL.createObjectURL(new Blob([WORKLETS], { type: 'application/javascript' }));
-    await ctx.audioWorklet.addModule(url);
-    await ctx.resume();
-    return ctx;
+  // One audio context with both worklets loaded (the promise, so concurrent callers wait too).
+  let ready = null;
+  function context() {
+    ready ??= (async () => {
+      const c = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+      const url = URL.createObjectURL(new Blob([WORKLETS], { type: 'application/javascript' }));
+      await c.audioWorklet.addModule(url);
+      await c.resume();
+      return c;
+    })();
+    return ready;
   }
 
   // The page's microphone: { level: far-end talker's scale (0 = silent), clock: the audio

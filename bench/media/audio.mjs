@@ -28,6 +28,7 @@ const { values: opt } = parseArgs({
     log: { type: 'string' },
     // the simulated room's echo delays (ms) the echo phase runs; the first one for the others
     delays: { type: 'string', default: '20,60' },
+    'switch-on': { type: 'boolean', default: false },
   },
 });
 const EXTRA_MEDIA = Object.fromEntries((opt.media ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
@@ -137,9 +138,16 @@ async function phaseEcho() {
   for (const delay of DELAYS) for (let i = 0; i < RUNS; i++) {
     let offLevel = null;
     for (const ec of ['off', 'on']) {
-      const d = await daemon({ echo_cancel: ec, room_talker: false, audio_clock: 'off', room_delay_ms: delay });
+      // --switch-on: the canceller switched on by the admin API once the call's audio flows
+      const late = ec === 'on' && opt['switch-on'];
+      const d = await daemon({ echo_cancel: late ? 'off' : ec, room_talker: false, audio_clock: 'off', room_delay_ms: delay });
       const page = await openCall(d, { level: 0, notchHz: TONE_HZ });
       await sleep(1000);
+      if (late) {
+        const r = await fetch(d.url + '/api/admin/echo-cancel', { method: 'POST', headers: { ...ADMIN.headers, 'Content-Type': 'application/json', Origin: d.url }, body: '{"enabled":true}' });
+        if (r.status !== 204) throw new Error(`echo-cancel: HTTP ${r.status}`);
+        await sleep(500);
+      }
       await drain(page);
       const t0 = await page.evaluate((lvl) => { const t = Date.now() + 200; window.cbAudio.setMic({ level: lvl, t0: t }); return t; }, FAR_LEVEL);
       const cpu = { pid: d.child.pid };

@@ -31,7 +31,9 @@ export function requireChromium() {
 }
 
 // A fresh profile directory per launch; close() removes it again.
-export async function launchBrowser({ viewport = { width: 1000, height: 800 }, extraArgs = [] } = {}) {
+// bypassCSP: for pages whose test instrumentation loads scripts the app's CSP refuses (an
+// AudioWorklet from a blob: URL).
+export async function launchBrowser({ viewport = { width: 1000, height: 800 }, extraArgs = [], bypassCSP = false } = {}) {
   let profile;
   try {
     profile = makeTempDir('chromium-profile-');
@@ -43,6 +45,7 @@ export async function launchBrowser({ viewport = { width: 1000, height: 800 }, e
     headless: true,
     args: [...CHROMIUM_FLAGS, ...extraArgs],
     viewport,
+    bypassCSP,
   });
   return {
     context,
