@@ -216,7 +216,8 @@
   let reader = null;
   // Reads `v` (the current call's video unless another element is given, e.g. the web app's).
   function startReading(v = call.video) {
-    const st = { samples: [], rejects: { marker: 0, xor: 0, implausible: 0 }, callbacks: 0, lastCounter: null, gaps: 0, width: 0, height: 0 };
+    // inBrowser: from the frame's last packet received to its expected display (rVFC metadata)
+    const st = { samples: [], inBrowser: [], rejects: { marker: 0, xor: 0, implausible: 0 }, callbacks: 0, lastCounter: null, gaps: 0, width: 0, height: 0 };
     const cnv = document.createElement('canvas');
     const ctx = cnv.getContext('2d', { willReadFrequently: true });
     let stopped = false;
@@ -235,6 +236,7 @@
       else if (Math.abs(glass - r.timeMs) > 10000) st.rejects.implausible++;
       else {
         st.samples.push(+(glass - r.timeMs).toFixed(2));
+        if (meta.receiveTime !== undefined) st.inBrowser.push(+(meta.expectedDisplayTime - meta.receiveTime).toFixed(2));
         if (st.lastCounter !== null && ((r.counter - st.lastCounter) & 0xffff) !== 1) st.gaps++;
         st.lastCounter = r.counter;
       }

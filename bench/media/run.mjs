@@ -1,6 +1,6 @@
 // Media benchmark orchestrator: drives callboxd's calls from headless Chromium (time to first frame, clock-pattern latency both ways, daemon CPU/RSS per viewer and caller), prints a table and writes results.json.
 //
-//   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu,duplex] [--quick] [--verbose]
+//   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
 //                            [--modes shared,per-call] [--kinds viewers,callers]
 //
 // duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
@@ -28,6 +28,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    log: { type: 'string' },
     // extra [media] keys for every daemon, e.g. --media jitter_ms=0,video_bitrate=800
     media: { type: 'string' },
     // duplex phase: calls without audio (both ways), to take Chromium's audio/video sync out
@@ -73,7 +74,13 @@ async function daemon(extra = {}, pipelinesDir = PIPELINES) {
   const d = await startDaemon({ config: configText(ADMIN.hash, { ...EXTRA_MEDIA, ...extra }), env: { CALLBOX_PIPELINES_DIR: pipelinesDir, GST_DEBUG: process.env.GST_DEBUG ?? '1' } });
   log(`callboxd pid ${d.child.pid} ${d.url} ${JSON.stringify(extra)}`);
   const stop = d.stop.bind(d);
-  d.stop = async () => { const r = await stop(); daemonWarnings.add(d.output()); return r; };
+  d.stop = async () => {
+    const r = await stop();
+    daemonWarnings.add(d.output());
+    // --log DIR: each daemon's output (GST_DEBUG, GST_TRACERS runs)
+    if (opt.log) writeFileSync(join(opt.log, `callboxd-${d.child.pid}.log`), d.output());
+    return r;
+  };
   return d;
 }
 const status = (d) => apiStatus(d, ADMIN.headers);
@@ -170,6 +177,8 @@ async function readLatency(page, seconds, d) {
     width: st.width, height: st.height,
     decoded_fps: r1((s1.framesDecoded - s0.framesDecoded) / seconds),
     jitter_buffer_ms: s1.jitterBufferEmittedCount ? r1((1000 * (s1.jitterBufferDelay - s0.jitterBufferDelay)) / (s1.jitterBufferEmittedCount - s0.jitterBufferEmittedCount)) : null,
+    // Chromium's own share: the frame's last packet received → its expected display
+    in_browser_ms: r1(median(st.inBrowser ?? [])),
     stats: s1, samples: st.samples,
   };
 }
@@ -210,8 +219,8 @@ async function phaseDuplex() {
   for (let i = 0; i < P.duplexPairs; i++) {
     for (const send of i % 2 ? ['camera', 'none'] : ['none', 'camera']) {
       const r = await g2gRun({ send, seconds: P.duplexSeconds, audio: !opt['duplex-video-only'] });
-      calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, jitter_buffer_ms: r.jitter_buffer_ms, state_at_end: r.call_state_at_end, cpu: r.cpu });
-      log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps, browser jitter buffer ${r.jitter_buffer_ms} ms`);
+      calls.push({ send, median: r.median, p95: r.p95, n: r.n, decoded_fps: r.decoded_fps, jitter_buffer_ms: r.jitter_buffer_ms, in_browser_ms: r.in_browser_ms, state_at_end: r.call_state_at_end, cpu: r.cpu });
+      log(`duplex: ${send === 'none' ? 'viewer' : 'two-way'} call: median ${r.median} ms, ${r.decoded_fps} fps, browser jitter buffer ${r.jitter_buffer_ms} ms, received → shown ${r.in_browser_ms} ms`);
     }
   }
   // Chromium's jitter buffer varies from call to call by more than the difference sought (it

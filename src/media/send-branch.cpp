@@ -1,8 +1,10 @@
 // Send branches: the payloader and caps per codec, the order that makes a branch on a running
-// tee negotiate (playing before linked), and the ICE agent's set-up.
+// tee negotiate (playing before linked), the ICE agent's set-up and webrtcbin's send clock.
 #include "media/send-branch.hpp"
 
 #include "media/gst-elements.hpp"
+
+#include <cstring>
 
 GST_DEBUG_CATEGORY_STATIC(send_debug);
 #define GST_CAT_DEFAULT send_debug
@@ -161,6 +163,27 @@ void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addres
         if (!ok)
             GST_WARNING("cannot gather ICE candidates on %s", address.c_str());
     }
+}
+
+// webrtcbin 1.22 puts a clocksync with sync=true in front of every stream it sends
+// (_connect_input_stream), which holds each buffer until its running time plus the latency
+// upstream of it. That latency is the camera's: one frame (33 ms at 30 fps, videotestsrc and
+// v4l2src report it) once the pipeline's latency is worked out again, which a call that
+// receives makes happen (clocksync logs "Configured upstream latency = 0:00:00.033333333"). So
+// a two-way call held every frame until a frame's time after its capture: device → browser
+// 21.7 ms slower than a viewer call's on a quiet machine, the frame's last packet received →
+// shown the same in both (docs/benchmarks.md, "Two-way against viewer calls"). Everything the
+// device sends is live and timed by its capture, so nothing is gained by waiting: sync off.
+void send_when_encoded(GstElement *webrtc)
+{
+    g_signal_connect(webrtc, "deep-element-added",
+                     G_CALLBACK(+[](GstBin *, GstBin *sub_bin, GstElement *element, gpointer self) {
+                         GstElementFactory *f = gst_element_get_factory(element);
+                         if (f && GST_ELEMENT(sub_bin) == self &&
+                             std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0)
+                             g_object_set(element, "sync", FALSE, nullptr);
+                     }),
+                     webrtc);
 }
 
 } // namespace callbox::media

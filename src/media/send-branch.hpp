@@ -34,4 +34,8 @@ std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *pr
 // skips loopback by itself), and never asks the router for a port (UPnP IGD is off).
 void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addresses);
 
+// Lets webrtcbin send each packet as soon as it is encoded: its per-stream clocksync does not
+// wait for the running time plus the latency upstream of it.
+void send_when_encoded(GstElement *webrtc);
+
 } // namespace callbox::media
