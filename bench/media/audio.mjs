@@ -11,10 +11,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuWindow } from './procfs.mjs';
-import {
-  sleep, median, r1, summary, loopbackOnly, privateCallboxd, adminAccess, configText, WarningCounter,
-  apiStatus, launchBrowser, call, firstFrame, hangup, pageStats, machineInfo, sourceRoot,
-} from './harness.mjs';
+// figures; the daemon and the machine; the browser and page.js's calls
+import { sleep, median, r1, summary } from './harness.mjs';
+import { sourceRoot, loopbackOnly, privateCallboxd, adminAccess, configText, apiStatus, WarningCounter, machineInfo } from './harness.mjs';
+import { launchBrowser, call, firstFrame, hangup, pageStats } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
