@@ -18,8 +18,8 @@ namespace {
 // GStreamer 1.22's interaudiosink sets its render-delay at start to the room's latency-time —
 // 100 ms when the speaker starts first, the microphone's 20 ms otherwise — and renders that much
 // before the play time, so the echo reached the microphone up to 80 ms before the play time the
-// echo canceller reads from its probe, and the canceller took 1–2 dB off it
-// (docs/benchmarks.md, "Echo cancellation with Chromium as the far end"). Each sink of the room's
+// echo canceller reads from its probe, and the canceller took 1–3 dB off it
+// (docs/benchmarks.md, "Full-duplex audio with Chromium as the far end"). Each sink of the room's
 // speaker file renders its render-delay later: at the play time plus room_delay_ms, whichever
 // side of the room started first.
 struct RoomSpeaker {
