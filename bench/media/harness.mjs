@@ -1,6 +1,6 @@
 // bench/media/harness.mjs: what the media and soak benchmarks share — the loopback-only namespace, a private daemon copy with an admin password, /api/status, one headless Chromium with page.js, figures and machine facts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { networkInterfaces, tmpdir, cpus, totalmem, release, hostname } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,25 @@ export async function privateCallboxd() {
     await sleep(1000);
   }
   process.env.CALLBOXD = join(dir, 'callboxd');
+  Object.assign(process.env, serviceEnvironment());
   return { source, path: process.env.CALLBOXD, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// The environment systemd/callbox.service.in gives callboxd (its Environment= lines but those
+// with systemd's % specifiers, which name the unit's folders): the benchmarks' daemons run with
+// it, as the installed service does; a variable already set in the benchmark's own environment
+// wins.
+export function serviceEnvironment() {
+  const env = {};
+  const unit = readFileSync(join(sourceRoot, 'systemd', 'callbox.service.in'), 'utf8');
+  for (const line of unit.split('\n')) {
+    if (!line.startsWith('Environment=') || line.includes('%')) continue;
+    for (const kv of line.slice('Environment='.length).trim().split(/\s+/)) {
+      const eq = kv.indexOf('=');
+      if (eq > 0 && process.env[kv.slice(0, eq)] === undefined) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return env;
 }
 
 // /api/status is admin-only: every daemon gets an admin password (when the binary has

@@ -121,3 +121,32 @@ export function busiestThreads(before, after, seconds, top = 8) {
   return [...byName].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([n, c]) => [n, +(c / seconds).toFixed(3)]);
 }
+
+// Where a process's resident memory is: /proc/PID/smaps summed by what is mapped (a file's
+// base name, "[heap]", "[anon]" for nameless anonymous mappings, "[stack]"...), in KiB, the
+// largest first; { total_kib, by: [[name, kib], ...] }, or null when the process is gone.
+export function smapsSummary(pid, top = 25) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return null;
+  }
+  const by = new Map();
+  let name = null;
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[1].trim();
+      name = path === '' ? '[anon]' : path.startsWith('[') ? path : path.slice(path.lastIndexOf('/') + 1);
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && name) {
+      by.set(name, (by.get(name) ?? 0) + Number(rss[1]));
+      total += Number(rss[1]);
+    }
+  }
+  return { total_kib: total, by: [...by].sort((a, b) => b[1] - a[1]).slice(0, top) };
+}

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuWindow, procStatusKiB, threadCpu, busiestThreads } from './procfs.mjs';
+import { cpuWindow, procStatusKiB, threadCpu, busiestThreads, smapsSummary } from './procfs.mjs';
 import {
   sourceRoot, sleep, median, r1, summary, loopbackOnly, privateCallboxd, adminAccess, configText, WarningCounter,
   apiStatus, waitApiStatus, noCall, launchBrowser, call, firstFrame, hangup, pageStats, machineInfo,
@@ -351,6 +351,7 @@ async function measureLevel(d, pages, what) {
     page_decoded_fps: pages.map((p, i) => r1(((s1[i].framesDecoded ?? 0) - (s0[i].framesDecoded ?? 0)) / secs)),
     page_sent: s1.map((s) => (s.framesSent === undefined ? null : { w: s.outWidth, h: s.outHeight, fps: s.outFps, limit: s.qualityLimitation })),
     busiest_threads: threads, // over all windows of the level, cores
+    smaps: smapsSummary(d.child.pid), // where the RSS is, by mapping, at the level's end
     windows,
   };
   if (opt.verbose) log(`  threads: ${JSON.stringify(threads)}`);

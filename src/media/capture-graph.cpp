@@ -6,6 +6,7 @@
 #include "media/encoder-choice.hpp"
 #include "media/gst-elements.hpp"
 #include "media/video-source.hpp"
+#include "media/wall-clock-digits.hpp"
 
 #include <glib.h>
 #include <gst/audio/audio.h>
@@ -99,6 +100,7 @@ bool CaptureGraph::build(std::string &error)
     video_muted_ = s.video_muted;
 
     const VideoSourcePlan plan = plan_video_source(settings_);
+    test_camera_ = plan.source == config::VideoSource::Test;
     settings_.framerate = plan.framerate; // a camera slower than asked sets the graph's rate
     camera_mode_ = plan.summary;
     const Variables vars = pipeline_variables(s);
@@ -340,6 +342,7 @@ ElementPtr CaptureGraph::load_source(bool camera, MediaSettings &next, std::stri
                                   pipeline_variables(next), error);
     const VideoSourcePlan plan = plan_video_source(next);
     next.video_source = plan.source;
+    test_camera_ = plan.source == config::VideoSource::Test;
     next.framerate = settings_.framerate; // the graph's caps stay as they are
     ElementPtr fresh = load_video_source(next, plan, error);
     if (fresh)
@@ -499,7 +502,9 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
     const std::uint64_t n = self->frames_++;
     const bool muted = self->video_muted_;
     const bool stamp = self->stamp_clock_ && self->video_live_;
-    if (!stamp && !muted)
+    // The test pattern's readable wall clock, so a person sees the picture is live.
+    const bool show_time = self->test_camera_ && self->video_live_ && !muted;
+    if (!stamp && !muted && !show_time)
         return GST_PAD_PROBE_OK;
     GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
@@ -515,11 +520,12 @@ GstPadProbeReturn CaptureGraph::on_raw_frame(GstPad *, GstPadProbeInfo *info, gp
                             GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane));
         }
     }
-    if (stamp) {
-        const I420View view = i420_view(frame);
+    const I420View view = i420_view(frame);
+    if (show_time)
+        draw_wall_clock(view, local_time_text());
+    if (stamp)
         draw_clock_pattern(view, {static_cast<std::uint64_t>(g_get_real_time() / 1000),
                                   static_cast<std::uint16_t>(n)});
-    }
     gst_video_frame_unmap(&frame);
     return GST_PAD_PROBE_OK;
 }

@@ -179,6 +179,7 @@ private:
     ElementPtr volume_;
     GstVideoInfo video_info_;
     bool stamp_clock_ = false;
+    std::atomic<bool> test_camera_{false}; // the test pattern: draw the readable wall clock
     std::atomic<bool> video_muted_{false};
     std::atomic<std::uint64_t> frames_{0};
 };

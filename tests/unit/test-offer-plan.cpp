@@ -1,11 +1,14 @@
-// Unit tests for OfferPlan (codec and direction per m-line) and the clock pattern.
+// Unit tests for OfferPlan (codec and direction per m-line), the clock pattern and the test
+// camera's seven-segment wall clock.
 #include "media/clock-pattern.hpp"
 #include "media/offer-plan.hpp"
+#include "media/wall-clock-digits.hpp"
 #include "media/whep.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 using namespace callbox::media;
@@ -279,6 +282,61 @@ TEST(ClockPattern, NarrowFramesUntouched)
     draw_clock_pattern(frame, {1, 1});
     EXPECT_EQ(y[0], 90);
     EXPECT_FALSE(read_clock_pattern(frame));
+}
+
+TEST(WallClock, EveryDigitReadsBackOverAPicture)
+{
+    const int w = 1280, h = 720;
+    for (const char *text : {"09:41:27", "12:34:56", "23:58:00", "01:17:48"}) {
+        // A bright, coloured picture under the clock: the box must still make the digits
+        // stand out.
+        std::vector<std::uint8_t> y(w * h), u(w * h / 4, 60), v(w * h / 4, 200);
+        for (int i = 0; i < w * h; ++i)
+            y[i] = static_cast<std::uint8_t>(16 + (i * 7 % 220));
+        I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+        draw_wall_clock(frame, text);
+        EXPECT_EQ(read_wall_clock(frame, "00:00:00"), std::optional<std::string>(text));
+    }
+}
+
+TEST(WallClock, StaysInTheMiddleAndLeavesTheClockPatternAlone)
+{
+    const int w = 1280, h = 720;
+    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 200);
+    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    const ClockStamp stamp{1764130000123ull, 7};
+    draw_clock_pattern(frame, stamp);
+    draw_wall_clock(frame, "88:88:88");
+    ASSERT_TRUE(read_clock_pattern(frame));
+    EXPECT_EQ(read_clock_pattern(frame)->time_ms, stamp.time_ms);
+    EXPECT_EQ(y[(h / 2) * w + 10], 90);         // left of the box: untouched
+    EXPECT_LT(y[(h / 2 - 40) * w + w / 2], 90); // inside the box, between digits: darker
+    EXPECT_EQ(u[(h / 4) * (w / 2) + 5], 60);
+    // Under a lit segment the colour is neutral.
+    bool lit_found = false;
+    for (int x = 0; x < w && !lit_found; ++x)
+        if (y[(h / 2) * w + x] == 235) {
+            lit_found = true;
+            EXPECT_EQ(u[(h / 4) * (w / 2) + x / 2], 128);
+        }
+    EXPECT_TRUE(lit_found);
+}
+
+TEST(WallClock, SmallFramesUntouchedAndMasksAreSevenSegment)
+{
+    const int w = 160, h = 120;
+    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 60);
+    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    draw_wall_clock(frame, "12:00:00");
+    EXPECT_TRUE(std::all_of(y.begin(), y.end(), [](std::uint8_t p) { return p == 90; }));
+    EXPECT_FALSE(read_wall_clock(frame, "00:00:00"));
+    EXPECT_EQ(seven_segment_mask('8'), 0x7f);
+    EXPECT_EQ(seven_segment_mask('1'), 0x06);
+    EXPECT_EQ(seven_segment_mask('x'), 0);
+    const std::string now = local_time_text();
+    ASSERT_EQ(now.size(), 8u);
+    EXPECT_EQ(now[2], ':');
+    EXPECT_EQ(now[5], ':');
 }
 
 TEST(Whep, AnswerGetsTheDevicesCandidatesInItsFirstSection)
