@@ -1,6 +1,6 @@
 // Media benchmark orchestrator: drives callboxd's calls from headless Chromium (time to first frame, clock-pattern latency both ways, daemon CPU/RSS per viewer and caller), prints a table and writes results.json.
 //
-//   node bench/media/run.mjs [--out FILE] [--only first,g2g,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
+//   node bench/media/run.mjs [--out FILE] [--only first,g2g,g2gviewers,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
 //                            [--modes shared,per-call] [--kinds viewers,callers]
 //
 // duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
@@ -57,6 +57,9 @@ const P = {
   cpuWindowS: Q ? 3 : 5,           // one CPU window
   cpuWindows: Q ? 1 : 3,           // windows per level (median), plus up to 2 more when disturbed
   settleMs: Q ? 1500 : 3000,       // after a level's calls are flowing, before measuring
+  g2gCalls: Q ? 2 : 5,              // g2gviewers: calls (fresh daemons) per number of viewers
+  g2gCallSeconds: Q ? 6 : 12,       // g2gviewers: reading window of each call
+  g2gViewers: [1, 4],
   duplexPairs: Q ? 2 : 4,          // viewer + two-way calls, alternated
   duplexSeconds: Q ? 6 : 10,       // device → browser window of each
   viewers: [1, 2, 4],
@@ -209,6 +212,49 @@ async function phaseG2G() {
   const twoway = await g2gRun({ send: 'camera', seconds: Math.round(P.g2gSeconds / 2) });
   delete twoway.samples;
   return { ...viewer, twoway };
+}
+
+// ---- 2b'. Device → browser with 1 and 4 viewers, over several calls ----
+// One call's latency is one draw of the phase between the capture and the display clocks, so
+// the figure is the median over `P.g2gCalls` calls on fresh daemons, for each number of viewers
+// (all of a call's viewers read at once; their samples are pooled per call).
+async function g2gViewersRun(n, seconds) {
+  const d = await daemon();
+  try {
+    const pages = [];
+    for (let i = 0; i < n; i++) pages.push(await openPage(d));
+    for (const page of pages) await call(page, { send: 'none', video: true });
+    for (const page of pages) {
+      const first = await firstFrame(page);
+      if (first.firstFrame === null) throw new Error(`no frame: ${JSON.stringify(first)}`);
+    }
+    await sleep(P.warmupMs);
+    const [r0, ...rest] = await Promise.all(pages.map((page, i) => (i === 0 ? readLatency(page, seconds, d) : page.evaluate(() => window.cb.startReading()).then(() => sleep(seconds * 1000)).then(() => page.evaluate(() => window.cb.stopReading())))));
+    const perPage = [r0.samples, ...rest.map((st) => st.samples)];
+    for (const page of pages) await hangup(page);
+    for (const page of pages) await page.close();
+    return {
+      viewers: n, ...summary(perPage.flat()), per_page: perPage.map((xs) => summary(xs)),
+      decoded_fps: r0.decoded_fps, cpu: r0.cpu,
+    };
+  } finally {
+    await d.stop();
+  }
+}
+
+async function phaseG2GViewers() {
+  const out = {};
+  for (const n of P.g2gViewers) {
+    const calls = [];
+    for (let i = 0; i < P.g2gCalls; i++) {
+      const c = await g2gViewersRun(n, P.g2gCallSeconds);
+      log(`  ${n} viewer(s), call ${i + 1}: median ${c.median} p95 ${c.p95} ms (${c.n} samples; per page ${c.per_page.map((x) => x.median).join('/')})`);
+      calls.push(c);
+    }
+    out[n] = { calls, median_of_medians: r1(median(calls.map((c) => c.median))), median_of_p95s: r1(median(calls.map((c) => c.p95))) };
+    log(`  ${n} viewer(s): median of the calls' medians ${out[n].median_of_medians}, of their p95s ${out[n].median_of_p95s} ms`);
+  }
+  return out;
 }
 
 // ---- 2c. Two-way against viewer calls, alternated in one run ----
@@ -424,6 +470,7 @@ try {
   log(`machine: ${JSON.stringify(results.meta)}`);
   if (phases.has('first')) { log('1. time to first frame'); results.first = await phaseFirst(); }
   if (phases.has('g2g')) { log('2. device → browser latency'); results.g2g = await phaseG2G(); }
+  if (phases.has('g2gviewers')) { log(`2'. device → browser latency, ${P.g2gViewers.join(' and ')} viewers, ${P.g2gCalls} calls each`); results.g2g_viewers = await phaseG2GViewers(); }
   if (phases.has('duplex')) { log('2c. two-way against viewer calls'); results.duplex = await phaseDuplex(); }
   if (phases.has('check')) { log('2b. checking the checker (100 ms queue before the encoder)'); results.check = await phaseCheck(results.g2g?.median ?? null); }
   if (phases.has('b2d')) { log('3. browser → device latency'); results.b2d = await phaseB2D(); }
