@@ -1,6 +1,6 @@
 // Media benchmark orchestrator: drives callboxd's calls from headless Chromium (time to first frame, clock-pattern latency both ways, daemon CPU/RSS per viewer and caller), prints a table and writes results.json.
 //
-//   node bench/media/run.mjs [--out FILE] [--only first,g2g,g2gviewers,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
+//   node bench/media/run.mjs [--out FILE] [--only start,first,g2g,g2gviewers,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
 //                            [--modes shared,per-call] [--kinds viewers,callers]
 //
 // duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
@@ -60,6 +60,7 @@ const P = {
   g2gCalls: Q ? 2 : 5,              // g2gviewers: calls (fresh daemons) per number of viewers
   g2gCallSeconds: Q ? 6 : 12,       // g2gviewers: reading window of each call
   g2gViewers: [1, 4],
+  starts: Q ? 3 : 5,                // start: daemons spawned one after another
   duplexPairs: Q ? 2 : 4,          // viewer + two-way calls, alternated
   duplexSeconds: Q ? 6 : 10,       // device → browser window of each
   viewers: [1, 2, 4],
@@ -255,6 +256,26 @@ async function phaseG2GViewers() {
     log(`  ${n} viewer(s): median of the calls' medians ${out[n].median_of_medians}, of their p95s ${out[n].median_of_p95s} ms`);
   }
   return out;
+}
+
+// ---- 0. Start-up: spawn → "listening on" (media on, test sources), and the idle CPU after ----
+async function phaseStart() {
+  const starts = [];
+  let idle = null;
+  for (let i = 0; i < P.starts; i++) {
+    const t0 = performance.now();
+    const d = await daemon();
+    starts.push(r1(performance.now() - t0));
+    if (i === P.starts - 1) {
+      await sleep(3000);
+      const w = cpuWindow({ pid: d.child.pid, treeRoot: process.pid, treeExclude: [d.child.pid] });
+      await sleep(5000);
+      idle = w.end().daemon_cores;
+    }
+    await d.stop();
+  }
+  log(`  spawn → listening: ${starts.join(', ')} ms (median ${r1(median(starts))}); idle ${idle} cores`);
+  return { spawn_to_listening_ms: starts, median_ms: r1(median(starts)), idle_daemon_cores: idle };
 }
 
 // ---- 2c. Two-way against viewer calls, alternated in one run ----
@@ -469,6 +490,7 @@ try {
   results.meta = machineInfo({ context: browser.context, callboxd: CALLBOXD_SOURCE });
   log(`machine: ${JSON.stringify(results.meta)}`);
   if (phases.has('first')) { log('1. time to first frame'); results.first = await phaseFirst(); }
+  if (phases.has('start')) { log('0. start-up and idle'); results.start = await phaseStart(); }
   if (phases.has('g2g')) { log('2. device → browser latency'); results.g2g = await phaseG2G(); }
   if (phases.has('g2gviewers')) { log(`2'. device → browser latency, ${P.g2gViewers.join(' and ')} viewers, ${P.g2gCalls} calls each`); results.g2g_viewers = await phaseG2GViewers(); }
   if (phases.has('duplex')) { log('2c. two-way against viewer calls'); results.duplex = await phaseDuplex(); }
