@@ -595,7 +595,7 @@ void CallSession::on_connection_state(GstWebRTCPeerConnectionState state)
             engine_.call_connected();
             // Whoever just connected gets a keyframe now, not at the next interval.
             for (const RequestPad &pad : tee_pads_)
-                capture_->force_keyframe(pad.element());
+                capture_->force_keyframe(pad.element(), CaptureGraph::KeyframeFor::NewReceiver);
         }
         break;
     case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:

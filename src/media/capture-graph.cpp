@@ -293,12 +293,25 @@ int CaptureGraph::encoder_count() const
     return encoders_;
 }
 
-void CaptureGraph::force_keyframe(GstElement *tee)
+void CaptureGraph::force_keyframe(GstElement *tee, KeyframeFor why)
 {
     auto it = gates_.find(tee);
-    if (it != gates_.end())
-        gst_pad_push_event(it->second.first.get(), gst_video_event_new_upstream_force_key_unit(
-                                                       GST_CLOCK_TIME_NONE, TRUE, 0));
+    if (it == gates_.end())
+        return;
+    GstPad *tee_sink = it->second.first.get();
+    GstEvent *event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+    if (why == KeyframeFor::Reminder) {
+        gst_pad_push_event(tee_sink, event); // through the gate (on_upstream_event)
+        return;
+    }
+    KeyframeGate &gate = *it->second.second;
+    gate.last_us = g_get_monotonic_time();
+    ++gate.forwarded;
+    // Straight to the encoder's source pad: the gate's probe on the tee's sink pad is passed.
+    if (PadPtr encoder = adopt(gst_pad_get_peer(tee_sink)))
+        gst_pad_send_event(encoder.get(), event);
+    else
+        gst_event_unref(event);
 }
 
 GstPadProbeReturn CaptureGraph::on_upstream_event(GstPad *, GstPadProbeInfo *info, gpointer data)

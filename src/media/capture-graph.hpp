@@ -38,9 +38,13 @@ public:
     GstElement *low_h264_tee(std::string &error);
     GstElement *h264_tee() const { return h264_tee_.get(); }
     bool is_low_layer(GstElement *tee) const { return tee && tee == low_h264_tee_.get(); }
-    // Asks the encoder feeding `tee` for a keyframe now (a caller just connected). Like the
-    // callers' own requests (PLI, FIR), it passes the encoder's keyframe gate.
-    void force_keyframe(GstElement *tee);
+    // Asks the encoder feeding `tee` for a keyframe. A NewReceiver (a caller that just
+    // connected, a call moved onto this encoder's layer) gets it now, past the keyframe gate,
+    // whose interval starts again: a keyframe sent before it was connected never reached it
+    // (bench/media warm viewers waited 300–450 ms for the gate and the browser's next PLI).
+    // A Reminder passes the gate like the callers' own requests (PLI, FIR).
+    enum class KeyframeFor { NewReceiver, Reminder };
+    void force_keyframe(GstElement *tee, KeyframeFor why);
     // A shared encoder forces at most one keyframe per this interval, whoever asks: one lossy
     // caller's stream of PLIs must not flood every other caller with keyframes.
     static constexpr std::int64_t kKeyframeIntervalUs = 500 * 1000;

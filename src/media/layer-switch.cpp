@@ -30,14 +30,14 @@ std::unique_ptr<LayerSwitch> LayerSwitch::start(const RequestPad &from, GstEleme
     gst_pad_add_probe(s->pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_buffer,
                       new std::shared_ptr<State>(s->state_),
                       [](gpointer p) { delete static_cast<std::shared_ptr<State> *>(p); });
-    capture.force_keyframe(to);
+    capture.force_keyframe(to, CaptureGraph::KeyframeFor::NewReceiver);
     return s;
 }
 
 void LayerSwitch::remind(CaptureGraph &capture)
 {
     if (!done() && pad_)
-        capture.force_keyframe(pad_.element());
+        capture.force_keyframe(pad_.element(), CaptureGraph::KeyframeFor::Reminder);
 }
 
 GstPadProbeReturn LayerSwitch::on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)

@@ -159,7 +159,7 @@ void SfuPublication::on_connection_state(int state)
         connected_ = true;
         sink_.state("connected", "");
         for (const RequestPad &pad : tee_pads_)
-            capture_->force_keyframe(pad.element());
+            capture_->force_keyframe(pad.element(), CaptureGraph::KeyframeFor::NewReceiver);
     } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
         fail("ICE or DTLS with the SFU failed");
     }

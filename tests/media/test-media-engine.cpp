@@ -311,21 +311,32 @@ TEST(CaptureGraph, KeyframeRequestsAreRateLimitedPerEncoder)
     ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     ASSERT_TRUE(wait_for([&] { return keyframes >= 1; }, 20)) << "no first keyframe";
 
-    // A caller losing packets asks ten times in a row (PLI after PLI), and the device asks
-    // once for a caller that just connected: one keyframe request reaches the encoder.
+    // A caller losing packets asks ten times in a row (PLI after PLI): one keyframe request
+    // reaches the encoder. A reminder of a layer switch in the same interval is dropped too.
     const int before = keyframes;
     for (int i = 0; i < 10; ++i)
         gst_pad_push_event(sink_pad.get(), gst_video_event_new_upstream_force_key_unit(
                                                GST_CLOCK_TIME_NONE, TRUE, 0));
-    graph->force_keyframe(tee);
+    graph->force_keyframe(tee, media::CaptureGraph::KeyframeFor::Reminder);
     EXPECT_EQ(graph->keyframes_forced(), 1u);
     EXPECT_EQ(graph->keyframe_requests_dropped(), 10u);
-    EXPECT_TRUE(wait_for([&] { return keyframes > before; }, 10)) << "the forced keyframe";
+    EXPECT_TRUE(wait_for([&] { return keyframes > before; }, 10)) << "the first request's";
+
+    // A caller that connects now gets a keyframe of its own at once; the interval starts again,
+    // so its browser's own request right after it is not served twice.
+    const int before_new = keyframes;
+    graph->force_keyframe(tee, media::CaptureGraph::KeyframeFor::NewReceiver);
+    EXPECT_EQ(graph->keyframes_forced(), 2u);
+    EXPECT_TRUE(wait_for([&] { return keyframes > before_new; }, 10)) << "the new receiver's";
+    gst_pad_push_event(sink_pad.get(),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    EXPECT_EQ(graph->keyframes_forced(), 2u);
+    EXPECT_EQ(graph->keyframe_requests_dropped(), 11u);
 
     // Once the interval has passed, the next request goes through again.
     g_usleep(static_cast<gulong>(media::CaptureGraph::kKeyframeIntervalUs + 100 * 1000));
-    graph->force_keyframe(tee);
-    EXPECT_EQ(graph->keyframes_forced(), 2u);
+    graph->force_keyframe(tee, media::CaptureGraph::KeyframeFor::Reminder);
+    EXPECT_EQ(graph->keyframes_forced(), 3u);
     gst_element_set_state(owner.get(), GST_STATE_NULL);
 }
 
