@@ -247,11 +247,22 @@ TEST(OfferPlan, PayloadTypesAreStrict)
     }
 }
 
+// A w×h I420 frame of one luma and two chroma values, its planes in vectors the test can read.
+struct TestFrame {
+    int w, h;
+    std::vector<std::uint8_t> y, u, v;
+    TestFrame(int width, int height, std::uint8_t luma, std::uint8_t cb, std::uint8_t cr)
+        : w(width), h(height), y(w * h, luma), u(w * h / 4, cb), v(w * h / 4, cr)
+    {
+    }
+    I420View view() { return {y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h}; }
+};
+
 TEST(ClockPattern, RoundTrip)
 {
     const int w = 1280, h = 720;
-    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 200);
-    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    TestFrame f(w, h, 90, 60, 200);
+    I420View frame = f.view();
     const ClockStamp stamp{1764130000123ull, 4242};
     draw_clock_pattern(frame, stamp);
     auto back = read_clock_pattern(frame);
@@ -259,28 +270,28 @@ TEST(ClockPattern, RoundTrip)
     EXPECT_EQ(back->time_ms, stamp.time_ms);
     EXPECT_EQ(back->counter, stamp.counter);
     // Block 0 white, block 1 black, B = 16; chroma under the strip is neutral.
-    EXPECT_EQ(y[0], 235);
-    EXPECT_EQ(y[16], 16);
-    EXPECT_EQ(y[15 * w + 15], 235);
-    EXPECT_EQ(y[16 * w], 90); // below the strip: untouched
-    EXPECT_EQ(u[0], 128);
-    EXPECT_EQ(v[74 * 16 / 2 - 1], 128);
-    EXPECT_EQ(u[74 * 16 / 2], 60);
+    EXPECT_EQ(f.y[0], 235);
+    EXPECT_EQ(f.y[16], 16);
+    EXPECT_EQ(f.y[15 * w + 15], 235);
+    EXPECT_EQ(f.y[16 * w], 90); // below the strip: untouched
+    EXPECT_EQ(f.u[0], 128);
+    EXPECT_EQ(f.v[74 * 16 / 2 - 1], 128);
+    EXPECT_EQ(f.u[74 * 16 / 2], 60);
     // A damaged strip fails its check byte.
-    const std::uint8_t flipped = y[30 * 16] == 235 ? 16 : 235;
+    const std::uint8_t flipped = f.y[30 * 16] == 235 ? 16 : 235;
     for (int row = 0; row < 16; ++row)
         for (int x = 30 * 16; x < 31 * 16; ++x)
-            y[row * w + x] = flipped;
+            f.y[row * w + x] = flipped;
     EXPECT_FALSE(read_clock_pattern(frame));
 }
 
 TEST(ClockPattern, NarrowFramesUntouched)
 {
     const int w = 320, h = 240;
-    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 60);
-    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    TestFrame f(w, h, 90, 60, 60);
+    I420View frame = f.view();
     draw_clock_pattern(frame, {1, 1});
-    EXPECT_EQ(y[0], 90);
+    EXPECT_EQ(f.y[0], 90);
     EXPECT_FALSE(read_clock_pattern(frame));
 }
 
@@ -290,10 +301,10 @@ TEST(WallClock, EveryDigitReadsBackOverAPicture)
     for (const char *text : {"09:41:27", "12:34:56", "23:58:00", "01:17:48"}) {
         // A bright, coloured picture under the clock: the box must still make the digits
         // stand out.
-        std::vector<std::uint8_t> y(w * h), u(w * h / 4, 60), v(w * h / 4, 200);
+        TestFrame f(w, h, 0, 60, 200);
         for (int i = 0; i < w * h; ++i)
-            y[i] = static_cast<std::uint8_t>(16 + (i * 7 % 220));
-        I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+            f.y[i] = static_cast<std::uint8_t>(16 + (i * 7 % 220));
+        I420View frame = f.view();
         draw_wall_clock(frame, text);
         EXPECT_EQ(read_wall_clock(frame, "00:00:00"), std::optional<std::string>(text));
     }
@@ -302,22 +313,22 @@ TEST(WallClock, EveryDigitReadsBackOverAPicture)
 TEST(WallClock, StaysInTheMiddleAndLeavesTheClockPatternAlone)
 {
     const int w = 1280, h = 720;
-    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 200);
-    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    TestFrame f(w, h, 90, 60, 200);
+    I420View frame = f.view();
     const ClockStamp stamp{1764130000123ull, 7};
     draw_clock_pattern(frame, stamp);
     draw_wall_clock(frame, "88:88:88");
     ASSERT_TRUE(read_clock_pattern(frame));
     EXPECT_EQ(read_clock_pattern(frame)->time_ms, stamp.time_ms);
-    EXPECT_EQ(y[(h / 2) * w + 10], 90);         // left of the box: untouched
-    EXPECT_LT(y[(h / 2 - 40) * w + w / 2], 90); // inside the box, between digits: darker
-    EXPECT_EQ(u[(h / 4) * (w / 2) + 5], 60);
+    EXPECT_EQ(f.y[(h / 2) * w + 10], 90);         // left of the box: untouched
+    EXPECT_LT(f.y[(h / 2 - 40) * w + w / 2], 90); // inside the box, between digits: darker
+    EXPECT_EQ(f.u[(h / 4) * (w / 2) + 5], 60);
     // Under a lit segment the colour is neutral.
     bool lit_found = false;
     for (int x = 0; x < w && !lit_found; ++x)
-        if (y[(h / 2) * w + x] == 235) {
+        if (f.y[(h / 2) * w + x] == 235) {
             lit_found = true;
-            EXPECT_EQ(u[(h / 4) * (w / 2) + x / 2], 128);
+            EXPECT_EQ(f.u[(h / 4) * (w / 2) + x / 2], 128);
         }
     EXPECT_TRUE(lit_found);
 }
@@ -325,10 +336,10 @@ TEST(WallClock, StaysInTheMiddleAndLeavesTheClockPatternAlone)
 TEST(WallClock, SmallFramesUntouchedAndMasksAreSevenSegment)
 {
     const int w = 160, h = 120;
-    std::vector<std::uint8_t> y(w * h, 90), u(w * h / 4, 60), v(w * h / 4, 60);
-    I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    TestFrame f(w, h, 90, 60, 60);
+    I420View frame = f.view();
     draw_wall_clock(frame, "12:00:00");
-    EXPECT_TRUE(std::all_of(y.begin(), y.end(), [](std::uint8_t p) { return p == 90; }));
+    EXPECT_TRUE(std::all_of(f.y.begin(), f.y.end(), [](std::uint8_t p) { return p == 90; }));
     EXPECT_FALSE(read_wall_clock(frame, "00:00:00"));
     EXPECT_EQ(seven_segment_mask('8'), 0x7f);
     EXPECT_EQ(seven_segment_mask('1'), 0x06);
