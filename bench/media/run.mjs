@@ -237,6 +237,8 @@ async function g2gViewersRun(n, seconds) {
     return {
       viewers: n, ...summary(perPage.flat()), per_page: perPage.map((xs) => summary(xs)),
       decoded_fps: r0.decoded_fps, cpu: r0.cpu,
+      // the first page's share: its frames' last packet received → expected display (ms)
+      in_browser_ms: r0.in_browser_ms, jitter_buffer_ms: r0.jitter_buffer_ms,
     };
   } finally {
     await d.stop();
@@ -249,7 +251,7 @@ async function phaseG2GViewers() {
     const calls = [];
     for (let i = 0; i < P.g2gCalls; i++) {
       const c = await g2gViewersRun(n, P.g2gCallSeconds);
-      log(`  ${n} viewer(s), call ${i + 1}: median ${c.median} p95 ${c.p95} ms (${c.n} samples; per page ${c.per_page.map((x) => x.median).join('/')})`);
+      log(`  ${n} viewer(s), call ${i + 1}: median ${c.median} p95 ${c.p95} ms (${c.n} samples; per page ${c.per_page.map((x) => x.median).join('/')}; received → shown ${c.in_browser_ms} ms)`);
       calls.push(c);
     }
     out[n] = { calls, median_of_medians: r1(median(calls.map((c) => c.median))), median_of_p95s: r1(median(calls.map((c) => c.p95))) };
