@@ -355,11 +355,12 @@ ElementPtr CaptureGraph::load_source(bool camera, MediaSettings &next, std::stri
                                   pipeline_variables(next), error);
     const VideoSourcePlan plan = plan_video_source(next);
     next.video_source = plan.source;
-    test_camera_ = plan.source == config::VideoSource::Test;
     next.framerate = settings_.framerate; // the graph's caps stay as they are
     ElementPtr fresh = load_video_source(next, plan, error);
-    if (fresh)
+    if (fresh) {
         camera_mode_ = plan.summary;
+        test_camera_ = plan.source == config::VideoSource::Test;
+    }
     return fresh;
 }
 

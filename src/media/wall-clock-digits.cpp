@@ -70,24 +70,24 @@ struct Layout {
         }
     }
 
-    // A point inside segment s that no other segment covers.
-    static std::pair<int, int> centre_of(int s, const Layout &l, int x, int y)
+    // A point inside segment s of the digit at (x, y) that no other segment covers.
+    std::pair<int, int> centre_of(int s, int x, int y) const
     {
         switch (s) {
         case 0:
-            return {x + l.w / 2, y + l.t / 2};
+            return {x + w / 2, y + t / 2};
         case 1:
-            return {x + l.w - l.t / 2 - 1, y + l.h / 4};
+            return {x + w - t / 2 - 1, y + h / 4};
         case 2:
-            return {x + l.w - l.t / 2 - 1, y + 3 * l.h / 4};
+            return {x + w - t / 2 - 1, y + 3 * h / 4};
         case 3:
-            return {x + l.w / 2, y + l.h - l.t / 2 - 1};
+            return {x + w / 2, y + h - t / 2 - 1};
         case 4:
-            return {x + l.t / 2, y + 3 * l.h / 4};
+            return {x + t / 2, y + 3 * h / 4};
         case 5:
-            return {x + l.t / 2, y + l.h / 4};
+            return {x + t / 2, y + h / 4};
         default:
-            return {x + l.w / 2, y + l.h / 2};
+            return {x + w / 2, y + h / 2};
         }
     }
 };
@@ -163,7 +163,7 @@ std::optional<std::string> read_wall_clock(const I420View &f, std::string_view p
         }
         std::uint8_t mask = 0;
         for (int s = 0; s < 7; ++s) {
-            const auto [px, py] = Layout::centre_of(s, *l, x, l->y0);
+            const auto [px, py] = l->centre_of(s, x, l->y0);
             if (f.y[py * f.y_stride + px] > (kLit + 16) / 2)
                 mask |= static_cast<std::uint8_t>(1 << s);
         }

@@ -19,9 +19,8 @@ std::uint8_t seven_segment_mask(char digit);
 // for digits at least 16 px tall are left untouched.
 void draw_wall_clock(const I420View &frame, std::string_view text);
 
-// Reads back what draw_wall_clock drew for a text of `length` characters of the same shape
-// (digits where `pattern` has a digit, colons where it has one); nullopt when a glyph is
-// not a digit.
+// Reads back what draw_wall_clock drew for a text of the same shape as `pattern` (digits where
+// it has a digit, colons where it has one); nullopt when a glyph is not a digit.
 std::optional<std::string> read_wall_clock(const I420View &frame, std::string_view pattern);
 
 // The local time as "HH:MM:SS".
