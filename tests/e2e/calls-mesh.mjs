@@ -147,6 +147,13 @@ test('calls-mesh', { timeout: 230000 }, async () => {
       for (const o of peers) await tileState(page, id[o], 'connected', `${name} is connected with ${o}`);
       await expectMediaFrom(page, name, peers.filter((o) => o !== 'dave').map((o) => id[o]));
     }
+    // Their part is done: they leave (their problems kept for the check at the end), so the
+    // seventh page below does not set up its calls beside six streaming pages on 2 cores.
+    const lateProblems = await problemsOf(Object.values(late));
+    for (const page of Object.values(late)) {
+      pages.splice(pages.indexOf(page), 1);
+      await page.close();
+    }
 
     // Where the browser refuses to autoplay sound, the others play muted and a tap turns the sound on.
     const grace = await openApp(context, daemon.url, 'grace', { initScript: refuseAutoplaySound });
@@ -163,7 +170,7 @@ test('calls-mesh', { timeout: 230000 }, async () => {
       && [...document.querySelectorAll('[data-testid=tile]:not([data-peer-id=self]) video')].every((v) => !v.muted && !v.paused),
     undefined, 'after the tap every remote video plays with sound');
 
-    assert.deepEqual(await problemsOf(pages), [], 'no dialogs or page errors');
+    assert.deepEqual([...lateProblems, ...(await problemsOf(pages))], [], 'no dialogs or page errors');
   } finally {
     await browser?.close().catch((e) => console.error('closing the browser:', e));
     const r = await daemon?.stop();
