@@ -164,9 +164,11 @@ async function phaseEcho() {
       if (ec === 'on' && offLevel !== null)
         for (let k = windows.length - 1; k >= 0 && windows[k][1] <= offLevel - GOAL_ERLE_DB; k--) converged = windows[k][0] - t0;
       const band = median(windows.filter(([t]) => t >= t0 + 2000).map((x) => x[3]));
-      const row = { room_delay_ms: delay, echo_cancel: ec, level_dbfs: r1(level), band_dbfs: r1(band), erle_db: ec === 'on' && offLevel !== null ? r1(offLevel - level) : null, converged_ms: converged, last3s_dbfs: r1(last), daemon_cores: used.daemon_cores, browser_cores: used.browser_cores, other_cores: used.other_cores, series: windows.map(([t, db]) => [t - t0, db]) };
+      // the echo path the daemon measured beyond its speaker's latency (null: not measured)
+      const echoPath = (await apiStatus(d, ADMIN.headers)).media?.echo_cancel?.echo_path_ms ?? null;
+      const row = { room_delay_ms: delay, echo_cancel: ec, level_dbfs: r1(level), band_dbfs: r1(band), erle_db: ec === 'on' && offLevel !== null ? r1(offLevel - level) : null, converged_ms: converged, echo_path_ms: echoPath, last3s_dbfs: r1(last), daemon_cores: used.daemon_cores, browser_cores: used.browser_cores, other_cores: used.other_cores, series: windows.map(([t, db]) => [t - t0, db]) };
       results.echo.push(row);
-      log(`echo ${ec}, room ${delay} ms, ${i + 1}: ${row.level_dbfs} dBFS after 2 s (last 3 s ${row.last3s_dbfs})${ec === 'on' ? `, ERLE ${row.erle_db} dB, ${GOAL_ERLE_DB} dB held from ${converged} ms` : ''}; daemon ${used.daemon_cores} cores (other ${used.other_cores})`);
+      log(`echo ${ec}, room ${delay} ms, ${i + 1}: ${row.level_dbfs} dBFS after 2 s (last 3 s ${row.last3s_dbfs})${ec === 'on' ? `, ERLE ${row.erle_db} dB, ${GOAL_ERLE_DB} dB held from ${converged} ms, echo path ${echoPath} ms` : ''}; daemon ${used.daemon_cores} cores (other ${used.other_cores})`);
       await closeCall(d, page);
     }
   }

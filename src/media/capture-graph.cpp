@@ -432,7 +432,31 @@ bool CaptureGraph::set_voice_processing(const MediaSettings &settings, std::stri
         return false;
     settings_ = next;
     echo_cancelling_ = voice_ && config::echo_cancel_active(next);
+    tap_echo_path();
     return true;
+}
+
+void CaptureGraph::measure_echo_path(std::shared_ptr<EchoPath> path)
+{
+    echo_path_ = std::move(path);
+    tap_echo_path();
+}
+
+void CaptureGraph::tap_echo_path()
+{
+    if (!echo_path_ || !voice_ || !echo_cancelling_)
+        return;
+    auto on_buffer = [](GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+        std::vector<std::int16_t> mono;
+        unsigned rate = 0;
+        GstClockTime running_time = GST_CLOCK_TIME_NONE;
+        if (first_channel(pad, GST_PAD_PROBE_INFO_BUFFER(info), mono, rate, running_time))
+            (*static_cast<std::shared_ptr<EchoPath> *>(data))->captured(mono, rate, running_time);
+        return GST_PAD_PROBE_OK;
+    };
+    gst_pad_add_probe(static_pad(voice_.get(), "sink").get(), GST_PAD_PROBE_TYPE_BUFFER, on_buffer,
+                      new std::shared_ptr<EchoPath>(echo_path_),
+                      [](gpointer p) { delete static_cast<std::shared_ptr<EchoPath> *>(p); });
 }
 
 void CaptureGraph::set_video_bitrate(unsigned kbps)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/media-settings.hpp"
+#include "media/echo-path.hpp"
 #include "media/gst-ptr.hpp"
 #include "media/offer-plan.hpp"
 #include "util/glib-ptr.hpp"
@@ -84,6 +85,9 @@ public:
     bool set_voice_processing(const MediaSettings &settings, std::string &error);
     // Whether the microphone's audio goes through echo cancellation now.
     bool echo_cancelling() const { return echo_cancelling_; }
+    // Feeds what the microphone hears, before voice processing, to `path` (the playback mixer's)
+    // whenever echo cancellation runs, so the echo path's delay is measured.
+    void measure_echo_path(std::shared_ptr<EchoPath> path);
 
     std::uint64_t frames_captured() const { return frames_; }
     config::VideoSource video_source() const { return settings_.video_source; }
@@ -159,6 +163,8 @@ private:
     ElementPtr audio_entry_; // the first element after the microphone's voice processing
     ElementPtr voice_;       // the voice processor (webrtcdsp), when there is one
     bool echo_cancelling_ = false;
+    std::shared_ptr<EchoPath> echo_path_;
+    void tap_echo_path(); // on voice_'s input, when it cancels echo
     std::atomic<bool> audio_clock_{false};
     ElementPtr raw_tee_;
     ElementPtr audio_tee_;

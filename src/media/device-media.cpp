@@ -121,6 +121,7 @@ public:
             .member("mode", config::name(s.echo_cancel))
             .member("active", engine_->echo_cancel_active())
             .member("running", engine_->echo_cancel_running())
+            .member("echo_path_ms", engine_->echo_path_ms())
             .member("noise_suppression", s.noise_suppression)
             .member("gain_control", s.gain_control)
             .end_object();

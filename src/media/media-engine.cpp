@@ -327,6 +327,7 @@ bool MediaEngine::start_pipeline(std::string &error)
         stop_pipeline();
         return false;
     }
+    capture_->measure_echo_path(playback_->echo_path());
     BusPtr bus = adopt(gst_element_get_bus(pipeline_.get()));
     bus_watch_.reset(gst_bus_add_watch(
         bus.get(),

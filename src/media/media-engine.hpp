@@ -20,6 +20,7 @@
 #include <gst/gst.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -79,6 +80,13 @@ public:
     // Whether the settings put echo cancellation on the microphone, and whether it runs now.
     bool echo_cancel_active() const { return config::echo_cancel_active(settings_); }
     bool echo_cancel_running() const { return capture_ && capture_->echo_cancelling(); }
+    // The echo path's delay beyond the speaker's latency, as measured in this capture (NaN
+    // until measured, or with no capture).
+    double echo_path_ms() const
+    {
+        return playback_ ? playback_->echo_path()->measured_ms()
+                         : std::numeric_limits<double>::quiet_NaN();
+    }
     // The audio clock: whether the microphone sends it now, and what the speaker's input reads.
     bool sends_audio_clock() const { return capture_ && capture_->draws_audio_clock(); }
     LatencySummary speaker_audio_clock() const

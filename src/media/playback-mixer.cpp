@@ -103,6 +103,14 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
     }
     gst_pad_add_probe(static_pad(probe.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER,
                       on_speaker_audio, mixer.get(), nullptr);
+    gst_pad_add_probe(static_pad(probe.get(), "src").get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                      on_probe_latency, mixer.get(), nullptr);
+    gst_pad_add_probe(static_pad(probe.get(), "sink").get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                      on_latency_upstream, mixer.get(), nullptr);
+    PlaybackMixer *raw = mixer.get();
+    mixer->echo_path_ = std::make_shared<EchoPath>(
+        [raw](std::int64_t delay_ns) { raw->tell_echo_delay(delay_ns); });
+    mixer->probe_ = std::move(probe);
     if (s.audio_sink == config::AudioSink::Room)
         compensate_room_render_delay(asink.get(), s.room_delay_ms);
     mixer->compositor_ = std::move(comp);
@@ -140,23 +148,14 @@ std::size_t PlaybackMixer::video_inputs() const
 GstPadProbeReturn PlaybackMixer::on_speaker_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     auto *self = static_cast<PlaybackMixer *>(data);
-    CapsPtr caps(gst_pad_get_current_caps(pad));
-    GstAudioInfo audio;
-    GstMapInfo map;
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    if (!caps || !gst_audio_info_from_caps(&audio, caps.get()) ||
-        GST_AUDIO_INFO_FORMAT(&audio) != GST_AUDIO_FORMAT_S16 ||
-        !gst_buffer_map(buffer, &map, GST_MAP_READ))
+    std::vector<std::int16_t> mono; // the first channel; it reaches the speaker now
+    unsigned rate = 0;
+    GstClockTime running_time = GST_CLOCK_TIME_NONE;
+    if (!first_channel(pad, buffer, mono, rate, running_time))
         return GST_PAD_PROBE_OK;
-    // The first channel; the buffer reaches the speaker now, its first sample first.
-    const int channels = GST_AUDIO_INFO_CHANNELS(&audio);
-    const auto *pcm = reinterpret_cast<const std::int16_t *>(map.data);
-    std::vector<std::int16_t> mono(map.size / 2 / channels);
-    for (std::size_t i = 0; i < mono.size(); ++i)
-        mono[i] = pcm[i * channels];
-    gst_buffer_unmap(buffer, &map);
-    const auto read = self->clock_reader_.feed(mono.data(), mono.size(),
-                                               GST_AUDIO_INFO_RATE(&audio), g_get_real_time());
+    self->echo_path_->played(mono, rate, running_time);
+    const auto read = self->clock_reader_.feed(mono.data(), mono.size(), rate, g_get_real_time());
     if (!read.empty()) {
         std::lock_guard lock(self->clock_mutex_);
         for (double ms : read)
@@ -165,6 +164,53 @@ GstPadProbeReturn PlaybackMixer::on_speaker_audio(GstPad *pad, GstPadProbeInfo *
             self->clock_latencies_ms_.pop_front();
     }
     return GST_PAD_PROBE_OK;
+}
+
+// webrtcdsp 1.22's probe takes the time a sample is heard to be its running time plus the
+// latency in the last LATENCY event it got, and has no setting for an echo path longer than that
+// (a room, a Bluetooth speaker: 40–60 ms cancelled 0–3 dB, docs/benchmarks.md). The LATENCY
+// events reaching the probe carry the measured echo delay on top; the probe's own upstream sees
+// the pipeline's value again, and the events callboxd sends only to re-tell the probe stop there.
+GstPadProbeReturn PlaybackMixer::on_probe_latency(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    auto *self = static_cast<PlaybackMixer *>(data);
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_LATENCY)
+        return GST_PAD_PROBE_OK;
+    GstClockTime latency = 0;
+    gst_event_parse_latency(event, &latency);
+    self->echo_path_->set_speaker_latency(latency);
+    GstEvent *told = gst_event_new_latency(latency + self->echo_delay_ns_.load());
+    gst_event_set_seqnum(told, gst_event_get_seqnum(event));
+    gst_event_unref(event);
+    GST_PAD_PROBE_INFO_DATA(info) = told;
+    return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn PlaybackMixer::on_latency_upstream(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    auto *self = static_cast<PlaybackMixer *>(data);
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_LATENCY)
+        return GST_PAD_PROBE_OK;
+    if (gst_event_get_seqnum(event) == self->told_seqnum_.load())
+        return GST_PAD_PROBE_DROP;
+    GstEvent *pipelines = gst_event_new_latency(self->echo_path_->speaker_latency());
+    gst_event_set_seqnum(pipelines, gst_event_get_seqnum(event));
+    gst_event_unref(event);
+    GST_PAD_PROBE_INFO_DATA(info) = pipelines;
+    return GST_PAD_PROBE_OK;
+}
+
+void PlaybackMixer::tell_echo_delay(std::int64_t delay_ns)
+{
+    echo_delay_ns_ = delay_ns;
+    const GstClockTime latency = echo_path_->speaker_latency();
+    if (!GST_CLOCK_TIME_IS_VALID(latency))
+        return; // the pipeline's own LATENCY event will carry it
+    GstEvent *event = gst_event_new_latency(latency);
+    told_seqnum_ = gst_event_get_seqnum(event);
+    gst_pad_send_event(static_pad(probe_.get(), "src").get(), event);
 }
 
 LatencySummary PlaybackMixer::audio_clock() const

@@ -5,10 +5,12 @@
 
 #include "config/media-settings.hpp"
 #include "media/audio-clock.hpp"
+#include "media/echo-path.hpp"
 #include "media/gst-ptr.hpp"
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -35,12 +37,18 @@ public:
     // The audio clock (docs/audio-clock.md) read from what the speaker is given: the latency
     // from a caller's synthesized microphone to the device's speaker input (the last 100).
     LatencySummary audio_clock() const;
+    // The echo path's delay beyond the speaker's latency, measured and told to the canceller's
+    // probe; the microphone side (CaptureGraph::measure_echo_path) feeds it too.
+    const std::shared_ptr<EchoPath> &echo_path() const { return echo_path_; }
 
 private:
     PlaybackMixer(unsigned width, unsigned height) : width_(width), height_(height) {}
     void release(GstPad *pad);
     void relayout(); // with mutex_ held
     static GstPadProbeReturn on_speaker_audio(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+    static GstPadProbeReturn on_probe_latency(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+    static GstPadProbeReturn on_latency_upstream(GstPad *pad, GstPadProbeInfo *info, gpointer self);
+    void tell_echo_delay(std::int64_t delay_ns); // from the microphone's thread
 
     ElementPtr compositor_;
     ElementPtr audiomixer_;
@@ -51,6 +59,10 @@ private:
     AudioClockReader clock_reader_;    // on the speaker's streaming thread only
     mutable std::mutex clock_mutex_;
     std::deque<double> clock_latencies_ms_;
+    ElementPtr probe_; // the echo canceller's probe file (a bin or the probe itself)
+    std::shared_ptr<EchoPath> echo_path_;
+    std::atomic<std::int64_t> echo_delay_ns_{0};
+    std::atomic<std::uint32_t> told_seqnum_{GST_SEQNUM_INVALID}; // our own LATENCY event
 };
 
 class PlaybackMixer::Input

@@ -133,6 +133,7 @@ struct Room {
         playback = capture ? media::PlaybackMixer::create(bin, s, error) : nullptr;
         if (!playback)
             return;
+        capture->measure_echo_path(playback->echo_path());
         GError *err = nullptr;
         far_end = gst_parse_bin_from_description(far_end_description, TRUE, &err);
         if (!far_end) {
@@ -196,35 +197,51 @@ GstPadProbeReturn read_mic_clock(GstPad *, GstPadProbeInfo *info, gpointer data)
     return GST_PAD_PROBE_OK;
 }
 
-// The canceller works: the echo is at least 1.5 dB quieter with it, three times the spread of the
-// level without it from run to run (±0.5 dB). The real figure (11–19 dB here on a quiet machine,
-// 3–16 dB at a load average of 50 on 2 cores, 3.0 dB once in a clean-clone CI run) belongs in the
-// benchmark, not in a pass/fail line; it is short of the ≥ 25 dB goal (docs/benchmarks.md).
-constexpr double kFunctionalErleDb = 1.5;
+// The canceller works: the echo at least 6 dB quieter with it. Measured here 15-17 dB in a
+// 2 s window a second after the echo path was told (on a quiet machine, the in-process room;
+// with Chromium as the far end the benchmark reads 50-60 dB). The real figure belongs in the
+// benchmark (docs/benchmarks.md), not in a pass/fail line.
+constexpr double kFunctionalErleDb = 6;
 
 } // namespace
 
 TEST(EchoCancel, SimulatedRoomEchoIsCancelled)
 {
-    Room off(room_settings(config::EchoCancel::Off));
-    ASSERT_TRUE(off.playback) << off.error;
-    EXPECT_FALSE(off.capture->echo_cancelling());
-    ASSERT_TRUE(off.play());
-    const double echo_db = off.measure(2);
+    // Each room stops before the next starts: the room is one channel, and a second room's
+    // speaker in it is an echo the first's canceller has no reference for (until 2026-12-01 both
+    // ran here, and the figure was 3-19 dB).
+    double echo_db = 0;
+    {
+        Room off(room_settings(config::EchoCancel::Off));
+        ASSERT_TRUE(off.playback) << off.error;
+        EXPECT_FALSE(off.capture->echo_cancelling());
+        ASSERT_TRUE(off.play());
+        echo_db = off.measure(2);
+    }
     // The room carries the far end back: well above silence without the canceller.
     EXPECT_GT(echo_db, -50) << "the room's echo";
 
-    Room on(room_settings(config::EchoCancel::On));
+    const media::MediaSettings on_settings = room_settings(config::EchoCancel::On);
+    Room on(on_settings);
     ASSERT_TRUE(on.playback) << on.error;
     EXPECT_TRUE(on.capture->echo_cancelling());
     ASSERT_TRUE(on.play());
-    // The canceller converges in 2 s on a quiet machine; on a loaded one the room's timing
-    // jitters and it takes longer: the best of five 2 s windows after the first 2 s.
-    double cancelled_db = on.measure(2);
+    // The echo path is measured first (the room's delay and its microphone's buffer, beyond the
+    // speaker's latency) and told to the canceller, which then converges: in 1 s on a quiet
+    // machine; on a loaded one the room's timing jitters and it takes longer: the best of five
+    // 2 s windows after the first second.
+    const auto &path = on.playback->echo_path();
+    ASSERT_TRUE(wait_for([&] { return !std::isnan(path->measured_ms()); }, 30))
+        << "the echo path was not measured";
+    EXPECT_GE(path->measured_ms(), on_settings.room_delay_ms) << "the room's delay at least";
+    EXPECT_LE(path->measured_ms(), on_settings.room_delay_ms + 60.0)
+        << "the room's microphone buffers 20-40 ms";
+    double cancelled_db = on.measure(1);
     for (int window = 1; window < 5 && echo_db - cancelled_db < kFunctionalErleDb; ++window)
         cancelled_db = std::min(cancelled_db, on.measure(0));
-    std::printf("echo %.1f dBFS without, %.1f dBFS with cancellation: ERLE %.1f dB\n", echo_db,
-                cancelled_db, echo_db - cancelled_db);
+    std::printf("echo %.1f dBFS without, %.1f dBFS with cancellation: ERLE %.1f dB (echo path "
+                "%.1f ms)\n",
+                echo_db, cancelled_db, echo_db - cancelled_db, path->measured_ms());
     EXPECT_GE(echo_db - cancelled_db, kFunctionalErleDb);
 }
 
