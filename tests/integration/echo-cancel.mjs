@@ -47,12 +47,12 @@ test('a source whose pair is not the configured sink: callboxd refuses to start,
 test('status and metrics say whether echo cancellation is on; the admin switches it', { timeout: 30000 }, fixture(async (t) => {
   const d = await t.daemon({ config: `[server]\n${HASH_LINE}\n${ROOM}` });
   // auto, with the room's speaker and microphone: on (running once a call starts the pipeline).
-  assert.deepEqual(await echoStatus(d), { mode: 'auto', active: true, running: false, noise_suppression: true, gain_control: true });
+  assert.deepEqual(await echoStatus(d), { mode: 'auto', active: true, running: false, echo_path_ms: null, noise_suppression: true, gain_control: true });
   assert.equal(await metric(d, 'callbox_echo_cancel_active'), 1);
   assert.equal(await metric(d, 'callbox_echo_cancel_running'), 0);
 
   assert.equal((await admin(d, '/api/admin/echo-cancel', { method: 'POST', body: { enabled: false } })).status, 204);
-  assert.deepEqual(await echoStatus(d), { mode: 'off', active: false, running: false, noise_suppression: true, gain_control: true });
+  assert.deepEqual(await echoStatus(d), { mode: 'off', active: false, running: false, echo_path_ms: null, noise_suppression: true, gain_control: true });
   assert.equal(await metric(d, 'callbox_echo_cancel_active'), 0);
   assert.equal((await admin(d, '/api/admin/echo-cancel', { method: 'POST', body: { enabled: true } })).status, 204);
   assert.equal((await echoStatus(d)).mode, 'on');
