@@ -165,6 +165,7 @@ struct Daemon {
     void apply_config()
     {
         http->apply_config(config);
+        media->set_room_delay(config.media.room_delay_ms);
         chat->set_limits(store_limits(config));
         registry->update_settings(room_settings(config));
         hub->update_settings(hub_settings(config));

@@ -1,6 +1,6 @@
 // Audio benchmark of two-way calls, Chromium as the far end: mouth-to-ear latency both ways and lip sync (the audio clock), echo return loss enhancement and convergence, double talk, and the CPU voice processing costs, in the simulated room.
 //
-//   node bench/media/audio.mjs [--out FILE] [--only check,latency,echo,doubletalk] [--runs N] [--quick]
+//   node bench/media/audio.mjs [--out FILE] [--only check,latency,echo,doubletalk,move] [--runs N] [--quick]
 //                              [--delays 20,60] [--media key=value,...] [--log DIR] [--verbose]
 //
 // Every call is on a fresh daemon with the simulated room (`audio_source = room`,
@@ -56,7 +56,7 @@ async function daemon(media) {
 const browser = await launchBrowser({ log, verbose: opt.verbose });
 await browser.context.addInitScript({ path: join(here, 'audio-page.js') });
 
-const results = { about: 'callbox audio benchmark (bench/media/audio.mjs): mouth-to-ear latency both ways, lip sync, ERLE, convergence, double talk, voice-processing CPU; see bench/README.md "Audio"', meta: {}, params: { runs: RUNS, far_level: FAR_LEVEL, tone_hz: TONE_HZ, room: ROOM, extra_media: EXTRA_MEDIA }, check: null, latency: [], echo: [], doubletalk: [], summary: {} };
+const results = { about: 'callbox audio benchmark (bench/media/audio.mjs): mouth-to-ear latency both ways, lip sync, ERLE, convergence, double talk, voice-processing CPU; see bench/README.md "Audio"', meta: {}, params: { runs: RUNS, far_level: FAR_LEVEL, tone_hz: TONE_HZ, room: ROOM, extra_media: EXTRA_MEDIA }, check: null, latency: [], echo: [], doubletalk: [], move: [], summary: {} };
 
 // A call from a fresh page on daemon d: the page's microphone `mic`, video shown (the clock
 // pattern is read from it when `video`). Returns the page once the first frame is shown.
@@ -174,6 +174,56 @@ async function phaseEcho() {
   }
 }
 
+// ---- The echo path moves mid-call: the room's delay from the first of --delays to the second
+// (a reload, [media] room_delay_ms, while the far end talks), the canceller on. How long until
+// the device has measured the new path, and until the echo is held 25 dB under the same room's
+// echo without the canceller again (a call of its own, before). ----
+async function phaseMove() {
+  const [from, to] = DELAYS;
+  if (to === undefined) throw new Error('--only move needs two --delays: from,to');
+  const talk = 16000, moveAt = 6000;
+  for (let i = 0; i < RUNS; i++) {
+    let offLevel = null;
+    for (const ec of ['off', 'on']) {
+      const media = { echo_cancel: ec, room_talker: false, audio_clock: 'off', room_delay_ms: from };
+      const d = await daemon(media);
+      const page = await openCall(d, { level: 0, notchHz: TONE_HZ });
+      await sleep(1000);
+      await drain(page);
+      const t0 = await page.evaluate((lvl) => { const t = Date.now() + 200; window.cbAudio.setMic({ level: lvl, t0: t }); return t; }, FAR_LEVEL);
+      if (ec === 'off') {
+        await sleep(5000);
+        offLevel = median((await drain(page)).windows.filter(([t]) => t >= t0 + 2000).map((x) => x[1]));
+        log(`move ${i + 1}: echo without the canceller ${r1(offLevel)} dBFS (room ${from} ms)`);
+        await closeCall(d, page);
+        continue;
+      }
+      const pathNow = async () => (await apiStatus(d, ADMIN.headers)).media?.echo_cancel?.echo_path_ms ?? null;
+      await sleep(moveAt - 200);
+      const before = await pathNow();
+      writeFileSync(join(d.dataDir, 'test.conf'), configText(ADMIN.hash, { ...ROOM, ...media, room_delay_ms: to, ...EXTRA_MEDIA }));
+      const moved = Date.now();
+      d.child.kill('SIGHUP');
+      let after = before, measuredMs = null;
+      while (Date.now() < t0 + talk) {
+        await sleep(250);
+        const p = await pathNow();
+        if (measuredMs === null && p !== null && before !== null && Math.abs(p - before) >= (to - from) / 2) { after = p; measuredMs = Date.now() - moved; }
+      }
+      const windows = (await drain(page)).windows.filter(([t]) => t >= t0);
+      let held = null;
+      for (let k = windows.length - 1; k >= 0 && windows[k][0] >= moved && windows[k][1] <= offLevel - GOAL_ERLE_DB; k--) held = windows[k][0] - moved;
+      const afterMove = windows.filter(([t]) => t >= moved);
+      const row = { from_ms: from, to_ms: to, echo_off_dbfs: r1(offLevel), path_before_ms: before, path_after_ms: after, path_measured_after_ms: measuredMs,
+        held_again_after_ms: held, worst_after_move_dbfs: r1(Math.max(...afterMove.map((x) => x[1]))), last3s_dbfs: r1(median(windows.filter(([t]) => t >= t0 + talk - 3000).map((x) => x[1]))),
+        series: windows.map(([t, db]) => [t - moved, db]) };
+      results.move.push(row);
+      log(`move ${i + 1}: room ${from} → ${to} ms; echo path ${before} → ${after} ms, measured ${measuredMs} ms after the move; echo ${GOAL_ERLE_DB} dB under ${r1(offLevel)} dBFS again from ${held} ms after it (the worst window after it ${row.worst_after_move_dbfs} dBFS, the last 3 s ${row.last3s_dbfs})`);
+      await closeCall(d, page);
+    }
+  }
+}
+
 // ---- Double talk: the near-end talker throughout, the far end 3 s on, 3 s off ----
 async function phaseDoubleTalk() {
   const seconds = opt.quick ? 13 : 19;
@@ -215,6 +265,7 @@ try {
   if (phases.has('latency')) await phaseLatency();
   if (phases.has('echo')) await phaseEcho();
   if (phases.has('doubletalk')) await phaseDoubleTalk();
+  if (phases.has('move')) await phaseMove();
 } finally {
   await browser.close();
   callboxd.remove();
@@ -244,6 +295,10 @@ for (const delay of DELAYS) {
 if (results.doubletalk.length) {
   S.double_talk_drop_db = med(results.doubletalk, (r) => r.drop_db);
   S.double_talk_echo_band_dbfs = med(results.doubletalk, (r) => r.band_talk_dbfs);
+}
+if (results.move.length) {
+  S.move_path_measured_ms = results.move.map((r) => r.path_measured_after_ms);
+  S.move_held_again_ms = results.move.map((r) => r.held_again_after_ms);
 }
 results.warnings = warnings.top();
 writeFileSync(opt.out, JSON.stringify(results, null, 1) + '\n');

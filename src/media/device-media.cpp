@@ -276,6 +276,11 @@ public:
         if (engine_)
             engine_->set_ice(ice);
     }
+    void set_room_delay(unsigned ms) override
+    {
+        if (engine_)
+            engine_->set_room_delay(ms);
+    }
 
     void shut_down() override
     {

@@ -205,6 +205,12 @@ public:
     const MediaSettings &settings() const { return settings_; }
     // The STUN and TURN servers new calls use ([ice], applied live).
     void set_ice(config::IceSettings ice) { ice_ = std::move(ice); }
+    void set_room_delay(unsigned ms)
+    {
+        settings_.room_delay_ms = ms;
+        if (playback_)
+            playback_->set_room_delay(ms);
+    }
     const config::IceSettings &ice() const { return ice_; }
 
 private:

@@ -23,7 +23,7 @@ namespace {
 // speaker file renders its render-delay later: at the play time plus room_delay_ms, whichever
 // side of the room started first.
 struct RoomSpeaker {
-    std::int64_t room_delay_ns;
+    std::shared_ptr<std::atomic<std::int64_t>> room_delay_ns; // the mixer's, changed on reload
 };
 
 GstPadProbeReturn on_room_speaker_buffer(GstPad *pad, GstPadProbeInfo *, gpointer data)
@@ -35,20 +35,21 @@ GstPadProbeReturn on_room_speaker_buffer(GstPad *pad, GstPadProbeInfo *, gpointe
     guint64 render_delay = 0;
     gint64 offset = 0;
     g_object_get(sink, "render-delay", &render_delay, "ts-offset", &offset, nullptr);
-    const gint64 wanted = room->room_delay_ns + static_cast<gint64>(render_delay);
+    const gint64 wanted = room->room_delay_ns->load() + static_cast<gint64>(render_delay);
     if (offset != wanted)
         g_object_set(sink, "ts-offset", wanted, nullptr);
     gst_object_unref(sink);
     return GST_PAD_PROBE_OK;
 }
 
-void compensate_room_render_delay(GstElement *speaker, unsigned room_delay_ms)
+void compensate_room_render_delay(GstElement *speaker,
+                                  const std::shared_ptr<std::atomic<std::int64_t>> &room_delay_ns)
 {
     GstIterator *it = GST_IS_BIN(speaker) ? gst_bin_iterate_sinks(GST_BIN(speaker)) : nullptr;
-    auto add = [room_delay_ms](GstElement *sink) {
+    auto add = [&room_delay_ns](GstElement *sink) {
         if (!GST_IS_BASE_SINK(sink))
             return;
-        auto *room = new RoomSpeaker{static_cast<std::int64_t>(room_delay_ms) * GST_MSECOND};
+        auto *room = new RoomSpeaker{room_delay_ns};
         gst_pad_add_probe(static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
                           on_room_speaker_buffer, room,
                           [](gpointer p) { delete static_cast<RoomSpeaker *>(p); });
@@ -111,8 +112,9 @@ std::unique_ptr<PlaybackMixer> PlaybackMixer::create(GstBin *pipeline, const Med
     mixer->echo_path_ = std::make_shared<EchoPath>(
         [raw](std::int64_t delay_ns) { raw->tell_echo_delay(delay_ns); });
     mixer->probe_ = std::move(probe);
+    mixer->set_room_delay(s.room_delay_ms);
     if (s.audio_sink == config::AudioSink::Room)
-        compensate_room_render_delay(asink.get(), s.room_delay_ms);
+        compensate_room_render_delay(asink.get(), mixer->room_delay_ns_);
     mixer->compositor_ = std::move(comp);
     mixer->audiomixer_ = std::move(amix);
     return mixer;
@@ -200,6 +202,11 @@ GstPadProbeReturn PlaybackMixer::on_latency_upstream(GstPad *, GstPadProbeInfo *
     gst_event_unref(event);
     GST_PAD_PROBE_INFO_DATA(info) = pipelines;
     return GST_PAD_PROBE_OK;
+}
+
+void PlaybackMixer::set_room_delay(unsigned ms)
+{
+    room_delay_ns_->store(static_cast<std::int64_t>(ms) * GST_MSECOND);
 }
 
 void PlaybackMixer::tell_echo_delay(std::int64_t delay_ns)

@@ -40,6 +40,9 @@ public:
     // The echo path's delay beyond the speaker's latency, measured and told to the canceller's
     // probe; the microphone side (CaptureGraph::measure_echo_path) feeds it too.
     const std::shared_ptr<EchoPath> &echo_path() const { return echo_path_; }
+    // The simulated room's delay ([media] room_delay_ms, applied on reload): the room's speaker
+    // renders this much after the play time from its next buffer on.
+    void set_room_delay(unsigned ms);
 
 private:
     PlaybackMixer(unsigned width, unsigned height) : width_(width), height_(height) {}
@@ -63,6 +66,8 @@ private:
     std::shared_ptr<EchoPath> echo_path_;
     std::atomic<std::int64_t> echo_delay_ns_{0};
     std::atomic<std::uint32_t> told_seqnum_{GST_SEQNUM_INVALID}; // our own LATENCY event
+    std::shared_ptr<std::atomic<std::int64_t>> room_delay_ns_ =
+        std::make_shared<std::atomic<std::int64_t>>(0);
 };
 
 class PlaybackMixer::Input

@@ -64,6 +64,8 @@ public:
     virtual bool whep_end(const std::string &resource) = 0;
     // The STUN and TURN servers for calls that start from now on.
     virtual void set_ice(const config::IceSettings &ice) = 0;
+    // The simulated room's delay ([media] room_delay_ms), for running calls too.
+    virtual void set_room_delay(unsigned ms) = 0;
     // Ends every call (each caller hears "ended") and stops capture; from then on the media
     // part reports itself off. The daemon calls it before it closes the WebSockets.
     virtual void shut_down() = 0;
@@ -99,6 +101,7 @@ public:
     }
     bool whep_end(const std::string &) override { return false; }
     void set_ice(const config::IceSettings &) override {}
+    void set_room_delay(unsigned) override {}
     void shut_down() override {}
 };
 

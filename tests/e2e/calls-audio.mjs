@@ -1,6 +1,7 @@
 // E2E (loopback-only netns): sound both ways in a two-way call with the device in the simulated room, through the web app — the device's audio clock read in the page, the page's clock read at the device's speaker input, the page's voice coming back through the room, and cancelled once the device has measured the echo path.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { sourceRoot, startDaemon } from '../lib/daemon.mjs';
 import { requireChromium, openApp, joinRoom, waitFor } from './browser.mjs';
@@ -102,7 +103,7 @@ test('calls-audio: the room carries the page\'s voice back to it without the can
   }
 });
 
-test('calls-audio: the echo path is measured and the canceller takes the echo out (a 60 ms room)', { timeout: 120000 }, async () => {
+test('calls-audio: the echo path is measured and the canceller takes the echo out (a 60 ms room, then 120 ms)', { timeout: 120000 }, async () => {
   const s = {};
   try {
     await audioCall(s, 'echo_cancel=on\naudio_clock=off\nroom_talker=false\nnoise_suppression=false\ngain_control=false\n', { level: 0 }, 60);
@@ -124,6 +125,23 @@ test('calls-audio: the echo path is measured and the canceller takes the echo ou
     // without the canceller the same talker comes back at about -40 dBFS (the test above; the
     // benchmark reads 50-60 dB of cancellation: docs/benchmarks.md)
     assert.ok(echo < -60, `the canceller takes the page's echo out (${echo} dBFS)`);
+
+    // The echo path moves mid-call ([media] room_delay_ms 60 → 120, a reload): measured again,
+    // told again, cancelled again.
+    writeFileSync(join(s.daemon.dataDir, 'test.conf'), config('echo_cancel=on\naudio_clock=off\nroom_talker=false\nnoise_suppression=false\ngain_control=false\n', 120));
+    s.daemon.child.kill('SIGHUP');
+    let moved = path;
+    for (let i = 0; i < 60 && Math.abs(moved - path) < 20; i++) {
+      await sleep(250);
+      moved = (await getJson(s.daemon, '/api/status'))?.media?.echo_cancel?.echo_path_ms;
+    }
+    assert.ok(moved - path >= 20, `the longer echo path is measured within 15 s (${path} → ${moved} ms)`);
+    await sleep(1500);
+    await drain(s.page);
+    await sleep(3000);
+    const again = median((await drain(s.page)).windows.map((w) => w[1]));
+    console.log(`# echo path ${path} → ${moved} ms; the page hears ${again} dBFS of its echo after the move`);
+    assert.ok(again < -60, `the canceller takes the echo out after the move (${again} dBFS)`);
   } finally {
     await cleanUp(s);
   }

@@ -264,6 +264,7 @@ TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
     fresh.max_browsers = 2;
     fresh.port = 9000;
     fresh.media.width = 640;
+    fresh.media.room_delay_ms = 120; // the simulated room moves its echo path in running calls
     fresh.send_queue_kib = 512;
     ReloadResult r = apply_live(running, fresh);
     EXPECT_EQ(running.send_queue_kib, 512u);
@@ -272,8 +273,10 @@ TEST_F(ConfigFile, ReloadAppliesLiveKeysOnly)
     EXPECT_EQ(running.max_browsers, 2u);
     EXPECT_EQ(running.port, 8443u);        // a restart applies it
     EXPECT_EQ(running.media.width, 1280u); // likewise
+    EXPECT_EQ(running.media.room_delay_ms, 120u);
     EXPECT_EQ(r.applied, (std::vector<std::string>{"[server] send_queue_kib", "[device] name",
-                                                   "[rooms] max_browsers", "[rooms] access_code"}));
+                                                   "[rooms] max_browsers", "[rooms] access_code",
+                                                   "[media] room_delay_ms"}));
     EXPECT_EQ(r.need_restart, (std::vector<std::string>{"[server] port", "[media] width"}));
     EXPECT_TRUE(apply_live(running, running).applied.empty());
 }
