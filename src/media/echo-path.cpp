@@ -218,6 +218,30 @@ void EchoPath::captured(const std::vector<std::int16_t> &mono, unsigned rate,
         consider(*reading);
 }
 
+std::int64_t EchoPath::to_tell(double measured_ms)
+{
+    // The canceller's filter reaches a little before the delay it is told (webrtc-audio-
+    // processing 0.3.1's extended filter: about 16 ms), not after it: tell it kLeadMs less, so
+    // a reading a few ms late, or a path that shortens by a period, stays inside.
+    constexpr double kLeadMs = 5;
+    return static_cast<std::int64_t>(std::max(0.0, measured_ms - kLeadMs) * 1e6);
+}
+
+void EchoPath::start_from(double measured_ms)
+{
+    if (std::isnan(measured_ms))
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        candidate_ms_ = measured_ms; // one reading that agrees confirms it
+    }
+    const std::int64_t told = to_tell(measured_ms);
+    applied_ns_ = told;
+    g_message("media: echo path: the canceller starts from the last call's %.1f ms (told %.1f ms)",
+              measured_ms, told / 1e6);
+    apply_(told);
+}
+
 void EchoPath::consider(const EchoDelayEstimator::Estimate &e)
 {
     ++readings_;
@@ -233,11 +257,7 @@ void EchoPath::consider(const EchoDelayEstimator::Estimate &e)
     if (!agreed)
         return;
     measured_ms_ = *agreed;
-    // The canceller's filter reaches a little before the delay it is told (webrtc-audio-
-    // processing 0.3.1's extended filter: about 16 ms), not after it: tell it kLeadMs less, so
-    // a reading a few ms late, or a path that shortens by a period, stays inside.
-    constexpr double kLeadMs = 5;
-    const auto told = static_cast<std::int64_t>(std::max(0.0, *agreed - kLeadMs) * 1e6);
+    const std::int64_t told = to_tell(*agreed);
     const std::int64_t before = applied_ns_.load();
     if (before != kNothingTold && std::llabs(told - before) < GST_MSECOND)
         return;

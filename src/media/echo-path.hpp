@@ -84,6 +84,10 @@ public:
     {
     }
 
+    // Tells the canceller `measured_ms` (the last call's path) before anything is measured, so
+    // a call starts cancelled; one reading that agrees confirms it. NaN: nothing.
+    void start_from(double measured_ms);
+
     // The speaker's reported latency (from the LATENCY event its probe gets).
     void set_speaker_latency(GstClockTime latency) { speaker_latency_ = latency; }
     GstClockTime speaker_latency() const { return speaker_latency_; }
@@ -101,6 +105,7 @@ public:
 
 private:
     void consider(const EchoDelayEstimator::Estimate &e);
+    static std::int64_t to_tell(double measured_ms); // what the canceller is told for a path
 
     std::function<void(std::int64_t)> apply_;
     std::atomic<GstClockTime> speaker_latency_{GST_CLOCK_TIME_NONE};

@@ -10,6 +10,7 @@
 #include "protocol/encode.hpp"
 #include "util/glib-ptr.hpp"
 
+#include <cmath>
 #include <optional>
 
 GST_DEBUG_CATEGORY_STATIC(engine_debug);
@@ -327,6 +328,8 @@ bool MediaEngine::start_pipeline(std::string &error)
         stop_pipeline();
         return false;
     }
+    // The echo path is the room's and the speaker's: the last call's is the best first guess.
+    playback_->echo_path()->start_from(last_echo_path_ms_);
     capture_->measure_echo_path(playback_->echo_path());
     BusPtr bus = adopt(gst_element_get_bus(pipeline_.get()));
     bus_watch_.reset(gst_bus_add_watch(
@@ -370,6 +373,8 @@ void MediaEngine::stop_pipeline()
         keyframe_requests_dropped_ += capture_->keyframe_requests_dropped();
     }
     capture_.reset();
+    if (playback_ && !std::isnan(playback_->echo_path()->measured_ms()))
+        last_echo_path_ms_ = playback_->echo_path()->measured_ms();
     playback_.reset();
     pipeline_.reset();
     g_message("media: no call, capture stopped");

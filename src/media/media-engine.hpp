@@ -255,6 +255,7 @@ private:
     LayerChooser layers_;
     SourceId adapt_timer_;
     std::unique_ptr<PlaybackMixer> playback_;
+    double last_echo_path_ms_ = std::numeric_limits<double>::quiet_NaN(); // the last call's
     std::unique_ptr<IdleScreen> idle_;
     std::string idle_name_;
     std::string idle_link_;

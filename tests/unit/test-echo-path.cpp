@@ -177,3 +177,26 @@ TEST(EchoPath, SaysNothingWithoutTheSpeakersLatency)
     EXPECT_EQ(told, 0);
     EXPECT_EQ(path.readings(), 0u);
 }
+
+TEST(EchoPath, StartsFromTheLastCallsPathAndOneReadingConfirmsIt)
+{
+    std::vector<std::int64_t> told;
+    EchoPath path([&](std::int64_t ns) { told.push_back(ns); });
+    path.start_from(std::nan("")); // no last call: nothing told
+    EXPECT_TRUE(told.empty());
+    path.start_from(90);
+    ASSERT_EQ(told.size(), 1u) << "told before anything is measured";
+    EXPECT_NEAR(told[0] / 1e6, 85, 0.01);
+    EXPECT_TRUE(std::isnan(path.measured_ms())) << "not measured in this call yet";
+    path.set_speaker_latency(40'000'000);
+    run_room(
+        {90}, 2.2,
+        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
+            path.played(pcm, kRate, static_cast<GstClockTime>(t) - 40'000'000 + 100'000'000);
+        },
+        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
+            path.captured(pcm, kRate, static_cast<GstClockTime>(t) + 100'000'000);
+        });
+    EXPECT_NEAR(path.measured_ms(), 90, 0.5) << "confirmed by the first reading";
+    EXPECT_EQ(told.size(), 1u) << "the same path is not told again";
+}
