@@ -208,8 +208,9 @@ void EchoPath::captured(const std::vector<std::int16_t> &mono, unsigned rate,
         estimator_.add_captured(mono.data(), mono.size(), rate,
                                 static_cast<std::int64_t>(running_time));
         captured_samples_ += mono.size();
-        // Four readings a second until the first delay is told, then one.
-        if (captured_samples_ < (applied_ns_.load() == kNothingTold ? rate / 4 : rate))
+        // Four readings a second until the last one agrees with the path told (at the start,
+        // and when the path moves), then one.
+        if (captured_samples_ < (settled_ ? rate : rate / 4))
             return;
         captured_samples_ = 0;
         reading = estimator_.estimate();
@@ -254,9 +255,14 @@ void EchoPath::consider(const EchoDelayEstimator::Estimate &e)
             agreed = (*candidate_ms_ + e.delay_ms) / 2;
         candidate_ms_ = e.delay_ms;
     }
+    if (agreed)
+        measured_ms_ = *agreed;
+    {
+        std::lock_guard lock(mutex_);
+        settled_ = std::fabs(e.delay_ms - measured_ms_.load()) <= 1.0; // false while NaN
+    }
     if (!agreed)
         return;
-    measured_ms_ = *agreed;
     const std::int64_t told = to_tell(*agreed);
     const std::int64_t before = applied_ns_.load();
     if (before != kNothingTold && std::llabs(told - before) < GST_MSECOND)

@@ -74,8 +74,9 @@ private:
 };
 
 // Joins the speaker's probe (PlaybackMixer) and the microphone (CaptureGraph): both streaming
-// threads feed it; once a second of the microphone it estimates the delay, and when two readings
-// in a row agree on a new one it moves the probe's view of the play time by that much.
+// threads feed it; four times a second (once while the last reading agrees with the path told)
+// it estimates the delay, and when two readings in a row agree on a new one it moves the probe's
+// view of the play time by that much.
 class EchoPath
 {
 public:
@@ -113,6 +114,7 @@ private:
     EchoDelayEstimator estimator_;       // under mutex_
     std::uint64_t captured_samples_ = 0; // under mutex_
     std::optional<double> candidate_ms_; // under mutex_: the last reading, waiting for a second
+    bool settled_ = false; // under mutex_: the last reading agreed with the path measured
     static constexpr std::int64_t kNothingTold = -1;
     std::atomic<std::int64_t> applied_ns_{kNothingTold};
     std::atomic<unsigned> readings_{0};
