@@ -84,6 +84,20 @@ std::optional<EchoDelayEstimator::Estimate> estimate(const Room &room, double se
     return e.estimate();
 }
 
+// A room into an EchoPath whose speaker has 40 ms of latency: what plays at t was given to the
+// speaker at t - 40 ms, in running times that start at 100 ms.
+void feed(EchoPath &path, const Room &room, double seconds)
+{
+    run_room(
+        room, seconds,
+        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
+            path.played(pcm, kRate, static_cast<GstClockTime>(t) - 40'000'000 + 100'000'000);
+        },
+        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
+            path.captured(pcm, kRate, static_cast<GstClockTime>(t) + 100'000'000);
+        });
+}
+
 } // namespace
 
 TEST(EchoDelay, ReadsBackTheDelayAdded)
@@ -145,15 +159,7 @@ TEST(EchoPath, TellsTheCancellerOnceTwoReadingsAgree)
     EchoPath path([&](std::int64_t ns) { told.push_back(ns); });
     path.set_speaker_latency(40'000'000);
     EXPECT_TRUE(std::isnan(path.measured_ms()));
-    run_room(
-        {90}, 3.0,
-        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
-            path.played(pcm, kRate, static_cast<GstClockTime>(t) - 40'000'000 + 100'000'000);
-        },
-        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
-            path.captured(pcm, kRate, static_cast<GstClockTime>(t) + 100'000'000);
-        });
-    // Running times: what played at t was given to the speaker 40 ms (its latency) before.
+    feed(path, {90}, 3.0);
     ASSERT_EQ(told.size(), 1u) << "told once, and not again for the same reading";
     EXPECT_NEAR(path.measured_ms(), 90, 0.5);
     // told 5 ms less than measured: the canceller's filter reaches a little before its delay
@@ -189,14 +195,7 @@ TEST(EchoPath, StartsFromTheLastCallsPathAndOneReadingConfirmsIt)
     EXPECT_NEAR(told[0] / 1e6, 85, 0.01);
     EXPECT_TRUE(std::isnan(path.measured_ms())) << "not measured in this call yet";
     path.set_speaker_latency(40'000'000);
-    run_room(
-        {90}, 2.2,
-        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
-            path.played(pcm, kRate, static_cast<GstClockTime>(t) - 40'000'000 + 100'000'000);
-        },
-        [&](const std::vector<std::int16_t> &pcm, std::int64_t t) {
-            path.captured(pcm, kRate, static_cast<GstClockTime>(t) + 100'000'000);
-        });
+    feed(path, {90}, 2.2);
     EXPECT_NEAR(path.measured_ms(), 90, 0.5) << "confirmed by the first reading";
     EXPECT_EQ(told.size(), 1u) << "the same path is not told again";
 }
