@@ -22,14 +22,25 @@ struct RtxProbes {
     static RtxLimiter &of(gpointer data) { return **static_cast<LimiterPtr *>(data); }
     static void release(gpointer data) { delete static_cast<LimiterPtr *>(data); }
 
+    // The stream (SSRC) of an RTP packet; 0 for a buffer too short to be one.
+    static guint32 ssrc_of(GstBuffer *buffer)
+    {
+        guint32 be = 0;
+        return gst_buffer_extract(buffer, 8, &be, sizeof be) == sizeof be ? GUINT32_FROM_BE(be)
+                                                                         : 0;
+    }
+
     static GstPadProbeReturn on_media(GstPad *, GstPadProbeInfo *info, gpointer data)
     {
         RtxLimiter &l = of(data);
-        guint packets = 1;
-        if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-            packets = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
         std::lock_guard<std::mutex> hold(l.lock_);
-        l.budget_.on_media_packets(packets);
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+            GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+            for (guint i = 0, n = gst_buffer_list_length(list); i < n; ++i)
+                l.budget_.on_media_packets(ssrc_of(gst_buffer_list_get(list, i)), 1);
+        } else {
+            l.budget_.on_media_packets(ssrc_of(GST_PAD_PROBE_INFO_BUFFER(info)), 1);
+        }
         return GST_PAD_PROBE_OK;
     }
 
@@ -39,9 +50,11 @@ struct RtxProbes {
         if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM ||
             !gst_event_has_name(event, "GstRTPRetransmissionRequest"))
             return GST_PAD_PROBE_OK;
+        guint ssrc = 0;
+        gst_structure_get_uint(gst_event_get_structure(event), "ssrc", &ssrc);
         RtxLimiter &l = of(data);
         std::lock_guard<std::mutex> hold(l.lock_);
-        return l.budget_.take() ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        return l.budget_.take(ssrc) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
     }
 
     static void on_element(GstBin *, GstBin *, GstElement *element, gpointer data)
@@ -59,7 +72,7 @@ struct RtxProbes {
                               on_media, new LimiterPtr(limiter), release);
             gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_request,
                               new LimiterPtr(limiter), release);
-            GST_DEBUG_OBJECT(element, "retransmissions limited to %.0f %% of the media packets",
+            GST_DEBUG_OBJECT(element, "retransmissions limited to %.0f %% of each stream's packets",
                              RtxBudget::kShare * 100);
         }
         if (sink)

@@ -1,24 +1,29 @@
 // Unit tests of the retransmission budget: a burst is answered at once, after that a share of
-// the media packets, and refusals are counted.
+// each stream's packets, and refusals are counted.
 #include "media/rtx-budget.hpp"
 
 #include <gtest/gtest.h>
 
 using callbox::media::RtxBudget;
 
+namespace {
+constexpr std::uint32_t kVideo = 0x1234;
+constexpr std::uint32_t kSound = 0x5678;
+} // namespace
+
 TEST(RtxBudget, AnswersABurstThenAShareOfTheMediaPackets)
 {
     RtxBudget b;
     int answered = 0;
     for (int i = 0; i < 500; ++i)
-        answered += b.take();
+        answered += b.take(kVideo);
     EXPECT_EQ(answered, static_cast<int>(RtxBudget::kBurst));
     EXPECT_EQ(b.refused(), 400u);
     // 1000 media packets earn 500 retransmissions, asked for one per packet: half are answered.
     answered = 0;
     for (int i = 0; i < 1000; ++i) {
-        b.on_media_packets(1);
-        answered += b.take();
+        b.on_media_packets(kVideo, 1);
+        answered += b.take(kVideo);
     }
     EXPECT_EQ(answered, 500);
 }
@@ -26,9 +31,25 @@ TEST(RtxBudget, AnswersABurstThenAShareOfTheMediaPackets)
 TEST(RtxBudget, SavesNoMoreThanABurst)
 {
     RtxBudget b;
-    b.on_media_packets(100000);
+    b.on_media_packets(kVideo, 100000);
     int answered = 0;
     for (int i = 0; i < 1000; ++i)
-        answered += b.take();
+        answered += b.take(kVideo);
     EXPECT_EQ(answered, static_cast<int>(RtxBudget::kBurst));
+}
+
+TEST(RtxBudget, TheSoundsPacketsEarnNoRetransmissionsOfVideo)
+{
+    RtxBudget b;
+    while (b.take(kVideo)) // spend the video's burst
+        ;
+    // A second of the low layer behind a cap: 50 sound packets, 17 video packets.
+    b.on_media_packets(kSound, 50);
+    b.on_media_packets(kVideo, 17);
+    int answered = 0;
+    for (int i = 0; i < 60; ++i)
+        answered += b.take(kVideo);
+    EXPECT_EQ(answered, 8); // half of 17
+    EXPECT_EQ(b.packets(), 67u);
+    EXPECT_EQ(b.requests(), 101u + 60u);
 }
