@@ -35,10 +35,11 @@ const RUNS = Number(opt.runs);
 const SECONDS = Number(opt.seconds);
 const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-// With --log: the daemon's bitrate and layer decisions, once per run.
+// With --log: the daemon's bitrate and layer decisions, and each call's sample, once per run.
+const debugEnv = opt.log ? { G_MESSAGES_DEBUG: 'all' } : {};
 function adaptationLog(daemon) {
   if (!opt.log) return;
-  const lines = daemon.output().split('\n').filter((l) => /media: .*(bitrate|layer)/.test(l));
+  const lines = daemon.output().split('\n').filter((l) => /media: .*(bitrate|layer)/.test(l)).map((l) => l.replace(/^.*?(\d\d:\d\d:\d\d\.\d+): /, '$1 '));
   log(`callboxd's adaptation:\n${[...new Set(lines)].join('\n')}`);
 }
 
@@ -71,7 +72,7 @@ const window_ = (a, b) => {
 
 // `relay` (a DelayRelay) carries the call when given, and is closed with it.
 async function oneCall({ config = '[media]\nice_addresses=127.0.0.1\n', env = {}, viewer = false, relay = null }, body) {
-  const daemon = await startDaemon({ config, env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines'), ...env } });
+  const daemon = await startDaemon({ config, env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines'), ...debugEnv, ...env } });
   const browser = await launchMediaBrowser();
   try {
     await relay?.expose(browser.context);
@@ -112,21 +113,29 @@ function shapedWindow(start, stop, options = {}) {
   });
 }
 
-// The last decoded video frame's width, and the page's own UDP port, in its call with the device.
+// The last decoded video frame's width, how many frames were decoded, and the page's own UDP
+// port, in its call with the device.
 const videoView = (page) => page.evaluate(async () => {
-  const o = { width: 0, port: null };
+  const o = { width: 0, frames: 0, port: null };
   const stats = await window.callbox.calls().device.getStats();
   stats.forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') o.width = s.frameWidth ?? 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'video') { o.width = s.frameWidth ?? 0; o.frames = s.framesDecoded ?? 0; }
     if (s.type === 'transport' && s.selectedCandidatePairId) o.port = stats.get(stats.get(s.selectedCandidatePairId)?.localCandidateId)?.port;
   });
   return o;
 });
 
-// Polls `page` every 100 ms until its decoded width satisfies `pred`; the milliseconds it took.
+// Polls `page` every 100 ms until the width of a frame decoded since the previous poll satisfies
+// `pred`; the milliseconds it took. (The last decoded frame's width alone is stale while no frame
+// is decoded: a call whose video stopped behind a cap read as back on the top layer at once.)
 async function msUntilWidth(page, pred, what) {
   const from = Date.now();
-  for (; Date.now() - from < 60000; await sleep(100)) if (pred((await videoView(page)).width)) return Date.now() - from;
+  let frames = (await videoView(page)).frames;
+  for (; Date.now() - from < 60000; await sleep(100)) {
+    const view = await videoView(page);
+    if (view.frames > frames && pred(view.width)) return Date.now() - from;
+    frames = view.frames;
+  }
   throw new Error(`${what}: not within 60 s`);
 }
 
@@ -173,14 +182,18 @@ const scenarios = {
     return oneCall({ viewer: true }, async (page) => {
       try {
         const { width: full } = await videoView(page);
+        const at = (what) => opt.log && log(`${what} at ${new Date().toISOString().slice(11, 23)}`);
         cap.set(1000);
+        at('1 Mbit/s cap');
         await sleep(5000);
         cap.set(300);
+        at('300 kbit/s cap');
         const a = await totals(page);
         await sleep(20000);
         const capped = window_(a, await totals(page));
         const cappedWidth = (await videoView(page)).width;
         cap.set(0);
+        at('cap lifted');
         // Time until the top layer's full width is decoded again after the lift, and until a
         // second of full frame rate (>= 25 frames in one second).
         const lifted = Date.now();
@@ -220,7 +233,7 @@ const scenarios = {
 // freezes meanwhile (and over 10 s before, both paths clean: the same two calls unshaped, for
 // comparison).
 async function twoCallers(shape) {
-  const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines') } });
+  const daemon = await startDaemon({ config: '[media]\nice_addresses=127.0.0.1\n', env: { CALLBOX_PIPELINES_DIR: join(sourceRoot, 'pipelines'), ...debugEnv } });
   const browsers = [];
   try {
     const pages = [];

@@ -36,7 +36,7 @@ unsigned BitrateController::update(const std::map<std::uint64_t, PathReport> &ca
         all_constrained_ = 0;
     } else if (none_constrained_ >= kSamplesToRaise && target_kbps_ < max_kbps_) {
         target_kbps_ =
-            std::min(max_kbps_, static_cast<unsigned>(std::lround(target_kbps_ * kRaiseBy)));
+            std::min(max_kbps_, static_cast<unsigned>(std::lround(target_kbps_ * raise_by_)));
         none_constrained_ = 0;
     }
     return target_kbps_;

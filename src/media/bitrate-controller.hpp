@@ -39,9 +39,10 @@ public:
     static constexpr int kSamplesToRaise = 2;
     static constexpr double kRaiseBy = 1.4;
 
-    BitrateController(unsigned max_kbps, unsigned min_kbps)
+    // `raise_by`: the step up (kRaiseBy unless the layer has a reason to climb faster).
+    BitrateController(unsigned max_kbps, unsigned min_kbps, double raise_by = kRaiseBy)
         : max_kbps_(max_kbps), min_kbps_(min_kbps < max_kbps ? min_kbps : max_kbps),
-          target_kbps_(max_kbps)
+          target_kbps_(max_kbps), raise_by_(raise_by)
     {
     }
 
@@ -64,6 +65,7 @@ private:
     unsigned max_kbps_;
     unsigned min_kbps_;
     unsigned target_kbps_;
+    double raise_by_;
     int all_constrained_ = 0; // samples in a row
     int none_constrained_ = 0;
     std::map<std::uint64_t, Path> paths_;

@@ -57,22 +57,31 @@ void CallSession::move_to_layer(Layer layer)
 
 void MediaEngine::adapt_layers()
 {
-    // While the low layer runs below its full rate (its controller lowered it: every call on it
-    // was constrained), its calls do not count as clear: a path that only carries the lowered
-    // rate would carry the top layer even less. Otherwise such a call went up after 3 samples
-    // on a path capped at 300 kbit/s, lost everything on the top layer, and froze (calls-layers).
-    const bool low_throttled = low_bitrate_->target_kbps() < settings_.low_video_bitrate;
+    // A call on the low layer goes up only once that layer has run at its full rate over the
+    // whole interval its reports cover, and they were clear: a path that carries only a lowered
+    // low layer would carry the top layer even less (such a call went up after 3 samples on a
+    // path capped at 300 kbit/s, lost everything on the top layer, and froze: calls-layers).
+    // Its clear samples while the low layer is lowered still count towards the run up, so
+    // once the low layer has climbed back (one step) and carried it, the call goes up.
+    const bool low_full = low_bitrate_->target_kbps() >= settings_.low_video_bitrate;
+    const bool low_tried = low_full && low_full_before_;
+    low_full_before_ = low_full;
     std::set<std::uint64_t> connected;
     for (const auto &[peer, call] : calls_) {
         if (call->state() != "connected")
             continue;
         connected.insert(call->serial());
-        const bool held = low_throttled && call->layer() == Layer::Low;
         const Layer was = layers_.layer(call->serial());
-        const Layer layer =
-            layers_.update(call->serial(), held || bitrate_->constrained(call->serial()));
+        const bool constrained = bitrate_->constrained(call->serial());
+        const bool may_go_up = low_tried || call->layer() != Layer::Low;
+        const Layer layer = layers_.update(call->serial(), constrained, may_go_up);
+        const CallSession::PathReport &path = call->path_report();
+        g_debug("media: call %" G_GUINT64_FORMAT " sample: %.0f %% lost, %.2f asked again per "
+                "packet, round trip %.0f ms, %.0f kbit/s sent; %s on the %s layer%s",
+                call->serial(), path.fraction_lost * 100, path.nack_ratio, path.rtt_ms,
+                path.sent_kbps, constrained ? "constrained" : "clear", layer_name(was).data(),
+                may_go_up ? "" : " (the low layer not tried at its full rate)");
         if (layer == Layer::Low && was == Layer::Top) {
-            const CallSession::PathReport &path = call->path_report();
             g_message("media: call %" G_GUINT64_FORMAT " moving to the low layer (its path: "
                       "%.0f %% lost, %.2f retransmissions asked per packet, round trip %.0f ms, "
                       "%.0f kbit/s sent, %.0f carried)",

@@ -110,14 +110,18 @@ public:
     // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
     struct PathReport {
         // Per RTP stream the device sends (by SSRC), the browser's last report block on it: the
-        // highest sequence number it had seen (extended) and how many it had lost by then.
+        // highest sequence number it had seen (extended) and how many it had lost by then, which
+        // sender report it answered and how long after (LSR, DLSR: a new block has new ones),
+        // and the round trip measured from it.
         struct Stream {
             guint32 highest = 0;
             gint64 lost = 0;
+            guint lsr = 0, dlsr = 0;
+            double rtt_ms = -1;
         };
         std::map<guint, Stream> streams;
         double fraction_lost = 0; // of the packets expected since the previous report (blocks)
-        double rtt_ms = -1;
+        double rtt_ms = -1;       // from the blocks that arrived since the previous report
         std::uint64_t bytes_sent = 0; // all RTP the device sent the browser so far
         gint64 at_us = 0;             // when webrtcbin answered (monotonic)
         double sent_kbps = -1;        // over the interval since the previous answer; -1: unknown

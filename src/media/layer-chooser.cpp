@@ -6,7 +6,7 @@
 
 namespace callbox::media {
 
-Layer LayerChooser::update(std::uint64_t call, bool constrained)
+Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
 {
     State &s = calls_[call];
     if (s.since_up >= 0 && ++s.since_up > 2 * s.up_after) {
@@ -21,7 +21,7 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained)
         if (s.since_up >= 0) // came back down soon after going up
             s.up_after = std::min(2 * s.up_after, kSamplesUpMax);
         s.since_up = -1;
-    } else if (s.layer == Layer::Low && s.run >= s.up_after) {
+    } else if (s.layer == Layer::Low && s.run >= s.up_after && may_go_up) {
         s.layer = Layer::Top;
         s.run = 0;
         s.since_up = 0;

@@ -26,7 +26,9 @@ public:
     static constexpr int kSamplesUpMax = 32;
 
     // One sample for `call` (about a second); returns the layer it should be on now.
-    Layer update(std::uint64_t call, bool constrained);
+    // `may_go_up` false: a clear sample still counts towards the run up, but the call stays
+    // on the low layer for now (the low layer's own rate has not been tried yet).
+    Layer update(std::uint64_t call, bool constrained, bool may_go_up = true);
     Layer layer(std::uint64_t call) const;
     // Drops what it knew of the calls not in `calls`.
     void keep_only(const std::set<std::uint64_t> &calls);

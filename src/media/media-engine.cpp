@@ -347,11 +347,18 @@ bool MediaEngine::start_pipeline(std::string &error)
     capture_started_us_ = g_get_monotonic_time();
     bitrate_ =
         std::make_unique<BitrateController>(settings_.video_bitrate, settings_.min_video_bitrate);
+    // The low layer climbs back in one step (×2 from the floor to its full rate): its calls go
+    // up only once it has run at its full rate (call-layers.cpp), and in ×1.4 steps two samples
+    // apart a call lowered behind a cap waited 6 s after the cap lifted before that could start.
     low_bitrate_ = std::make_unique<BitrateController>(settings_.low_video_bitrate,
-                                                       settings_.min_video_bitrate);
+                                                       settings_.min_video_bitrate, 2.0);
+    low_full_before_ = true;
     adapt_timer_.reset(g_timeout_add(
         1000,
-        [](gpointer self) -> gboolean { return static_cast<MediaEngine *>(self)->adapt_bitrate(); },
+        [](gpointer self) -> gboolean {
+            static_cast<MediaEngine *>(self)->sample_paths();
+            return G_SOURCE_CONTINUE;
+        },
         this));
     g_message("media: capturing (%s camera: %s; %s microphone)",
               config::name(capture_->video_source()).data(), camera_mode_.c_str(),
@@ -364,6 +371,7 @@ void MediaEngine::stop_pipeline()
     if (!pipeline_)
         return;
     adapt_timer_.reset();
+    adapt_decision_.reset();
     bitrate_.reset();
     low_bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -596,7 +604,26 @@ bool MediaEngine::start_self_test(std::function<void(const SelfTestReport &)> do
     return true;
 }
 
-bool MediaEngine::adapt_bitrate()
+void MediaEngine::sample_paths()
+{
+    // webrtcbin answers within milliseconds (its own thread, then this loop). Deciding on the
+    // answers rather than at the next sample takes most of a second off every switch and
+    // bitrate step: decided at the next sample, the reports read were a second old.
+    for (const auto &[peer, call] : calls_)
+        if (call->state() == "connected")
+            call->request_path_report();
+    adapt_decision_.reset(g_timeout_add(
+        kDecideAfterMs,
+        [](gpointer data) -> gboolean {
+            auto *self = static_cast<MediaEngine *>(data);
+            (void)self->adapt_decision_.release(); // this source ends by returning REMOVE
+            self->adapt_bitrate();
+            return G_SOURCE_REMOVE;
+        },
+        this));
+}
+
+void MediaEngine::adapt_bitrate()
 {
     // Each layer's controller judges every call (the layer choice reads the top's), but only
     // the calls on its layer decide its bitrate.
@@ -608,7 +635,6 @@ bool MediaEngine::adapt_bitrate()
         const bool on_low = call->layer() == Layer::Low;
         top[call->serial()] = {r.loss(), r.rtt_ms, !on_low, r.delivered_kbps()};
         low[call->serial()] = {r.loss(), r.rtt_ms, on_low, r.delivered_kbps()};
-        call->request_path_report(); // for the next sample
     }
     for (Layer layer : {Layer::Top, Layer::Low}) {
         BitrateController &controller = layer == Layer::Top ? *bitrate_ : *low_bitrate_;
@@ -620,7 +646,6 @@ bool MediaEngine::adapt_bitrate()
                                                 : "paths are clear");
     }
     adapt_layers();
-    return G_SOURCE_CONTINUE;
 }
 
 void MediaEngine::apply_layer_bitrate(Layer layer, unsigned before, const char *why)

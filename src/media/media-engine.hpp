@@ -230,7 +230,11 @@ private:
     void start_idle_screen();
     void stop_pipeline();
     void on_bus_message(GstMessage *message);
-    bool adapt_bitrate(); // once a second while capturing
+    // Once a second while capturing: asks every connected call's webrtcbin for its path
+    // report, and decides kDecideAfterMs later, on the answers.
+    void sample_paths();
+    static constexpr guint kDecideAfterMs = 250;
+    void adapt_bitrate();
     // Before `call`, on the top layer, moves to the low one (call-layers.cpp).
     void start_low_layer_for(const CallSession &call);
     // Gives the encoder of `layer` its controller's target (changed from `before`), and logs why.
@@ -253,7 +257,9 @@ private:
     std::unique_ptr<BitrateController> bitrate_;     // the top layer's, while capturing
     std::unique_ptr<BitrateController> low_bitrate_; // the low layer's
     LayerChooser layers_;
+    bool low_full_before_ = true; // the low layer at its full rate at the previous decision
     SourceId adapt_timer_;
+    SourceId adapt_decision_; // kDecideAfterMs after a sample
     std::unique_ptr<PlaybackMixer> playback_;
     double last_echo_path_ms_ = std::numeric_limits<double>::quiet_NaN(); // the last call's
     std::unique_ptr<IdleScreen> idle_;

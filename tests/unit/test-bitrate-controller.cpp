@@ -114,3 +114,13 @@ TEST(BitrateController, RestartsWithinItsLimits)
     EXPECT_EQ(c.target_kbps(), 300u);
     EXPECT_EQ(c.max_kbps(), 300u);
 }
+
+TEST(BitrateController, ALayerWithAFasterStepClimbsBackInOne)
+{
+    // The low layer's controller: ×2, from the floor to its full rate in one step.
+    BitrateController c(300, 150, 2.0);
+    run(c, {{1, kLossy}}, 10);
+    EXPECT_EQ(c.target_kbps(), 150u);
+    EXPECT_EQ(run(c, {{1, kClean}}, 1), 150u);
+    EXPECT_EQ(run(c, {{1, kClean}}, 1), 300u);
+}

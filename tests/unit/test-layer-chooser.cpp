@@ -105,3 +105,23 @@ TEST(LayerChooser, AGoneCallIsForgotten)
     EXPECT_EQ(c.layer(1), Layer::Top);
     EXPECT_EQ(c.layer(2), Layer::Low);
 }
+
+TEST(LayerChooser, ClearSamplesCountWhileTheCallMayNotGoUpYet)
+{
+    LayerChooser c;
+    feed(c, 1, true, 2);
+    ASSERT_EQ(c.layer(1), Layer::Low);
+    // Clear, but its layer lowered: it stays, however long the run.
+    for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(c.update(1, false, false), Layer::Low);
+    // The first clear sample it may go up on, it does: the run was counted meanwhile.
+    EXPECT_EQ(c.update(1, false, true), Layer::Top);
+    // A constrained sample still ends a run, allowed to go up or not.
+    feed(c, 2, true, 2);
+    c.update(2, false, false);
+    c.update(2, false, false);
+    c.update(2, true, false);
+    EXPECT_EQ(c.update(2, false, true), Layer::Low);
+    EXPECT_EQ(c.update(2, false, true), Layer::Low);
+    EXPECT_EQ(c.update(2, false, true), Layer::Top);
+}
