@@ -17,8 +17,10 @@ unsigned BitrateController::update(const std::map<std::uint64_t, PathReport> &ca
         Path &path = paths_[id];
         if (report.rtt_ms >= 0 && (path.min_rtt_ms < 0 || report.rtt_ms < path.min_rtt_ms))
             path.min_rtt_ms = report.rtt_ms;
+        const double queueing = report.rtt_ms >= 0 ? report.rtt_ms - path.min_rtt_ms : 0;
         path.constrained = report.fraction_lost >= kLossConstrained ||
-                           (report.rtt_ms >= 0 && report.rtt_ms > path.min_rtt_ms + kQueueingMs);
+                           queueing > kQueueingAloneMs ||
+                           (queueing > kQueueingMs && report.fraction_lost > 0);
         layer_calls += report.on_layer;
         constrained_calls += report.on_layer && path.constrained;
         if (report.on_layer && path.constrained && report.delivered_kbps >= 0 &&

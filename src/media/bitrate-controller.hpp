@@ -24,9 +24,14 @@ public:
         double delivered_kbps = -1;
     };
     // A call whose loss reaches this, or whose round trip grows this far above its own
-    // smallest, is constrained (its path carries less than it is sent).
+    // smallest while it loses anything at all, is constrained (its path carries less than it
+    // is sent); so is one whose round trip grows kQueueingAloneMs with nothing lost. A grown
+    // round trip with nothing lost is mostly the device's or the browser's own load: with two
+    // Chromium callers and both layers on 2 busy cores, a clean loopback call read 165–680 ms
+    // for seconds at a time, and was moved to the low layer for it (shaped.mjs --only layers).
     static constexpr double kLossConstrained = 0.05;
     static constexpr double kQueueingMs = 150;
+    static constexpr double kQueueingAloneMs = 500;
     // Lowered after this many samples in a row with every call on the layer constrained (and
     // at least one there), by this factor.
     static constexpr int kSamplesToLower = 2;

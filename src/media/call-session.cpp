@@ -236,43 +236,6 @@ template <typename Fn> void for_each_stat(const GstStructure *reply, Fn fn)
     }
 }
 
-// The share of the packets the browser's report blocks expected between two samples that they
-// count as lost (RFC 3550's interval loss, every stream of the call together; what the last
-// sample said when no new block came). Not the blocks' own fraction lost: Chromium sends a
-// report with every retransmission request, so a block's interval is often a handful of packets
-// ending in the one just missed; with 2 % random loss the largest block read 8–33 %, and the
-// only caller's layer was lowered for nothing.
-double lost_since(const CallSession::PathReport &a, const CallSession::PathReport &b)
-{
-    double lost = 0, expected = 0;
-    for (const auto &[ssrc, now] : b.streams) {
-        auto it = a.streams.find(ssrc);
-        if (it == a.streams.end())
-            continue;
-        expected += static_cast<guint32>(now.highest - it->second.highest);
-        lost += std::max<gint64>(0, now.lost - it->second.lost);
-    }
-    return expected > 0 ? std::min(1.0, lost / expected) : a.fraction_lost;
-}
-
-// The round trip by the report blocks that are new since report `a`: the largest of theirs; with
-// none new, what `a` said. Chromium reports on its video about once a second but on the sound
-// only every five: the largest of every stream's last round trip kept a queue that had drained
-// (a 300 kbit/s cap lifted) "constrained" for up to 7 s more (bench/media/shaped.mjs --only cap).
-double rtt_since(const CallSession::PathReport &a, const CallSession::PathReport &b)
-{
-    double rtt = -1;
-    bool fresh = false;
-    for (const auto &[ssrc, now] : b.streams) {
-        auto it = a.streams.find(ssrc);
-        if (it != a.streams.end() && it->second.lsr == now.lsr && it->second.dlsr == now.dlsr)
-            continue;
-        fresh = true;
-        rtt = std::max(rtt, now.rtt_ms);
-    }
-    return fresh ? rtt : a.rtt_ms;
-}
-
 } // namespace
 
 void CallSession::request_path_report()
@@ -283,51 +246,39 @@ void CallSession::request_path_report()
         [](GstPromise *p, gpointer data) {
             Shared &s = held(data);
             PathReport report;
-            for_each_stat(gst_promise_get_reply(p),
-                          [&](GstWebRTCStatsType type, const GstStructure *st) {
-                              double d = 0;
-                              guint64 bytes = 0;
-                              if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
-                                  gst_structure_get_uint64(st, "bytes-sent", &bytes))
-                                  report.bytes_sent += bytes;
-                              if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
-                                  return;
-                              // The last report block on the stream: its cumulative loss,
-                              // the highest sequence number it had seen then, which one it is,
-                              // and the round trip it gave.
-                              gint lost = 0;
-                              guint highest = 0, ssrc = 0, lsr = 0, dlsr = 0;
-                              GstStructure *block = nullptr;
-                              if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE,
-                                                    &block, nullptr) &&
-                                  gst_structure_get_int(block, "rb-packetslost", &lost) &&
-                                  gst_structure_get_uint(block, "rb-exthighestseq", &highest) &&
-                                  gst_structure_get_uint(st, "ssrc", &ssrc)) {
-                                  gst_structure_get_uint(block, "rb-lsr", &lsr);
-                                  gst_structure_get_uint(block, "rb-dlsr", &dlsr);
-                                  const bool rtt =
-                                      gst_structure_get_double(st, "round-trip-time", &d) && d > 0;
-                                  report.streams[ssrc] = {highest, lost, lsr, dlsr,
-                                                          rtt ? d * 1000 : -1};
-                              }
-                              if (block)
-                                  gst_structure_free(block);
-                          });
+            for_each_stat(gst_promise_get_reply(p), [&](GstWebRTCStatsType type,
+                                                        const GstStructure *st) {
+                double d = 0;
+                guint64 bytes = 0;
+                if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
+                    gst_structure_get_uint64(st, "bytes-sent", &bytes))
+                    report.bytes_sent += bytes;
+                if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+                    return;
+                // The last report block on the stream: its cumulative loss,
+                // the highest sequence number it had seen then, which one it is,
+                // and the round trip it gave.
+                gint lost = 0;
+                guint highest = 0, ssrc = 0, lsr = 0, dlsr = 0;
+                GstStructure *block = nullptr;
+                if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &block,
+                                      nullptr) &&
+                    gst_structure_get_int(block, "rb-packetslost", &lost) &&
+                    gst_structure_get_uint(block, "rb-exthighestseq", &highest) &&
+                    gst_structure_get_uint(st, "ssrc", &ssrc)) {
+                    gst_structure_get_uint(block, "rb-lsr", &lsr);
+                    gst_structure_get_uint(block, "rb-dlsr", &dlsr);
+                    const bool rtt = gst_structure_get_double(st, "round-trip-time", &d) && d > 0;
+                    report.streams[ssrc] = {highest, lost, lsr, dlsr, rtt ? d * 1000 : -1};
+                }
+                if (block)
+                    gst_structure_free(block);
+            });
             report.at_us = g_get_monotonic_time();
             s.engine->post(s.serial, [report](CallSession &call) mutable {
-                const PathReport &last = call.path_;
                 if (call.rtx_)
                     report.rtx = call.rtx_->counts();
-                if (last.at_us > 0 && report.at_us > last.at_us &&
-                    report.bytes_sent >= last.bytes_sent)
-                    report.sent_kbps = static_cast<double>(report.bytes_sent - last.bytes_sent) *
-                                       8e3 / static_cast<double>(report.at_us - last.at_us);
-                report.fraction_lost = lost_since(last, report);
-                report.rtt_ms = rtt_since(last, report);
-                if (report.rtx.packets > last.rtx.packets)
-                    report.nack_ratio =
-                        static_cast<double>(report.rtx.requests - last.rtx.requests) /
-                        static_cast<double>(report.rtx.packets - last.rtx.packets);
+                report.follow(call.path_);
                 call.path_ = report;
             });
         },

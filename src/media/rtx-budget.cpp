@@ -26,8 +26,7 @@ struct RtxProbes {
     static guint32 ssrc_of(GstBuffer *buffer)
     {
         guint32 be = 0;
-        return gst_buffer_extract(buffer, 8, &be, sizeof be) == sizeof be ? GUINT32_FROM_BE(be)
-                                                                         : 0;
+        return gst_buffer_extract(buffer, 8, &be, sizeof be) == sizeof be ? GUINT32_FROM_BE(be) : 0;
     }
 
     static GstPadProbeReturn on_media(GstPad *, GstPadProbeInfo *info, gpointer data)

@@ -69,10 +69,25 @@ TEST(BitrateController, QueueingDelayCountsAsConstrained)
     BitrateController c(1000, 100);
     c.update({{1, {0.0, 20}}});
     EXPECT_FALSE(c.constrained(1));
-    c.update({{1, {0.0, 400}}});
+    // 380 ms of queueing with a packet lost; then with a retransmission asked for (its share).
+    c.update({{1, {0.01, 400}}});
     EXPECT_TRUE(c.constrained(1));
     EXPECT_EQ(c.target_kbps(), 1000u);
-    EXPECT_EQ(c.update({{1, {0.0, 400}}}), 700u);
+    EXPECT_EQ(c.update({{1, {0.002, 400}}}), 700u);
+}
+
+TEST(BitrateController, AGrownRoundTripWithNothingLostCountsOnlyWhenLong)
+{
+    BitrateController c(1000, 100);
+    c.update({{1, {0.0, 5}}});
+    // A busy machine: hundreds of milliseconds more, nothing lost.
+    for (double rtt : {300.0, 480.0, 250.0}) {
+        c.update({{1, {0.0, rtt}}});
+        EXPECT_FALSE(c.constrained(1)) << rtt;
+    }
+    c.update({{1, {0.0, 600}}});
+    EXPECT_TRUE(c.constrained(1));
+    EXPECT_EQ(c.target_kbps(), 1000u);
 }
 
 TEST(BitrateController, AGoneCallIsForgotten)
