@@ -18,6 +18,7 @@ unsigned BitrateController::update(const std::map<std::uint64_t, PathReport> &ca
         if (report.rtt_ms >= 0 && (path.min_rtt_ms < 0 || report.rtt_ms < path.min_rtt_ms))
             path.min_rtt_ms = report.rtt_ms;
         const double queueing = report.rtt_ms >= 0 ? report.rtt_ms - path.min_rtt_ms : 0;
+        path.queueing = queueing > kQueueingMs;
         path.constrained = report.fraction_lost >= kLossConstrained ||
                            queueing > kQueueingAloneMs ||
                            (queueing > kQueueingMs && report.fraction_lost > 0);
@@ -48,6 +49,12 @@ bool BitrateController::constrained(std::uint64_t call) const
 {
     auto it = paths_.find(call);
     return it != paths_.end() && it->second.constrained;
+}
+
+bool BitrateController::queueing(std::uint64_t call) const
+{
+    auto it = paths_.find(call);
+    return it != paths_.end() && it->second.queueing;
 }
 
 void BitrateController::restart(unsigned kbps)

@@ -55,6 +55,9 @@ public:
     unsigned update(const std::map<std::uint64_t, PathReport> &calls);
     // Whether `call` counted as constrained in the last sample.
     bool constrained(std::uint64_t call) const;
+    // Whether its round trip was kQueueingMs above its smallest in the last sample, lost
+    // anything or not: the first sign of a queue, for a call trying the top layer.
+    bool queueing(std::uint64_t call) const;
     unsigned target_kbps() const { return target_kbps_; }
     // Starts again from `kbps` (within the limits): for a layer a constrained call is moving
     // to while none was on it, at what that call's path carried.
@@ -66,6 +69,7 @@ private:
     struct Path {
         double min_rtt_ms = -1;
         bool constrained = false;
+        bool queueing = false;
     };
     unsigned max_kbps_;
     unsigned min_kbps_;

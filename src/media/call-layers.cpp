@@ -72,7 +72,10 @@ void MediaEngine::adapt_layers()
             continue;
         connected.insert(call->serial());
         const Layer was = layers_.layer(call->serial());
-        const bool constrained = bitrate_->constrained(call->serial());
+        // A call trying the top layer goes back down at the first sign of a queue.
+        const bool constrained =
+            bitrate_->constrained(call->serial()) ||
+            (layers_.on_trial(call->serial()) && bitrate_->queueing(call->serial()));
         const bool may_go_up = low_tried || call->layer() != Layer::Low;
         const Layer layer = layers_.update(call->serial(), constrained, may_go_up);
         const CallSession::PathReport &path = call->path_report();

@@ -15,7 +15,8 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
     }
     const bool away = s.layer == Layer::Top ? constrained : !constrained;
     s.run = away ? s.run + 1 : 0;
-    if (s.layer == Layer::Top && s.run >= kSamplesDown) {
+    const bool trial = s.since_up > 0 && s.since_up <= kTrialSamples;
+    if (s.layer == Layer::Top && s.run >= (trial ? 1 : kSamplesDown)) {
         s.layer = Layer::Low;
         s.run = 0;
         if (s.since_up >= 0) // came back down soon after going up
@@ -33,6 +34,13 @@ Layer LayerChooser::layer(std::uint64_t call) const
 {
     auto it = calls_.find(call);
     return it == calls_.end() ? Layer::Top : it->second.layer;
+}
+
+bool LayerChooser::on_trial(std::uint64_t call) const
+{
+    auto it = calls_.find(call);
+    return it != calls_.end() && it->second.layer == Layer::Top && it->second.since_up >= 0 &&
+           it->second.since_up < kTrialSamples;
 }
 
 void LayerChooser::keep_only(const std::set<std::uint64_t> &calls)

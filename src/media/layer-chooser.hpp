@@ -24,12 +24,17 @@ public:
     static constexpr int kSamplesDown = 2;
     static constexpr int kSamplesUp = 3;
     static constexpr int kSamplesUpMax = 32;
+    // For this many samples after going up a call is on trial: one constrained sample sends
+    // it back down, so a try on a path that cannot carry the top layer costs about a second.
+    static constexpr int kTrialSamples = 3;
 
     // One sample for `call` (about a second); returns the layer it should be on now.
     // `may_go_up` false: a clear sample still counts towards the run up, but the call stays
     // on the low layer for now (the low layer's own rate has not been tried yet).
     Layer update(std::uint64_t call, bool constrained, bool may_go_up = true);
     Layer layer(std::uint64_t call) const;
+    // Whether `call` went up to the top layer within the last kTrialSamples samples.
+    bool on_trial(std::uint64_t call) const;
     // Drops what it knew of the calls not in `calls`.
     void keep_only(const std::set<std::uint64_t> &calls);
 

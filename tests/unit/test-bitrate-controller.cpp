@@ -139,3 +139,13 @@ TEST(BitrateController, ALayerWithAFasterStepClimbsBackInOne)
     EXPECT_EQ(run(c, {{1, kClean}}, 1), 150u);
     EXPECT_EQ(run(c, {{1, kClean}}, 1), 300u);
 }
+
+TEST(BitrateController, QueueingIsReadWithNothingLostToo)
+{
+    BitrateController c(1000, 100);
+    c.update({{1, {0.0, 5}}});
+    EXPECT_FALSE(c.queueing(1));
+    c.update({{1, {0.0, 200}}});
+    EXPECT_TRUE(c.queueing(1));
+    EXPECT_FALSE(c.constrained(1));
+}

@@ -61,14 +61,15 @@ TEST(LayerChooser, ACallThatFallsBackSoonWaitsLongerBeforeGoingUpAgain)
     LayerChooser c;
     feed(c, 1, true, LayerChooser::kSamplesDown);
     ASSERT_EQ(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUp);
-    // Up, and at once constrained again (a cap just under the top layer's rate).
-    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    // Up, and at once constrained again (a cap just under the top layer's rate): on trial, one
+    // sample sends it back.
+    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), 1);
     EXPECT_EQ(samples_to(c, 1, false, Layer::Top), 2 * LayerChooser::kSamplesUp);
-    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+    ASSERT_EQ(samples_to(c, 1, true, Layer::Low), 1);
     EXPECT_EQ(samples_to(c, 1, false, Layer::Top), 4 * LayerChooser::kSamplesUp);
     // The back-off has a ceiling.
     for (int i = 0; i < 6; ++i) {
-        ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
+        ASSERT_EQ(samples_to(c, 1, true, Layer::Low), 1);
         ASSERT_LE(samples_to(c, 1, false, Layer::Top), LayerChooser::kSamplesUpMax);
     }
 }
@@ -124,4 +125,26 @@ TEST(LayerChooser, ClearSamplesCountWhileTheCallMayNotGoUpYet)
     EXPECT_EQ(c.update(2, false, true), Layer::Low);
     EXPECT_EQ(c.update(2, false, true), Layer::Low);
     EXPECT_EQ(c.update(2, false, true), Layer::Top);
+}
+
+TEST(LayerChooser, ACallTryingTheTopLayerGoesBackAtItsFirstConstrainedSample)
+{
+    LayerChooser c;
+    feed(c, 1, true, 2);
+    feed(c, 1, false, LayerChooser::kSamplesUp);
+    ASSERT_EQ(c.layer(1), Layer::Top);
+    EXPECT_TRUE(c.on_trial(1));
+    EXPECT_EQ(c.update(1, true), Layer::Low);
+    EXPECT_FALSE(c.on_trial(1));
+    // Once the trial is over (a run up twice as long: the back-off), two samples again.
+    feed(c, 1, false, 2 * LayerChooser::kSamplesUp);
+    ASSERT_EQ(c.layer(1), Layer::Top);
+    feed(c, 1, false, LayerChooser::kTrialSamples);
+    EXPECT_FALSE(c.on_trial(1));
+    EXPECT_EQ(c.update(1, true), Layer::Top);
+    EXPECT_EQ(c.update(1, true), Layer::Low);
+    // A call that never went up is never on trial.
+    EXPECT_FALSE(c.on_trial(2));
+    c.update(2, false);
+    EXPECT_FALSE(c.on_trial(2));
 }
