@@ -111,6 +111,12 @@ public:
     // request_path_report() asks webrtcbin without waiting; path_report() is the last answer.
     using PathReport = media::PathReport;
     void request_path_report();
+    // How many retransmissions the browser may have per media packet (RtxBudget's share).
+    void set_retransmission_share(double share)
+    {
+        if (rtx_)
+            rtx_->set_share(share);
+    }
     const PathReport &path_report() const { return path_; }
 
     // The shared H.264 layer this call's video comes from (call-layers.cpp). move_to_layer()

@@ -645,6 +645,11 @@ void MediaEngine::adapt_bitrate()
                                 target < before ? "the path of every caller on it is constrained"
                                                 : "paths are clear");
     }
+    // A call whose path queues gets fewer retransmissions (the top's controller judges every
+    // call).
+    for (const auto &[peer, call] : calls_)
+        call->set_retransmission_share(
+            bitrate_->queueing(call->serial()) ? RtxBudget::kShareQueueing : RtxBudget::kShare);
     adapt_layers();
 }
 

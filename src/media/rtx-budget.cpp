@@ -87,6 +87,12 @@ RtxLimiter::Counts RtxLimiter::counts() const
     return {budget_.packets(), budget_.requests(), budget_.refused()};
 }
 
+void RtxLimiter::set_share(double share)
+{
+    std::lock_guard<std::mutex> hold(lock_);
+    budget_.set_share(share);
+}
+
 std::shared_ptr<RtxLimiter> limit_retransmissions(GstElement *webrtc)
 {
     GST_DEBUG_CATEGORY_INIT(rtx_debug, "callbox-rtx", 0, "callbox retransmission budget");

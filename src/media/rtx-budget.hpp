@@ -22,13 +22,21 @@ class RtxBudget
 {
 public:
     static constexpr double kShare = 0.5;
+    // While the path queues (its round trip grown): a retransmission into a full queue only
+    // makes it longer. Behind a 300 kbit/s cap, after one try of the top layer, half a
+    // retransmission per video packet kept the low layer's call losing 10–30 % for the rest of
+    // the cap (13 s: the retransmissions, the sound and the low layer together were more than
+    // the cap carried).
+    static constexpr double kShareQueueing = 0.1;
     static constexpr double kBurst = 100; // about one keyframe's packets at the top layer
+
+    void set_share(double share) { share_ = share; }
 
     void on_media_packets(std::uint32_t ssrc, std::uint64_t n)
     {
         packets_ += n;
         double &tokens = bucket(ssrc);
-        tokens = tokens + kShare * n < kBurst ? tokens + kShare * n : kBurst;
+        tokens = tokens + share_ * n < kBurst ? tokens + share_ * n : kBurst;
     }
     // Whether one more retransmission of a packet of `ssrc` may go now (and spends it).
     bool take(std::uint32_t ssrc)
@@ -50,6 +58,7 @@ public:
 private:
     double &bucket(std::uint32_t ssrc) { return tokens_.try_emplace(ssrc, kBurst).first->second; }
 
+    double share_ = kShare;
     std::map<std::uint32_t, double> tokens_;
     std::uint64_t requests_ = 0;
     std::uint64_t packets_ = 0;
@@ -67,6 +76,7 @@ public:
         std::uint64_t refused = 0;
     };
     Counts counts() const;
+    void set_share(double share);
 
 private:
     friend struct RtxProbes;

@@ -53,3 +53,22 @@ TEST(RtxBudget, TheSoundsPacketsEarnNoRetransmissionsOfVideo)
     EXPECT_EQ(b.packets(), 67u);
     EXPECT_EQ(b.requests(), 101u + 60u);
 }
+
+TEST(RtxBudget, ASmallerShareWhileThePathQueues)
+{
+    RtxBudget b;
+    while (b.take(kVideo))
+        ;
+    b.set_share(RtxBudget::kShareQueueing);
+    b.on_media_packets(kVideo, 100);
+    int answered = 0;
+    for (int i = 0; i < 100; ++i)
+        answered += b.take(kVideo);
+    EXPECT_EQ(answered, 10);
+    b.set_share(RtxBudget::kShare);
+    b.on_media_packets(kVideo, 100);
+    answered = 0;
+    for (int i = 0; i < 100; ++i)
+        answered += b.take(kVideo);
+    EXPECT_EQ(answered, 50);
+}
