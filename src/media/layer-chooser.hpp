@@ -20,10 +20,14 @@ class LayerChooser
 public:
     // Down after this many constrained samples in a row; up after a run of clear samples, which
     // starts at kSamplesUp and doubles (up to kSamplesUpMax) each time a call that went up comes
-    // back down within twice its run: a path capped near the top layer's rate does not flap.
+    // back down within twice its run: a path capped near the top layer's rate does not flap
+    // every few seconds. The ceiling is low because a failed try (on trial, below) costs about a
+    // second, while a long wait is paid by every call whose path got better: with a ceiling of
+    // 32, a call that tried twice behind a 300 kbit/s cap went up 14-16 s after the cap lifted
+    // (bench/media/shaped.mjs --only cap); with 6, a try about every 7 s while the path stays bad.
     static constexpr int kSamplesDown = 2;
     static constexpr int kSamplesUp = 3;
-    static constexpr int kSamplesUpMax = 32;
+    static constexpr int kSamplesUpMax = 6;
     // For this many samples after going up a call is on trial: one constrained sample sends
     // it back down, so a try on a path that cannot carry the top layer costs about a second.
     static constexpr int kTrialSamples = 3;
