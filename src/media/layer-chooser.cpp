@@ -13,6 +13,8 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
         s.since_up = -1; // stayed up long enough: the next fall starts the back-off afresh
         s.up_after = kSamplesUp;
     }
+    if (s.layer == Layer::Low)
+        ++s.since_down;
     const bool away = s.layer == Layer::Top ? constrained : !constrained;
     s.run = away ? s.run + 1 : 0;
     const bool trial = s.since_up > 0 && s.since_up <= kTrialSamples;
@@ -22,7 +24,9 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
         if (s.since_up >= 0) // came back down soon after going up
             s.up_after = std::min(2 * s.up_after, kSamplesUpMax);
         s.since_up = -1;
-    } else if (s.layer == Layer::Low && s.run >= s.up_after && may_go_up) {
+        s.since_down = 0;
+    } else if (s.layer == Layer::Low && s.run >= kSamplesUp && s.since_down >= s.up_after &&
+               may_go_up) {
         s.layer = Layer::Top;
         s.run = 0;
         s.since_up = 0;

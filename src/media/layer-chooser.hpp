@@ -18,9 +18,10 @@ constexpr std::string_view layer_name(Layer l)
 class LayerChooser
 {
 public:
-    // Down after this many constrained samples in a row; up after a run of clear samples, which
-    // starts at kSamplesUp and doubles (up to kSamplesUpMax) each time a call that went up comes
-    // back down within twice its run: a path capped near the top layer's rate does not flap
+    // Down after this many constrained samples in a row; up after kSamplesUp clear samples in a
+    // row, and no sooner than a wait after it came down, which starts at kSamplesUp and doubles
+    // (up to kSamplesUpMax) each time a call that went up comes back down within twice that
+    // wait: a path capped near the top layer's rate does not flap
     // every few seconds. The ceiling is low because a failed try (on trial, below) costs about a
     // second, while a long wait is paid by every call whose path got better: with a ceiling of
     // 32, a call that tried twice behind a 300 kbit/s cap went up 14-16 s after the cap lifted
@@ -46,7 +47,8 @@ private:
     struct State {
         Layer layer = Layer::Top;
         int run = 0;               // samples in a row pointing away from `layer`
-        int up_after = kSamplesUp; // clear samples needed to go up
+        int up_after = kSamplesUp; // samples on the low layer before it may go up
+        int since_down = 0;        // samples on the low layer since it came down
         int since_up = -1;         // samples since it last went up; -1: never, or long ago
     };
     std::map<std::uint64_t, State> calls_;

@@ -133,10 +133,12 @@ async function oneSpoiltPath(loss) {
     assert.deepEqual(media.calls.map((c) => c.layer).sort(), ['low', 'top']);
     assert.deepEqual(await layerMetrics(daemon), { top: 1, low: 1 });
     assert.equal(media.encoders_running, encoders + 1, 'the low layer\'s encoder runs while a call is on it');
-    // It stays down while the loss lasts, and both keep decoding.
+    // It stays down while the loss lasts, and both keep decoding. (Behind a cap that carries the
+    // whole low layer the device cannot tell it from a path that got better without trying the
+    // top layer; a try lasts about a second, so dana is seen on the low layer again within seconds.)
     const down = views;
     views = await until(pages, (v) => v[0].frames > down[0].frames + 60 && v[1].frames > down[1].frames + 60, 'frames on both layers');
-    assert.equal(views[0].width, FULL_WIDTH / 2, 'dana is still on the low layer');
+    views = await until(pages, (v) => v[0].width === FULL_WIDTH / 2, 'dana still on the low layer', 10000);
     assert.equal(views[1].width, FULL_WIDTH, 'erin is still on the top layer');
     // dana's path, however bad, does not hold down what erin gets: the top layer's bitrate is (or
     // comes back to) the full video_bitrate while dana stays on the low layer.

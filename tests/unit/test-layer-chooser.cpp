@@ -77,7 +77,7 @@ TEST(LayerChooser, ALongStayOnTheTopLayerForgetsTheBackOff)
     LayerChooser c;
     feed(c, 1, true, LayerChooser::kSamplesDown);
     feed(c, 1, false, LayerChooser::kSamplesUp);
-    feed(c, 1, true, LayerChooser::kSamplesDown);
+    feed(c, 1, true, 1); // on trial: back down at once
     ASSERT_EQ(samples_to(c, 1, false, Layer::Top), 2 * LayerChooser::kSamplesUp);
     EXPECT_EQ(feed(c, 1, false, 100), Layer::Top);
     ASSERT_EQ(samples_to(c, 1, true, Layer::Low), LayerChooser::kSamplesDown);
@@ -123,6 +123,18 @@ TEST(LayerChooser, ClearSamplesCountWhileTheCallMayNotGoUpYet)
     EXPECT_EQ(c.update(2, false, true), Layer::Low);
     EXPECT_EQ(c.update(2, false, true), Layer::Low);
     EXPECT_EQ(c.update(2, false, true), Layer::Top);
+}
+
+TEST(LayerChooser, TheWaitCountsFromTheFallAndTheRunUpFromTheLastConstrainedSample)
+{
+    LayerChooser c;
+    feed(c, 1, true, 2);
+    feed(c, 1, false, LayerChooser::kSamplesUp);
+    feed(c, 1, true, 1); // a failed try: now it waits 6 samples from here
+    feed(c, 1, false, 4);
+    feed(c, 1, true, 1); // a late report of the try's loss ends the run, not the wait
+    EXPECT_EQ(feed(c, 1, false, LayerChooser::kSamplesUp - 1), Layer::Low);
+    EXPECT_EQ(c.update(1, false), Layer::Top); // 3 clear, 9 since the fall
 }
 
 TEST(LayerChooser, ACallTryingTheTopLayerGoesBackAtItsFirstConstrainedSample)
