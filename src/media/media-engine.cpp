@@ -645,12 +645,16 @@ void MediaEngine::adapt_bitrate()
                                 target < before ? "the path of every caller on it is constrained"
                                                 : "paths are clear");
     }
-    // A call whose path queues gets fewer retransmissions (the top's controller judges every
-    // call).
-    for (const auto &[peer, call] : calls_)
-        call->set_retransmission_share(
-            bitrate_->queueing(call->serial()) ? RtxBudget::kShareQueueing : RtxBudget::kShare);
     adapt_layers();
+    // Fewer retransmissions for a call whose path queues, or that is constrained on the low
+    // layer (the device has nothing lower to offer it; what it lost of a failed try of the top
+    // layer is not worth sending again). The top's controller judges every call.
+    for (const auto &[peer, call] : calls_) {
+        const std::uint64_t id = call->serial();
+        const bool spare = bitrate_->queueing(id) ||
+                           (bitrate_->constrained(id) && layers_.layer(id) == Layer::Low);
+        call->set_retransmission_share(spare ? RtxBudget::kShareQueueing : RtxBudget::kShare);
+    }
 }
 
 void MediaEngine::apply_layer_bitrate(Layer layer, unsigned before, const char *why)

@@ -29,8 +29,17 @@ public:
     // the cap carried).
     static constexpr double kShareQueueing = 0.1;
     static constexpr double kBurst = 100; // about one keyframe's packets at the top layer
+    // What a lowered share leaves saved: 100 near-MTU packets are 3 s of a 300 kbit/s path,
+    // spent at once on the requests that follow a failed try of the top layer.
+    static constexpr double kBurstQueueing = 10;
 
-    void set_share(double share) { share_ = share; }
+    void set_share(double share)
+    {
+        if (share < share_)
+            for (auto &[ssrc, tokens] : tokens_)
+                tokens = tokens < kBurstQueueing ? tokens : kBurstQueueing;
+        share_ = share;
+    }
 
     void on_media_packets(std::uint32_t ssrc, std::uint64_t n)
     {

@@ -72,3 +72,14 @@ TEST(RtxBudget, ASmallerShareWhileThePathQueues)
         answered += b.take(kVideo);
     EXPECT_EQ(answered, 50);
 }
+
+TEST(RtxBudget, ALoweredShareKeepsLittleSaved)
+{
+    RtxBudget b;
+    b.on_media_packets(kVideo, 1000); // a full burst saved
+    b.set_share(RtxBudget::kShareQueueing);
+    int answered = 0;
+    for (int i = 0; i < 100; ++i)
+        answered += b.take(kVideo);
+    EXPECT_EQ(answered, static_cast<int>(RtxBudget::kBurstQueueing));
+}
