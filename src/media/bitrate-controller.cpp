@@ -45,16 +45,22 @@ unsigned BitrateController::update(const std::map<std::uint64_t, PathReport> &ca
     return target_kbps_;
 }
 
-bool BitrateController::constrained(std::uint64_t call) const
+const BitrateController::Path *BitrateController::path(std::uint64_t call) const
 {
     auto it = paths_.find(call);
-    return it != paths_.end() && it->second.constrained;
+    return it == paths_.end() ? nullptr : &it->second;
+}
+
+bool BitrateController::constrained(std::uint64_t call) const
+{
+    const Path *p = path(call);
+    return p && p->constrained;
 }
 
 bool BitrateController::queueing(std::uint64_t call) const
 {
-    auto it = paths_.find(call);
-    return it != paths_.end() && it->second.queueing;
+    const Path *p = path(call);
+    return p && p->queueing;
 }
 
 void BitrateController::restart(unsigned kbps)

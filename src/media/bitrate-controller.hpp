@@ -78,6 +78,7 @@ private:
     int all_constrained_ = 0; // samples in a row
     int none_constrained_ = 0;
     std::map<std::uint64_t, Path> paths_;
+    const Path *path(std::uint64_t call) const;
 };
 
 } // namespace callbox::media

@@ -236,6 +236,33 @@ template <typename Fn> void for_each_stat(const GstStructure *reply, Fn fn)
     }
 }
 
+// Adds one get-stats entry to `report`: the bytes the device sent, and per stream it sends the
+// browser's last report block on it — its cumulative loss, the highest sequence number it had
+// seen then, which block it is (LSR, DLSR), and the round trip it gave.
+void add_stat(PathReport &report, GstWebRTCStatsType type, const GstStructure *st)
+{
+    guint64 bytes = 0;
+    if (type == GST_WEBRTC_STATS_OUTBOUND_RTP && gst_structure_get_uint64(st, "bytes-sent", &bytes))
+        report.bytes_sent += bytes;
+    if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+        return;
+    gint lost = 0;
+    guint highest = 0, ssrc = 0, lsr = 0, dlsr = 0;
+    double rtt = 0;
+    GstStructure *block = nullptr;
+    if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &block, nullptr) &&
+        gst_structure_get_int(block, "rb-packetslost", &lost) &&
+        gst_structure_get_uint(block, "rb-exthighestseq", &highest) &&
+        gst_structure_get_uint(st, "ssrc", &ssrc)) {
+        gst_structure_get_uint(block, "rb-lsr", &lsr);
+        gst_structure_get_uint(block, "rb-dlsr", &dlsr);
+        const bool known = gst_structure_get_double(st, "round-trip-time", &rtt) && rtt > 0;
+        report.streams[ssrc] = {highest, lost, lsr, dlsr, known ? rtt * 1000 : -1};
+    }
+    if (block)
+        gst_structure_free(block);
+}
+
 } // namespace
 
 void CallSession::request_path_report()
@@ -246,34 +273,10 @@ void CallSession::request_path_report()
         [](GstPromise *p, gpointer data) {
             Shared &s = held(data);
             PathReport report;
-            for_each_stat(gst_promise_get_reply(p), [&](GstWebRTCStatsType type,
-                                                        const GstStructure *st) {
-                double d = 0;
-                guint64 bytes = 0;
-                if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
-                    gst_structure_get_uint64(st, "bytes-sent", &bytes))
-                    report.bytes_sent += bytes;
-                if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
-                    return;
-                // The last report block on the stream: its cumulative loss,
-                // the highest sequence number it had seen then, which one it is,
-                // and the round trip it gave.
-                gint lost = 0;
-                guint highest = 0, ssrc = 0, lsr = 0, dlsr = 0;
-                GstStructure *block = nullptr;
-                if (gst_structure_get(st, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &block,
-                                      nullptr) &&
-                    gst_structure_get_int(block, "rb-packetslost", &lost) &&
-                    gst_structure_get_uint(block, "rb-exthighestseq", &highest) &&
-                    gst_structure_get_uint(st, "ssrc", &ssrc)) {
-                    gst_structure_get_uint(block, "rb-lsr", &lsr);
-                    gst_structure_get_uint(block, "rb-dlsr", &dlsr);
-                    const bool rtt = gst_structure_get_double(st, "round-trip-time", &d) && d > 0;
-                    report.streams[ssrc] = {highest, lost, lsr, dlsr, rtt ? d * 1000 : -1};
-                }
-                if (block)
-                    gst_structure_free(block);
-            });
+            for_each_stat(gst_promise_get_reply(p),
+                          [&](GstWebRTCStatsType type, const GstStructure *st) {
+                              add_stat(report, type, st);
+                          });
             report.at_us = g_get_monotonic_time();
             s.engine->post(s.serial, [report](CallSession &call) mutable {
                 if (call.rtx_)
