@@ -26,8 +26,11 @@ public:
     // second, while a long wait is paid by every call whose path got better: with a ceiling of
     // 32, a call that tried twice behind a 300 kbit/s cap went up 14-16 s after the cap lifted
     // (bench/media/shaped.mjs --only cap); with 6, a try about every 7 s while the path stays bad.
+    // A run up of 2 clear samples is enough since a clear sample on the low layer means no
+    // queue either (MediaEngine::adapt_layers); with 3, a call was back on the top layer 4.9-6.9 s
+    // after a cap lifted, 1 s of it this run.
     static constexpr int kSamplesDown = 2;
-    static constexpr int kSamplesUp = 3;
+    static constexpr int kSamplesUp = 2;
     static constexpr int kSamplesUpMax = 6;
     // For this many samples after going up a call is on trial: one constrained sample sends
     // it back down, so a try on a path that cannot carry the top layer costs about a second.

@@ -52,7 +52,7 @@ void PathReport::follow(const PathReport &last)
     fraction_lost = lost_since(last, *this);
     rtt_ms = rtt_since(last, *this);
     if (rtx.packets > last.rtx.packets)
-        nack_ratio = static_cast<double>(rtx.requests - last.rtx.requests) /
+        nack_ratio = static_cast<double>(rtx.first_requests - last.rtx.first_requests) /
                      static_cast<double>(rtx.packets - last.rtx.packets);
 }
 

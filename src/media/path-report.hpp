@@ -32,10 +32,10 @@ struct PathReport {
     gint64 at_us = 0;             // when webrtcbin answered (monotonic)
     double sent_kbps = -1;        // over the interval since the previous answer; -1: unknown
     RtxLimiter::Counts rtx;       // the browser's retransmission requests so far
-    // Requests per media packet over that interval: each packet the browser missed, asked
-    // for again (a lost retransmission once more). Chromium's receiver reports said 0 %
-    // lost on a path capped at 300 kbit/s that dropped most of what it was sent, while it
-    // asked for dozens of packets per packet sent.
+    // Packets asked for again per media packet over that interval, each packet once however
+    // often the browser asks (RtxBudget::first_requests()): what the path dropped. Chromium's
+    // receiver reports said 0 % lost on a path capped at 300 kbit/s that dropped most of what
+    // it was sent (a packet retransmitted in time counts as received).
     double nack_ratio = 0;
     // The share of what the device sent that the path lost, by whichever reading says more.
     double loss() const { return std::max(fraction_lost, std::min(1.0, nack_ratio)); }

@@ -49,11 +49,14 @@ struct RtxProbes {
         if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM ||
             !gst_event_has_name(event, "GstRTPRetransmissionRequest"))
             return GST_PAD_PROBE_OK;
-        guint ssrc = 0;
-        gst_structure_get_uint(gst_event_get_structure(event), "ssrc", &ssrc);
+        guint ssrc = 0, seqnum = 0;
+        const GstStructure *request = gst_event_get_structure(event);
+        gst_structure_get_uint(request, "ssrc", &ssrc);
+        gst_structure_get_uint(request, "seqnum", &seqnum);
         RtxLimiter &l = of(data);
         std::lock_guard<std::mutex> hold(l.lock_);
-        return l.budget_.take(ssrc) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        return l.budget_.take(ssrc, static_cast<std::uint16_t>(seqnum)) ? GST_PAD_PROBE_OK
+                                                                        : GST_PAD_PROBE_DROP;
     }
 
     static void on_element(GstBin *, GstBin *, GstElement *element, gpointer data)
@@ -84,7 +87,7 @@ struct RtxProbes {
 RtxLimiter::Counts RtxLimiter::counts() const
 {
     std::lock_guard<std::mutex> hold(lock_);
-    return {budget_.packets(), budget_.requests(), budget_.refused()};
+    return {budget_.packets(), budget_.requests(), budget_.first_requests(), budget_.refused()};
 }
 
 void RtxLimiter::set_share(double share)

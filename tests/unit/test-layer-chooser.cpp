@@ -120,8 +120,7 @@ TEST(LayerChooser, ClearSamplesCountWhileTheCallMayNotGoUpYet)
     c.update(2, false, false);
     c.update(2, false, false);
     c.update(2, true, false);
-    EXPECT_EQ(c.update(2, false, true), Layer::Low);
-    EXPECT_EQ(c.update(2, false, true), Layer::Low);
+    EXPECT_EQ(feed(c, 2, false, LayerChooser::kSamplesUp - 1), Layer::Low);
     EXPECT_EQ(c.update(2, false, true), Layer::Top);
 }
 
@@ -130,11 +129,11 @@ TEST(LayerChooser, TheWaitCountsFromTheFallAndTheRunUpFromTheLastConstrainedSamp
     LayerChooser c;
     feed(c, 1, true, 2);
     feed(c, 1, false, LayerChooser::kSamplesUp);
-    feed(c, 1, true, 1); // a failed try: now it waits 6 samples from here
-    feed(c, 1, false, 4);
+    feed(c, 1, true, 1); // a failed try: now it waits twice as long, counted from here
+    EXPECT_EQ(feed(c, 1, false, 2 * LayerChooser::kSamplesUp - 1), Layer::Low);
     feed(c, 1, true, 1); // a late report of the try's loss ends the run, not the wait
     EXPECT_EQ(feed(c, 1, false, LayerChooser::kSamplesUp - 1), Layer::Low);
-    EXPECT_EQ(c.update(1, false), Layer::Top); // 3 clear, 9 since the fall
+    EXPECT_EQ(c.update(1, false), Layer::Top); // a run up again, the wait long over
 }
 
 TEST(LayerChooser, ACallTryingTheTopLayerGoesBackAtItsFirstConstrainedSample)

@@ -63,12 +63,12 @@ TEST(PathReport, TheRoundTripIsTheNewBlocks)
     EXPECT_DOUBLE_EQ(d.rtt_ms, 250);
 }
 
-TEST(PathReport, RetransmissionRequestsPerPacketSent)
+TEST(PathReport, PacketsAskedForPerPacketSent)
 {
     PathReport a = at(1'000'000, 0);
-    a.rtx = {100, 5, 0};
+    a.rtx = {100, 5, 5, 0};
     PathReport b = at(2'000'000, 0);
-    b.rtx = {200, 25, 0};
+    b.rtx = {200, 65, 25, 0}; // 60 requests meanwhile, for 20 packets not asked for before
     b.follow(a);
     EXPECT_DOUBLE_EQ(b.nack_ratio, 0.2);
     EXPECT_DOUBLE_EQ(b.loss(), 0.2);
