@@ -36,7 +36,9 @@ const SECONDS = Number(opt.seconds);
 const log = (...a) => console.error(`[shaped ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 // With --log: the daemon's bitrate and layer decisions, and each call's sample, once per run.
-const debugEnv = opt.log ? { G_MESSAGES_DEBUG: 'all' } : {};
+// Only callboxd's own debug messages: G_MESSAGES_DEBUG=all also turns on libnice's, a line per
+// packet, which loaded the 2 cores enough to move the two-caller figures.
+const debugEnv = opt.log ? { G_MESSAGES_DEBUG: 'callbox' } : {};
 function adaptationLog(daemon) {
   if (!opt.log) return;
   const lines = daemon.output().split('\n').filter((l) => /media: .*(bitrate|layer)/.test(l)).map((l) => l.replace(/^.*?(\d\d:\d\d:\d\d\.\d+): /, '$1 '));
