@@ -118,6 +118,11 @@ public:
             rtx_->set_share(share);
     }
     const PathReport &path_report() const { return path_; }
+    // What the browser has asked for again so far (read now, not at the last report).
+    RtxLimiter::Counts retransmission_counts() const
+    {
+        return rtx_ ? rtx_->counts() : RtxLimiter::Counts{};
+    }
 
     // The shared H.264 layer this call's video comes from (call-layers.cpp). move_to_layer()
     // starts a move, done at the layer's next keyframe; a move under way is reminded (its

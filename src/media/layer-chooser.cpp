@@ -19,12 +19,7 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
     s.run = away ? s.run + 1 : 0;
     const bool trial = s.since_up > 0 && s.since_up <= kTrialSamples;
     if (s.layer == Layer::Top && s.run >= (trial ? 1 : kSamplesDown)) {
-        s.layer = Layer::Low;
-        s.run = 0;
-        if (s.since_up >= 0) // came back down soon after going up
-            s.up_after = std::min(2 * s.up_after, kSamplesUpMax);
-        s.since_up = -1;
-        s.since_down = 0;
+        go_down(s);
     } else if (s.layer == Layer::Low && s.run >= kSamplesUp && s.since_down >= s.up_after &&
                may_go_up) {
         s.layer = Layer::Top;
@@ -32,6 +27,23 @@ Layer LayerChooser::update(std::uint64_t call, bool constrained, bool may_go_up)
         s.since_up = 0;
     }
     return s.layer;
+}
+
+void LayerChooser::go_down(State &s)
+{
+    s.layer = Layer::Low;
+    s.run = 0;
+    if (s.since_up >= 0) // came back down soon after going up
+        s.up_after = std::min(2 * s.up_after, kSamplesUpMax);
+    s.since_up = -1;
+    s.since_down = 0;
+}
+
+void LayerChooser::fail_trial(std::uint64_t call)
+{
+    auto it = calls_.find(call);
+    if (it != calls_.end() && it->second.layer == Layer::Top && it->second.since_up == 0)
+        go_down(it->second);
 }
 
 Layer LayerChooser::layer(std::uint64_t call) const

@@ -43,6 +43,9 @@ public:
     Layer layer(std::uint64_t call) const;
     // Whether `call` went up to the top layer within the last kTrialSamples samples.
     bool on_trial(std::uint64_t call) const;
+    // `call`'s try of the top layer failed before its first sample (MediaEngine's early look
+    // at what the browser asked for again): back down, as on a constrained sample on trial.
+    void fail_trial(std::uint64_t call);
     // Drops what it knew of the calls not in `calls`.
     void keep_only(const std::set<std::uint64_t> &calls);
 
@@ -54,6 +57,7 @@ private:
         int since_down = 0;        // samples on the low layer since it came down
         int since_up = -1;         // samples since it last went up; -1: never, or long ago
     };
+    static void go_down(State &s);
     std::map<std::uint64_t, State> calls_;
 };
 

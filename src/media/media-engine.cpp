@@ -372,6 +372,8 @@ void MediaEngine::stop_pipeline()
         return;
     adapt_timer_.reset();
     adapt_decision_.reset();
+    try_look_.reset();
+    tries_.clear();
     bitrate_.reset();
     low_bitrate_.reset();
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);

@@ -11,6 +11,7 @@
 #include "media/idle-screen.hpp"
 #include "media/layer-chooser.hpp"
 #include "media/playback-mixer.hpp"
+#include "media/rtx-budget.hpp"
 #include "media/self-test.hpp"
 #include "protocol/json-writer.hpp"
 #include "rooms/room-registry.hpp"
@@ -237,6 +238,14 @@ private:
     void adapt_bitrate();
     // Before `call`, on the top layer, moves to the low one (call-layers.cpp).
     void start_low_layer_for(const CallSession &call);
+    // A try of the top layer, looked at kTryLooks times kTryLookMs apart after it started: a
+    // call the browser asked for at least kTryLostPackets packets again by then, and for
+    // BitrateController::kLossConstrained of those it was sent, goes back down at once rather
+    // than at its next sample (call-layers.cpp). Returns whether a try is still looked at.
+    static constexpr guint kTryLookMs = 350;
+    static constexpr int kTryLooks = 2;
+    static constexpr std::uint64_t kTryLostPackets = 4;
+    bool look_at_tries();
     // Gives the encoder of `layer` its controller's target (changed from `before`), and logs why.
     void apply_layer_bitrate(Layer layer, unsigned before, const char *why);
     void adapt_layers(); // each call to the layer its path carries (call-layers.cpp)
@@ -260,6 +269,12 @@ private:
     bool low_full_before_ = true; // the low layer at its full rate at the previous decision
     SourceId adapt_timer_;
     SourceId adapt_decision_; // kDecideAfterMs after a sample
+    SourceId try_look_;       // kTryLookMs after a call went up
+    struct Try {
+        RtxLimiter::Counts at_start; // the call's counts as it went up
+        int looks = 0;
+    };
+    std::map<std::uint64_t, Try> tries_; // by call
     std::unique_ptr<PlaybackMixer> playback_;
     double last_echo_path_ms_ = std::numeric_limits<double>::quiet_NaN(); // the last call's
     std::unique_ptr<IdleScreen> idle_;

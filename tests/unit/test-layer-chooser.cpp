@@ -157,3 +157,25 @@ TEST(LayerChooser, ACallTryingTheTopLayerGoesBackAtItsFirstConstrainedSample)
     c.update(2, false);
     EXPECT_FALSE(c.on_trial(2));
 }
+
+TEST(LayerChooser, ATryThatFailsBeforeItsFirstSampleGoesBackAndWaitsLonger)
+{
+    LayerChooser c;
+    feed(c, 1, true, 2);
+    feed(c, 1, false, LayerChooser::kSamplesUp);
+    ASSERT_EQ(c.layer(1), Layer::Top);
+    c.fail_trial(1);
+    EXPECT_EQ(c.layer(1), Layer::Low);
+    EXPECT_FALSE(c.on_trial(1));
+    // As after a constrained sample on trial: the wait from the fall doubled.
+    EXPECT_EQ(samples_to(c, 1, false, Layer::Top), 2 * LayerChooser::kSamplesUp);
+    // Only a call that has just gone up: one a sample into its try, or on the low layer, stays.
+    c.update(1, false);
+    c.fail_trial(1);
+    EXPECT_EQ(c.layer(1), Layer::Top);
+    feed(c, 2, true, 2);
+    c.fail_trial(2);
+    EXPECT_EQ(c.layer(2), Layer::Low);
+    c.fail_trial(3); // unknown
+    EXPECT_EQ(c.layer(3), Layer::Top);
+}
