@@ -77,7 +77,10 @@ void MediaEngine::adapt_layers()
         // a path that queues the low layer cannot carry the top one. Behind a 300 kbit/s cap
         // the low layer at its full rate read 0 % lost with the round trip 185 ms up, the
         // call tried the top layer and lost 23-74 % for two samples (shaped.mjs --only cap).
-        const bool queueing = bitrate_->queueing(call->serial());
+        // A reading no new report block gave says nothing of the queue now: with it the round
+        // trip of a queue that had drained, 284 ms, held a call on the low layer for 5 s after
+        // a cap lifted (shaped.mjs --only cap --log).
+        const bool queueing = bitrate_->queueing(call->serial()) && call->path_report().rtt_fresh;
         const bool constrained =
             bitrate_->constrained(call->serial()) ||
             (queueing && (layers_.on_trial(call->serial()) || was == Layer::Low));
@@ -85,9 +88,10 @@ void MediaEngine::adapt_layers()
         const Layer layer = layers_.update(call->serial(), constrained, may_go_up);
         const CallSession::PathReport &path = call->path_report();
         g_debug("media: call %" G_GUINT64_FORMAT " sample: %.0f %% lost, %.2f asked again per "
-                "packet, round trip %.0f ms, %.0f kbit/s sent; %s on the %s layer%s",
+                "packet, round trip %.0f ms%s, %.0f kbit/s sent; %s on the %s layer%s",
                 call->serial(), path.fraction_lost * 100, path.nack_ratio, path.rtt_ms,
-                path.sent_kbps, constrained ? "constrained" : "clear", layer_name(was).data(),
+                path.rtt_fresh ? "" : " (no new report)", path.sent_kbps,
+                constrained ? "constrained" : "clear", layer_name(was).data(),
                 may_go_up ? "" : " (the low layer not tried at its full rate)");
         if (layer == Layer::Low && was == Layer::Top) {
             g_message("media: call %" G_GUINT64_FORMAT " moving to the low layer (its path: "
@@ -151,6 +155,11 @@ bool MediaEngine::look_at_tries()
         layers_.fail_trial(call->serial());
         start_low_layer_for(*call);
         call->move_to_layer(Layer::Low);
+        // As for a call whose path queues (adapt_bitrate()): the packets the try lost are not
+        // worth sending again into the queue it filled. With the share of a clear path and its
+        // 100 saved, the device went on sending 883 kbit/s into a 300 kbit/s cap for the second
+        // after such a look, retransmissions of the try (shaped.mjs --only cap --log).
+        call->set_retransmission_share(RtxBudget::kShareQueueing);
     }
     std::erase_if(tries_, [&](const auto &t) {
         return t.second.looks >= kTryLooks || layers_.layer(t.first) != Layer::Top;

@@ -28,10 +28,10 @@ double lost_since(const PathReport &a, const PathReport &b)
 // none new, what `a` said. Chromium reports on its video about once a second but on the sound
 // only every five: the largest of every stream's last round trip kept a queue that had drained
 // (a 300 kbit/s cap lifted) "constrained" for up to 7 s more (bench/media/shaped.mjs --only cap).
-double rtt_since(const PathReport &a, const PathReport &b)
+double rtt_since(const PathReport &a, const PathReport &b, bool &fresh)
 {
     double rtt = -1;
-    bool fresh = false;
+    fresh = false;
     for (const auto &[ssrc, now] : b.streams) {
         auto it = a.streams.find(ssrc);
         if (it != a.streams.end() && it->second.lsr == now.lsr && it->second.dlsr == now.dlsr)
@@ -50,7 +50,7 @@ void PathReport::follow(const PathReport &last)
         sent_kbps = static_cast<double>(bytes_sent - last.bytes_sent) * 8e3 /
                     static_cast<double>(at_us - last.at_us);
     fraction_lost = lost_since(last, *this);
-    rtt_ms = rtt_since(last, *this);
+    rtt_ms = rtt_since(last, *this, rtt_fresh);
     if (rtx.packets > last.rtx.packets)
         nack_ratio = static_cast<double>(rtx.first_requests - last.rtx.first_requests) /
                      static_cast<double>(rtx.packets - last.rtx.packets);

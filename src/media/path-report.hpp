@@ -28,6 +28,7 @@ struct PathReport {
     std::map<guint, Stream> streams;
     double fraction_lost = 0;     // of the packets expected since the previous report (blocks)
     double rtt_ms = -1;           // from the blocks that arrived since the previous report
+    bool rtt_fresh = false;       // some did (else rtt_ms is the previous report's)
     std::uint64_t bytes_sent = 0; // all RTP the device sent the browser so far
     gint64 at_us = 0;             // when webrtcbin answered (monotonic)
     double sent_kbps = -1;        // over the interval since the previous answer; -1: unknown

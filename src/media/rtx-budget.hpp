@@ -105,8 +105,8 @@ class RtxLimiter
 {
 public:
     struct Counts {
-        std::uint64_t packets = 0;  // media packets sent
-        std::uint64_t requests = 0; // retransmissions the browser asked for (NACKed packets)
+        std::uint64_t packets = 0;        // media packets sent
+        std::uint64_t requests = 0;       // retransmissions the browser asked for (NACKed packets)
         std::uint64_t first_requests = 0; // of those, for packets not asked for before
         std::uint64_t refused = 0;
     };

@@ -50,11 +50,13 @@ TEST(PathReport, TheRoundTripIsTheNewBlocks)
     b.streams[kSound] = a.streams[kSound];
     b.follow(a);
     EXPECT_DOUBLE_EQ(b.rtt_ms, 4);
-    // Nothing new: the last reading stands.
+    EXPECT_TRUE(b.rtt_fresh);
+    // Nothing new: the last reading stands, and says so.
     PathReport c = at(3'000'000, 0);
     c.streams = b.streams;
     c.follow(b);
     EXPECT_DOUBLE_EQ(c.rtt_ms, 4);
+    EXPECT_FALSE(c.rtt_fresh);
     // Both new: the larger (a queue shows on whichever stream crossed it last).
     PathReport d = at(4'000'000, 0);
     d.streams[kVideo] = {1180, 0, 12, 100, 30};
