@@ -147,11 +147,13 @@
   // Starts a call. send: 'none' (recvonly viewer; audio: false leaves audio out) | 'camera'
   // (fake camera + mic; audio: false, the camera only) | 'canvas' (clock-pattern canvas, 1280×720 at 30 fps, audio
   // recvonly). mic: send audio-page.js's synthesized microphone instead of receiving audio only. video: attach a <video> and watch for the first frame. Resolves once the
-  // offer is sent.
-  async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {}, mic = false } = {}) {
+  // offer is sent. play: 'video' shows the video track alone, muted; 'app' plays every track received in one
+  // element with the sound on, as the app's call tile does (web/js/call-view.js), so Chromium's
+  // audio/video sync works on a stream that is really played out.
+  async function startCall({ send: sending = 'none', video = true, audio = true, canvas = {}, mic = false, play = 'video' } = {}) {
     if (call) hangup();
     const pc = new RTCPeerConnection(rtcConfig);
-    const c = { pc, pending: [], remoteSet: false, t: {}, video: null, audioTrack: null };
+    const c = { pc, pending: [], remoteSet: false, t: {}, video: null, audioTrack: null, received: new MediaStream() };
     call = c;
     // mic: the audio benchmark's synthesized microphone (audio-page.js) instead of receiving only
     const addAudio = () => {
@@ -178,12 +180,13 @@
     };
     pc.ontrack = (e) => {
       if (e.track.kind === 'audio') c.audioTrack = e.track;
+      c.received.addTrack(e.track);
       if (e.track.kind !== 'video') return;
       c.t.track = performance.now();
       if (!video) return;
       const v = document.createElement('video');
-      v.muted = true; v.autoplay = true; v.playsInline = true;
-      v.srcObject = new MediaStream([e.track]);
+      v.muted = play !== 'app'; v.autoplay = true; v.playsInline = true;
+      v.srcObject = play === 'app' ? c.received : new MediaStream([e.track]);
       document.body.append(v);
       c.video = v;
       v.requestVideoFrameCallback(() => { c.t.firstFrame = performance.now(); });

@@ -2,6 +2,7 @@
 //
 //   node bench/media/run.mjs [--out FILE] [--only start,first,g2g,g2gviewers,b2d,check,cpu,duplex] [--quick] [--verbose] [--log DIR]
 //                            [--modes shared,per-call] [--kinds viewers,callers]
+//                            [--g2g-viewers 1,4] [--g2g-calls N] [--g2g-play app|video] [--g2g-video-only]
 //
 // duplex (not in the default set): viewer and two-way calls alternated on fresh daemons in one
 // run, device → browser glass-to-glass of each; the figure is the median two-way − viewer.
@@ -33,6 +34,13 @@ const { values: opt } = parseArgs({
     media: { type: 'string' },
     // duplex phase: calls without audio (both ways), to take Chromium's audio/video sync out
     'duplex-video-only': { type: 'boolean', default: false },
+    // g2gviewers phase: viewers that receive no audio (Chromium's audio/video sync out of the path)
+    'g2g-video-only': { type: 'boolean', default: false },
+    // g2gviewers phase: how the viewer page plays the call: 'app' (sound and picture in one
+    // element, as web/js/call-view.js) or 'video' (the picture alone, muted; the sound unplayed)
+    'g2g-play': { type: 'string', default: 'video' },
+    'g2g-viewers': { type: 'string', default: '1,4' },
+    'g2g-calls': { type: 'string' },
     // step 4 only: which encoder modes and which kinds of call (for quick A/B runs)
     modes: { type: 'string', default: 'shared,per-call' },
     kinds: { type: 'string', default: 'viewers,callers' },
@@ -57,9 +65,9 @@ const P = {
   cpuWindowS: Q ? 3 : 5,           // one CPU window
   cpuWindows: Q ? 1 : 3,           // windows per level (median), plus up to 2 more when disturbed
   settleMs: Q ? 1500 : 3000,       // after a level's calls are flowing, before measuring
-  g2gCalls: Q ? 2 : 5,              // g2gviewers: calls (fresh daemons) per number of viewers
+  g2gCalls: Number(opt['g2g-calls'] ?? (Q ? 2 : 5)), // g2gviewers: calls (fresh daemons) per number of viewers
   g2gCallSeconds: Q ? 6 : 12,       // g2gviewers: reading window of each call
-  g2gViewers: [1, 4],
+  g2gViewers: opt['g2g-viewers'].split(',').map(Number),
   starts: Q ? 3 : 5,                // start: daemons spawned one after another
   duplexPairs: Q ? 2 : 4,          // viewer + two-way calls, alternated
   duplexSeconds: Q ? 6 : 10,       // device → browser window of each
@@ -167,6 +175,12 @@ async function phaseFirst() {
 }
 
 // ---- 2. Device → browser, read from the clock pattern in every frame shown ----
+// A cumulative statistic of Chromium's (seconds) per item emitted between two readings, in ms.
+function perFrame(s0, s1, field, count = 'jitterBufferEmittedCount') {
+  const n = (s1[count] ?? 0) - (s0[count] ?? 0);
+  return n > 0 && s1[field] !== undefined ? r1((1000 * (s1[field] - s0[field])) / n) : null;
+}
+
 async function readLatency(page, seconds, d) {
   await page.evaluate(() => window.cb.startReading());
   const s0 = await pageStats(page);
@@ -180,7 +194,14 @@ async function readLatency(page, seconds, d) {
     ...summary(st.samples), callbacks: st.callbacks, rejects: st.rejects, counter_gaps: st.gaps,
     width: st.width, height: st.height,
     decoded_fps: r1((s1.framesDecoded - s0.framesDecoded) / seconds),
-    jitter_buffer_ms: s1.jitterBufferEmittedCount ? r1((1000 * (s1.jitterBufferDelay - s0.jitterBufferDelay)) / (s1.jitterBufferEmittedCount - s0.jitterBufferEmittedCount)) : null,
+    jitter_buffer_ms: perFrame(s0, s1, 'jitterBufferDelay'),
+    // what Chromium aimed at, per frame: its target delay, and the least it could hold without
+    // a target set from outside (its jitter estimate + decode + render delay; equal when nothing,
+    // neither audio/video sync nor a playout-delay extension, asks for more)
+    jitter_buffer_target_ms: perFrame(s0, s1, 'jitterBufferTargetDelay'),
+    jitter_buffer_minimum_ms: perFrame(s0, s1, 'jitterBufferMinimumDelay'),
+    decode_ms: s1.framesDecoded > s0.framesDecoded ? r1((1000 * (s1.totalDecodeTime - s0.totalDecodeTime)) / (s1.framesDecoded - s0.framesDecoded)) : null,
+    audio_jitter_buffer_ms: perFrame(s0, s1, 'audioJitterBufferDelay', 'audioJitterBufferEmittedCount'),
     // Chromium's own share: the frame's last packet received → its expected display
     in_browser_ms: r1(median(st.inBrowser ?? [])),
     stats: s1, samples: st.samples,
@@ -224,7 +245,7 @@ async function g2gViewersRun(n, seconds) {
   try {
     const pages = [];
     for (let i = 0; i < n; i++) pages.push(await openPage(d));
-    for (const page of pages) await call(page, { send: 'none', video: true });
+    for (const page of pages) await call(page, { send: 'none', video: true, audio: !opt['g2g-video-only'], play: opt['g2g-play'] });
     for (const page of pages) {
       const first = await firstFrame(page);
       if (first.firstFrame === null) throw new Error(`no frame: ${JSON.stringify(first)}`);
@@ -239,6 +260,8 @@ async function g2gViewersRun(n, seconds) {
       decoded_fps: r0.decoded_fps, cpu: r0.cpu,
       // the first page's share: its frames' last packet received → expected display (ms)
       in_browser_ms: r0.in_browser_ms, jitter_buffer_ms: r0.jitter_buffer_ms,
+      jitter_buffer_target_ms: r0.jitter_buffer_target_ms, jitter_buffer_minimum_ms: r0.jitter_buffer_minimum_ms,
+      decode_ms: r0.decode_ms, audio_jitter_buffer_ms: r0.audio_jitter_buffer_ms,
     };
   } finally {
     await d.stop();
@@ -251,7 +274,7 @@ async function phaseG2GViewers() {
     const calls = [];
     for (let i = 0; i < P.g2gCalls; i++) {
       const c = await g2gViewersRun(n, P.g2gCallSeconds);
-      log(`  ${n} viewer(s), call ${i + 1}: median ${c.median} p95 ${c.p95} ms (${c.n} samples; per page ${c.per_page.map((x) => x.median).join('/')}; received → shown ${c.in_browser_ms} ms)`);
+      log(`  ${n} viewer(s), call ${i + 1}: median ${c.median} p95 ${c.p95} ms (${c.n} samples; per page ${c.per_page.map((x) => x.median).join('/')}; received → shown ${c.in_browser_ms} ms, Chromium's target delay ${c.jitter_buffer_target_ms} ms)`);
       calls.push(c);
     }
     out[n] = { calls, median_of_medians: r1(median(calls.map((c) => c.median))), median_of_p95s: r1(median(calls.map((c) => c.p95))) };
