@@ -1,6 +1,7 @@
 // The per-test fixture of the integration tests under node:test: daemons, WebSocket clients, temporary dirs, clean-up.
 // Use: test('name', { timeout: 30000 }, fixture(async (t) => { const d = await t.daemon(); ... }));
 // node:test runs a file's top-level tests one after another: the tests of a file never overlap.
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { startDaemon, makeTempDir, openFdCount, vmRssKib, sanitizerReport } from './daemon.mjs';
 import { WsClient } from './ws-client.mjs';
@@ -146,6 +147,16 @@ class TestContext {
     if (problems.length) throw new Error(problems.join('\n'));
   }
 
+  // Every running daemon's thread stacks (gdb, when installed): what a test that timed out
+  // was waiting for, e.g. a main loop blocked in a state change.
+  daemonStacks() {
+    return this.daemons.filter((d) => d.running).map((d) => {
+      const r = spawnSync('gdb', ['-p', String(d.pid), '-batch', '-nx', '-ex', 'thread apply all bt'], { encoding: 'utf8', timeout: 30000 });
+      const text = r.error ? `(no stacks: ${r.error.message})` : r.stdout.split('\n').filter((l) => /^(Thread |#)/.test(l)).join('\n');
+      return `--- ${this.name}: callboxd pid ${d.pid} thread stacks ---\n${text}`;
+    }).join('\n');
+  }
+
   daemonLogs() {
     return this.daemons.map((d, i) => {
       const lines = d.output().trimEnd().split('\n');
@@ -182,7 +193,7 @@ export function fixture(body) {
     }
     const failed = () => error !== null || nodeTest.signal.aborted;
     // The output as it was when the test failed; a failing clean-up reads it afterwards.
-    const logs = failed() ? t.daemonLogs() : '';
+    const logs = failed() ? t.daemonLogs() + (nodeTest.signal.aborted ? `\n${t.daemonStacks()}` : '') : '';
     try {
       await t.cleanup();
     } catch (e) {
