@@ -200,7 +200,7 @@ async function readLatency(page, seconds, d) {
     // neither audio/video sync nor a playout-delay extension, asks for more)
     jitter_buffer_target_ms: perFrame(s0, s1, 'jitterBufferTargetDelay'),
     jitter_buffer_minimum_ms: perFrame(s0, s1, 'jitterBufferMinimumDelay'),
-    decode_ms: s1.framesDecoded > s0.framesDecoded ? r1((1000 * (s1.totalDecodeTime - s0.totalDecodeTime)) / (s1.framesDecoded - s0.framesDecoded)) : null,
+    decode_ms: perFrame(s0, s1, 'totalDecodeTime', 'framesDecoded'),
     audio_jitter_buffer_ms: perFrame(s0, s1, 'audioJitterBufferDelay', 'audioJitterBufferEmittedCount'),
     // Chromium's own share: the frame's last packet received → its expected display
     in_browser_ms: r1(median(st.inBrowser ?? [])),
