@@ -36,10 +36,12 @@ struct Options {
     gboolean version = FALSE;
     gboolean hash_password = FALSE;
     gboolean self_test = FALSE;
+    char *render_idle_text = nullptr;
 
     ~Options()
     {
-        for (char *s : {config_file, check_config, bind, data_dir, web_dir, device_name})
+        for (char *s :
+             {config_file, check_config, bind, data_dir, web_dir, device_name, render_idle_text})
             g_free(s);
     }
 };
@@ -258,6 +260,8 @@ int main(int argc, char **argv)
         {"self-test", 0, 0, G_OPTION_ARG_NONE, &o.self_test,
          "Try the camera, microphone, speaker, screen and encoders; print a table", nullptr},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
+        {"render-idle-text", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.render_idle_text,
+         "The idle screen's helper: DIR -- WIDTH HEIGHT TEXT", "DIR"},
         {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
     };
     g_autoptr(GOptionContext) context = g_option_context_new("- the callbox video-call daemon");
@@ -275,6 +279,12 @@ int main(int argc, char **argv)
         return check_config(o.check_config);
     if (o.hash_password)
         return server::print_password_hash_from_stdin();
+    if (o.render_idle_text) {
+        std::vector<std::string> args(argv + 1, argv + argc);
+        if (!args.empty() && args.front() == "--")
+            args.erase(args.begin());
+        return media::run_render_idle_text(o.render_idle_text, args);
+    }
     std::string problem;
     if (o.self_test) {
         config::Config c;

@@ -2,6 +2,7 @@
 // metrics the HTTP API shows, and the admin's actions.
 #include "media/device-media.hpp"
 
+#include "media/idle-text.hpp"
 #include "media/media-engine.hpp"
 #include "media/pipeline-pairs.hpp"
 #include "protocol/json-writer.hpp"
@@ -305,6 +306,17 @@ int run_self_test_command(const config::Config &config)
     const SelfTestReport report = run_self_test(config.media);
     std::fputs(report.table().c_str(), stdout);
     return report.ok() ? 0 : 1;
+}
+
+int run_render_idle_text(const char *dir, const std::vector<std::string> &args)
+{
+    gst_init(nullptr, nullptr);
+    if (args.size() != 3) {
+        std::fprintf(stderr, "callboxd: --render-idle-text DIR -- WIDTH HEIGHT TEXT\n");
+        return 2;
+    }
+    return run_render_idle_text_command(dir, std::atoi(args[0].c_str()), std::atoi(args[1].c_str()),
+                                        args[2]);
 }
 
 std::unique_ptr<server::MediaControl> start_media(const config::Config &config,

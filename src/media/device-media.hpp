@@ -22,4 +22,8 @@ std::unique_ptr<server::MediaControl> start_media(const config::Config &config,
 // returns the exit status (0: everything required works).
 int run_self_test_command(const config::Config &config);
 
+// callboxd --render-idle-text DIR -- WIDTH HEIGHT TEXT: the idle screen's helper (idle-text.hpp);
+// `args` are the three after DIR. Returns the exit status.
+int run_render_idle_text(const char *dir, const std::vector<std::string> &args);
+
 } // namespace callbox::media

@@ -1,8 +1,10 @@
 // IdleScreen: a tiny pipeline from pipelines/idle-screen.pipeline into the video sink; the QR
-// code (libqrencode) is drawn into each frame's luma, with neutral chroma under it.
+// code (libqrencode) is drawn into each frame's luma, with neutral chroma under it, and the text
+// the helper rendered (idle-text.cpp) over the top left.
 #include "media/idle-screen.hpp"
 
 #include "media/gst-elements.hpp"
+#include "media/idle-text.hpp"
 
 #include <gst/video/video.h>
 #include <qrencode.h>
@@ -52,7 +54,33 @@ std::string fingerprint_lines(const std::string &fingerprint)
     return out;
 }
 
+// The last text rendered, by what it was rendered from: the idle screen comes back after every
+// call with the same text, and the helper runs only when the text changes. Main thread only.
+struct RenderedText {
+    std::string key;
+    std::shared_ptr<const TextMask> mask;
+};
+
+RenderedText &rendered_text()
+{
+    static RenderedText last;
+    return last;
+}
+
 } // namespace
+
+void IdleScreen::TextSlot::set(std::shared_ptr<const TextMask> mask)
+{
+    std::lock_guard lock(mutex);
+    this->mask = std::move(mask);
+    ready = true;
+}
+
+std::shared_ptr<const TextMask> IdleScreen::TextSlot::get() const
+{
+    std::lock_guard lock(mutex);
+    return mask;
+}
 
 std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
                                               const std::string &device_name,
@@ -67,8 +95,18 @@ std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
     if (!fingerprint.empty())
         text += "\n\nCertificate (SHA-256):" + fingerprint_lines(fingerprint);
     std::replace(text.begin(), text.end(), '"', '\'');
-    Variables vars = pipeline_variables(s);
-    vars["TEXT"] = text;
+    const std::string key = s.pipelines_dir + "\n" + std::to_string(s.width) + "x" +
+                            std::to_string(s.height) + "\n" + text;
+    if (rendered_text().key == key)
+        screen->text_->set(rendered_text().mask);
+    else
+        render_idle_text(s.pipelines_dir, screen->width_, screen->height_, text,
+                         [slot = screen->text_, key](std::shared_ptr<const TextMask> mask) {
+                             if (mask)
+                                 rendered_text() = {key, mask};
+                             slot->set(std::move(mask));
+                         });
+    const Variables vars = pipeline_variables(s);
     ElementPtr picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
     ElementPtr sink =
         picture ? load_pipeline_file(s.pipelines_dir, sink_file(s.video_sink), vars, error)
@@ -114,6 +152,8 @@ GstPadProbeReturn IdleScreen::on_frame(GstPad *, GstPadProbeInfo *info, gpointer
         const int side = 41 * module;
         draw_qr_code(view, self->link_, (self->width_ - side - 48) & ~1,
                      (self->height_ - side - 48) & ~1, module);
+        if (const std::shared_ptr<const TextMask> text = self->text_->get())
+            draw_text_mask(view, *text);
         gst_video_frame_unmap(&frame);
         ++self->frames_;
     }

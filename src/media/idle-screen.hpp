@@ -10,9 +10,12 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace callbox::media {
+
+struct TextMask;
 
 // Draws `text` as a QR code (black modules on white, with its quiet zone) whose top-left is
 // at (x, y), each module `module` px; returns the modules per side, 0 when it cannot.
@@ -32,8 +35,22 @@ public:
 
     std::uint64_t frames() const { return frames_; }
     const std::string &link() const { return link_; }
+    // The text's helper has answered (with the text, or without when it failed).
+    bool text_ready() const { return text_->ready; }
+    bool has_text() const { return text_->get() != nullptr; }
 
 private:
+    // Filled on the main loop when the helper answers, read by the streaming thread; it may
+    // outlive the screen (a call took the screen before the helper answered).
+    struct TextSlot {
+        void set(std::shared_ptr<const TextMask> mask);
+        std::shared_ptr<const TextMask> get() const;
+
+        mutable std::mutex mutex;
+        std::shared_ptr<const TextMask> mask;
+        std::atomic<bool> ready{false};
+    };
+
     IdleScreen() = default;
     static GstPadProbeReturn on_frame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
 
@@ -42,6 +59,7 @@ private:
     int width_ = 0;
     int height_ = 0;
     std::atomic<std::uint64_t> frames_{0};
+    std::shared_ptr<TextSlot> text_ = std::make_shared<TextSlot>();
 };
 
 } // namespace callbox::media

@@ -17,4 +17,10 @@ int run_self_test_command(const config::Config &)
     return 1;
 }
 
+int run_render_idle_text(const char *, const std::vector<std::string> &)
+{
+    std::fprintf(stderr, "callboxd: built without GStreamer: there is no idle screen\n");
+    return 1;
+}
+
 } // namespace callbox::media

@@ -2,6 +2,7 @@
 // "browser" calling the daemon's MediaEngine back to back through its own answer path.
 #include "media/capture-graph.hpp"
 #include "media/idle-screen.hpp"
+#include "media/idle-text.hpp"
 #include "media/media-engine.hpp"
 #include "media/send-branch.hpp"
 #include "protocol/json-reader.hpp"
@@ -646,6 +647,39 @@ TEST(IdleScreen, ShowsTheJoinLinkAsAQrCode)
     ASSERT_TRUE(screen) << error;
     EXPECT_TRUE(wait_for([&] { return screen->frames() >= 2; }, 10))
         << "idle screen frames: " << screen->frames();
+    // The text comes from the helper process (CALLBOX_TEXT_RENDERER: the built callboxd).
+    EXPECT_TRUE(wait_for([&] { return screen->text_ready(); }, 20));
+    EXPECT_TRUE(screen->has_text());
+}
+
+TEST(IdleScreen, TextIsCroppedToItsBoxAndDrawnWhite)
+{
+    const int w = 64, h = 32;
+    std::vector<std::uint8_t> gray(w * h, 16); // black, in video range
+    for (int y = 7; y < 11; ++y)
+        for (int x = 11; x < 15; ++x)
+            gray[y * w + x] = 235;
+    gray[12 * w + 20] = 126; // half covered
+    const media::TextMask mask = media::crop_text_mask(gray.data(), w, h);
+    EXPECT_EQ(mask.x, 10); // even corners
+    EXPECT_EQ(mask.y, 6);
+    EXPECT_EQ(mask.width, 12);
+    EXPECT_EQ(mask.height, 8);
+    EXPECT_EQ(mask.coverage[(8 - 6) * mask.width + (12 - 10)], 255);
+    EXPECT_EQ(mask.coverage[0], 0);
+    EXPECT_EQ(mask.coverage[(12 - 6) * mask.width + (20 - 10)], 128);
+    EXPECT_EQ(media::crop_text_mask(std::vector<std::uint8_t>(w * h, 16).data(), w, h).width, 0);
+
+    std::vector<std::uint8_t> y(w * h, 50), u(w * h / 4, 60), v(w * h / 4, 60);
+    const media::I420View frame{y.data(), u.data(), v.data(), w, w / 2, w / 2, w, h};
+    media::draw_text_mask(frame, mask);
+    EXPECT_EQ(y[8 * w + 12], 235);               // full coverage: white
+    EXPECT_EQ(y[12 * w + 20], 50 + 185 / 2 + 1); // half: halfway (rounded)
+    EXPECT_EQ(y[0], 50);                         // outside the text: untouched
+    EXPECT_EQ(y[6 * w + 10], 50);                // inside the box, not covered
+    EXPECT_EQ(u[4 * (w / 2) + 6], 128);          // the 2×2 block under full text: neutral
+    EXPECT_EQ(v[4 * (w / 2) + 6], 128);
+    EXPECT_EQ(u[0], 60);
 }
 
 TEST(IdleScreen, QrCodeModulesAreDrawn)
