@@ -7,6 +7,8 @@
 #include "server/media-control.hpp"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace callbox::media {
 
