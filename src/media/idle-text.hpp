@@ -1,7 +1,7 @@
 // The idle screen's text, rendered once in a short-lived helper process (callboxd
 // --render-idle-text) and drawn into each frame by the daemon: the text stack (pango, cairo,
-// fontconfig, freetype, harfbuzz) never loads into callboxd, whose RSS it raised by 8 MiB idle
-// and 3.4 MiB in a call (docs/benchmarks.md, "The idle screen's text out of the daemon").
+// fontconfig, freetype, harfbuzz) never loads into callboxd, whose RSS it raised by 3.2 MiB, idle
+// and in calls (docs/benchmarks.md, "The idle screen's text out of the daemon").
 #pragma once
 
 #include "media/clock-pattern.hpp"
