@@ -5,11 +5,14 @@
 #include "media/gst-elements.hpp"
 #include "media/gst-ptr.hpp"
 
-#include <gio/gio.h>
+#include <glib-unix.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+
+#include <unistd.h>
 
 namespace callbox::media {
 
@@ -161,31 +164,51 @@ int run_render_idle_text_command(const std::string &dir, int width, int height,
 
 namespace {
 
+// One helper run: its picture read from the pipe on the main loop (a file-descriptor source and
+// a child watch, no thread: GSubprocess's communicate left a GLib pool thread behind, which the
+// daemon's thread-count checks saw), then its exit status.
 struct Request {
+    GPid pid;
     int width, height;
     std::function<void(std::shared_ptr<const TextMask>)> done;
+    std::vector<std::uint8_t> out;
 };
 
-void on_rendered(GObject *source, GAsyncResult *result, gpointer data)
+void on_helper_exit(GPid pid, gint status, gpointer data)
 {
     std::unique_ptr<Request> request(static_cast<Request *>(data));
-    auto *process = G_SUBPROCESS(source);
-    GBytes *out = nullptr;
+    g_spawn_close_pid(pid);
     g_autoptr(GError) error = nullptr;
     std::shared_ptr<TextMask> mask;
-    const std::size_t want = static_cast<std::size_t>(request->width) * request->height;
-    if (!g_subprocess_communicate_finish(process, result, &out, nullptr, &error))
-        g_warning("media: the idle screen's text: %s", error->message);
-    else if (!g_subprocess_get_successful(process) || !out || g_bytes_get_size(out) != want)
-        g_warning("media: the idle screen's text: the helper failed (its messages are above)");
+    if (!g_spawn_check_wait_status(status, &error))
+        g_warning("media: the idle screen's text: the helper failed (%s; its messages are above)",
+                  error->message);
+    else if (request->out.size() != static_cast<std::size_t>(request->width) * request->height)
+        g_warning("media: the idle screen's text: the helper gave %zu bytes", request->out.size());
     else
         mask = std::make_shared<TextMask>(
-            crop_text_mask(static_cast<const std::uint8_t *>(g_bytes_get_data(out, nullptr)),
-                           request->width, request->height));
-    if (out)
-        g_bytes_unref(out);
-    g_object_unref(process);
+            crop_text_mask(request->out.data(), request->width, request->height));
     request->done(std::move(mask));
+}
+
+gboolean on_helper_output(int fd, GIOCondition, gpointer data)
+{
+    auto *request = static_cast<Request *>(data);
+    std::uint8_t chunk[65536];
+    const ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+    const std::size_t limit = static_cast<std::size_t>(request->width) * request->height;
+    if (n > 0 && request->out.size() + static_cast<std::size_t>(n) <= limit) {
+        request->out.insert(request->out.end(), chunk, chunk + n);
+        return G_SOURCE_CONTINUE;
+    }
+    if (n > 0) // more than a picture: not the helper's answer
+        request->out.clear();
+    // The end of its output: close the pipe (a helper still writing gets EPIPE) and wait for it.
+    close(fd);
+    g_child_watch_add(request->pid, on_helper_exit, request);
+    return G_SOURCE_REMOVE;
 }
 
 } // namespace
@@ -194,19 +217,26 @@ void render_idle_text(const std::string &dir, int width, int height, const std::
                       std::function<void(std::shared_ptr<const TextMask>)> done)
 {
     const char *renderer = g_getenv("CALLBOX_TEXT_RENDERER");
-    const std::string w = std::to_string(width), h = std::to_string(height);
+    std::string program = renderer ? renderer : "/proc/self/exe";
+    std::string option = "--render-idle-text", end = "--"; // a device name may start with a dash
+    std::string w = std::to_string(width), h = std::to_string(height), words = text;
+    std::string folder = dir;
+    char *argv[] = {program.data(), option.data(), folder.data(), end.data(),
+                    w.data(),       h.data(),      words.data(),  nullptr};
+    GPid pid = 0;
+    int out = -1;
     g_autoptr(GError) error = nullptr;
-    // "--" ends callboxd's options: a device name may start with a dash.
-    GSubprocess *process = g_subprocess_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, renderer ? renderer : "/proc/self/exe",
-        "--render-idle-text", dir.c_str(), "--", w.c_str(), h.c_str(), text.c_str(), nullptr);
-    if (!process) {
+    if (!g_spawn_async_with_pipes(
+            nullptr, argv, nullptr,
+            static_cast<GSpawnFlags>(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES), nullptr,
+            nullptr, &pid, nullptr, &out, nullptr, &error)) {
         g_warning("media: the idle screen's text: %s", error->message);
         done(nullptr);
         return;
     }
-    g_subprocess_communicate_async(process, nullptr, nullptr, on_rendered,
-                                   new Request{width, height, std::move(done)});
+    g_unix_set_fd_nonblocking(out, TRUE, nullptr);
+    g_unix_fd_add(out, static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR), on_helper_output,
+                  new Request{pid, width, height, std::move(done), {}});
 }
 
 } // namespace callbox::media
