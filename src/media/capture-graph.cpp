@@ -133,7 +133,7 @@ bool CaptureGraph::build(std::string &error)
 
     // Microphone → voice processing (when the settings want it) → mute → tee. Mute comes after
     // the processor, so a muted device sends silence whatever the gain control does.
-    ElementPtr asrc = load_pipeline_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
+    ElementPtr asrc = load_source_file(s.pipelines_dir, source_file(s.audio_source), vars, error);
     ElementPtr voice;
     if (asrc && config::voice_processing(s) &&
         !(voice = load_pipeline_file(s.pipelines_dir, kVoiceProcessingFile, vars, error)))
@@ -351,8 +351,8 @@ std::uint64_t CaptureGraph::keyframe_requests_dropped() const
 ElementPtr CaptureGraph::load_source(bool camera, MediaSettings &next, std::string &error)
 {
     if (!camera)
-        return load_pipeline_file(next.pipelines_dir, source_file(next.audio_source),
-                                  pipeline_variables(next), error);
+        return load_source_file(next.pipelines_dir, source_file(next.audio_source),
+                                pipeline_variables(next), error);
     const VideoSourcePlan plan = plan_video_source(next);
     next.video_source = plan.source;
     next.framerate = settings_.framerate; // the graph's caps stay as they are

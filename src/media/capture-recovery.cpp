@@ -134,8 +134,8 @@ void CaptureGraph::back_to_placeholder(SourceSlot &s, const char *why)
 {
     const bool again = s.health.state == SourceState::Trying;
     std::string error;
-    ElementPtr placeholder = load_pipeline_file(settings_.pipelines_dir, placeholder_file(s.camera),
-                                                pipeline_variables(settings_), error);
+    ElementPtr placeholder = load_source_file(settings_.pipelines_dir, placeholder_file(s.camera),
+                                              pipeline_variables(settings_), error);
     if (s.camera)
         video_live_ = false;
     if (!placeholder || !replace_source(s.camera, std::move(placeholder), error))

@@ -29,8 +29,8 @@ EncoderTrial trial_encode(const MediaSettings &s, const std::string &file, unsig
         trial.package = missing_package(error);
         return trial;
     }
-    ElementPtr source = load_pipeline_file(
-        s.pipelines_dir, audio ? "self-test-tone" : "self-test-video", vars, error);
+    ElementPtr source = load_source_file(s.pipelines_dir,
+                                         audio ? "self-test-tone" : "self-test-video", vars, error);
     PipelineRun run;
     if (!source || run.add_chain({source.get(), encoder.get()}, error) < 0) {
         trial.detail = error;

@@ -169,6 +169,15 @@ ElementPtr load_pipeline_file(const std::string &dir, const std::string &name,
     return bin;
 }
 
+ElementPtr load_source_file(const std::string &dir, const std::string &name, const Variables &vars,
+                            std::string &error)
+{
+    ElementPtr bin = load_pipeline_file(dir, name, vars, error);
+    while (GstPad *input = bin && bin->sinkpads ? GST_PAD(bin->sinkpads->data) : nullptr)
+        gst_element_remove_pad(bin.get(), input);
+    return bin;
+}
+
 I420View i420_view(GstVideoFrame &frame)
 {
     auto plane = [&frame](int i) {

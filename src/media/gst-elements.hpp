@@ -70,6 +70,11 @@ inline constexpr const char *kEchoProbeFile = "audio-echo-probe";
 // ghost pads; null with a message naming the file (and the package, for a missing element).
 ElementPtr load_pipeline_file(const std::string &dir, const std::string &name,
                               const Variables &vars, std::string &error);
+// The same for a file that is a source (a camera, a microphone, a placeholder, a picture): its
+// bin gets no input. Ghosted, an element's optional input inside (textoverlay's text pad) would
+// count as linked and change what the element does.
+ElementPtr load_source_file(const std::string &dir, const std::string &name, const Variables &vars,
+                            std::string &error);
 
 // The planes of a mapped I420 frame, for the drawing code (clock pattern, QR code).
 I420View i420_view(GstVideoFrame &frame);

@@ -107,7 +107,7 @@ std::unique_ptr<IdleScreen> IdleScreen::start(const MediaSettings &s,
                              slot->set(std::move(mask));
                          });
     const Variables vars = pipeline_variables(s);
-    ElementPtr picture = load_pipeline_file(s.pipelines_dir, "idle-screen", vars, error);
+    ElementPtr picture = load_source_file(s.pipelines_dir, "idle-screen", vars, error);
     ElementPtr sink =
         picture ? load_pipeline_file(s.pipelines_dir, sink_file(s.video_sink), vars, error)
                 : nullptr;

@@ -125,16 +125,12 @@ int run_render_idle_text_command(const std::string &dir, int width, int height,
     const Variables vars{
         {"WIDTH", std::to_string(width)}, {"HEIGHT", std::to_string(height)}, {"TEXT", text}};
     std::string error;
-    ElementPtr picture = load_pipeline_file(dir, "idle-screen-text", vars, error);
+    ElementPtr picture = load_source_file(dir, "idle-screen-text", vars, error);
     ElementPtr sink = picture ? make_element("fakesink", nullptr, error) : nullptr;
     if (!sink) {
         std::fprintf(stderr, "callboxd: %s\n", error.c_str());
         return 1;
     }
-    // The file's bin ghosts every unlinked pad, textoverlay's text input too; linked, it draws
-    // what arrives there instead of its text property. A picture source takes no input.
-    while (GstPad *input = picture->sinkpads ? GST_PAD(picture->sinkpads->data) : nullptr)
-        gst_element_remove_pad(picture.get(), input);
     PipelinePtr pipeline = new_pipeline("callbox-idle-text");
     gst_bin_add_many(GST_BIN(pipeline.get()), picture.get(), sink.get(), nullptr);
     Grab grab{{}, width, height};

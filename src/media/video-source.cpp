@@ -127,7 +127,7 @@ ElementPtr load_video_source(const MediaSettings &s, const VideoSourcePlan &plan
     settings.framerate = plan.framerate;
     Variables vars = pipeline_variables(settings);
     vars["CAMERA_CAPS"] = plan.mode.caps.empty() ? "video/x-raw" : plan.mode.caps;
-    return load_pipeline_file(s.pipelines_dir, plan.file, vars, error);
+    return load_source_file(s.pipelines_dir, plan.file, vars, error);
 }
 
 } // namespace callbox::media

@@ -1,6 +1,7 @@
 // Media tests without a browser: the capture graph into fakesink, and a GStreamer webrtcbin
 // "browser" calling the daemon's MediaEngine back to back through its own answer path.
 #include "media/capture-graph.hpp"
+#include "media/gst-elements.hpp"
 #include "media/idle-screen.hpp"
 #include "media/idle-text.hpp"
 #include "media/media-engine.hpp"
@@ -637,6 +638,48 @@ TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
     EXPECT_FALSE(engine.select_device("camera", "no such camera", why));
     EXPECT_NE(why.find("no camera called"), std::string::npos) << why;
     EXPECT_TRUE(engine.select_device("camera", "test", why)) << why;
+}
+
+// What callers see while the camera is gone: the placeholder's text is drawn (its bin has no
+// input, so textoverlay draws its text property, not an empty text stream).
+GstPadProbeReturn brightest_luma(GstPad *pad, GstPadProbeInfo *info, gpointer out)
+{
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+    GstVideoInfo vinfo;
+    GstVideoFrame frame;
+    if (!caps || !gst_video_info_from_caps(&vinfo, caps) ||
+        !gst_video_frame_map(&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ))
+        return GST_PAD_PROBE_OK;
+    const media::I420View view = media::i420_view(frame);
+    int bright = 0;
+    for (int y = 0; y < view.height; ++y)
+        for (int x = 0; x < view.width; ++x)
+            bright += view.y[y * view.y_stride + x] > 200;
+    gst_video_frame_unmap(&frame);
+    static_cast<std::atomic<int> *>(out)->store(bright);
+    return GST_PAD_PROBE_OK;
+}
+
+TEST(CaptureGraph, CameraPlaceholderSaysSo)
+{
+    const media::MediaSettings s = test_settings();
+    std::string error;
+    media::ElementPtr picture = media::load_source_file(s.pipelines_dir, "video-source-unavailable",
+                                                        media::pipeline_variables(s), error);
+    ASSERT_TRUE(picture) << error;
+    EXPECT_EQ(picture->numsinkpads, 0);
+    media::PipelinePtr owner = media::new_pipeline("placeholder-test");
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add_many(GST_BIN(owner.get()), picture.get(), sink, nullptr);
+    ASSERT_TRUE(gst_element_link(picture.get(), sink));
+    std::atomic<int> bright{-1};
+    gst_pad_add_probe(media::static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
+                      brightest_luma, &bright, nullptr);
+    ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE(wait_for([&] { return bright.load() >= 0; }, 20));
+    gst_element_set_state(owner.get(), GST_STATE_NULL);
+    // "Camera unavailable" in white on a dark red: a few thousand white pixels at 640×480.
+    EXPECT_GT(bright.load(), 500);
 }
 
 TEST(IdleScreen, ShowsTheJoinLinkAsAQrCode)
