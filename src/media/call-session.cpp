@@ -386,7 +386,7 @@ bool CallSession::start(GstBin *pipeline, CaptureGraph &capture, PlaybackMixer &
     configure_ice_servers(webrtc, engine_.ice(), "callbox-" + name);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
     set_up_ice_agent(webrtc, engine_.settings().ice_addresses);
-    send_when_encoded(webrtc);
+    tune_send_path(webrtc);
     rtx_ = limit_retransmissions(webrtc);
     connect(webrtc, "on-ice-candidate",
             G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {

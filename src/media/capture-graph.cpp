@@ -5,6 +5,7 @@
 #include "media/clock-pattern.hpp"
 #include "media/encoder-choice.hpp"
 #include "media/gst-elements.hpp"
+#include "media/running-time.hpp"
 #include "media/video-source.hpp"
 #include "media/wall-clock-digits.hpp"
 
@@ -203,6 +204,7 @@ ElementPtr CaptureGraph::add_encoder(const std::string &file, GstElement *upstre
         return nullptr;
     auto gate = std::make_unique<KeyframeGate>();
     PadPtr tee_sink = static_pad(tee.get(), "sink");
+    stamp_in_running_time(tee_sink.get()); // every encoder's stream in one segment
     gst_pad_add_probe(tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
                       gate.get(), nullptr);
     gates_[tee.get()] = {std::move(tee_sink), std::move(gate)};

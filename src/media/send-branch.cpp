@@ -165,23 +165,86 @@ void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addres
     }
 }
 
-// webrtcbin 1.22 puts a clocksync with sync=true in front of every stream it sends
-// (_connect_input_stream), which holds each buffer until its running time plus the latency
-// upstream of it. That latency is the camera's: one frame (33 ms at 30 fps, videotestsrc and
-// v4l2src report it) once the pipeline's latency is worked out again, which a call that
-// receives makes happen (clocksync logs "Configured upstream latency = 0:00:00.033333333"). So
-// a two-way call held every frame until a frame's time after its capture: device → browser
-// 21.7 ms slower than a viewer call's on a quiet machine, the frame's last packet received →
-// shown the same in both (docs/benchmarks.md, "Two-way against viewer calls"). Everything the
-// device sends is live and timed by its capture, so nothing is gained by waiting: sync off.
-void send_when_encoded(GstElement *webrtc)
+namespace {
+
+// Whether `event` (a SEGMENT or a custom sticky event) equals what `peer` already holds.
+bool already_held(GstPad *peer, GstEvent *event)
+{
+    const GstEventType type = GST_EVENT_TYPE(event);
+    bool same = false;
+    for (guint i = 0; !same; ++i) {
+        GstEvent *held = gst_pad_get_sticky_event(peer, type, i);
+        if (!held)
+            break;
+        if (type == GST_EVENT_SEGMENT) {
+            const GstSegment *a = nullptr, *b = nullptr;
+            gst_event_parse_segment(event, &a);
+            gst_event_parse_segment(held, &b);
+            same = gst_segment_is_equal(a, b);
+        } else {
+            same = gst_structure_is_equal(gst_event_get_structure(event),
+                                          gst_event_get_structure(held));
+        }
+        gst_event_unref(held);
+    }
+    return same;
+}
+
+// rtpfunnel 1.22 (gst_rtp_funnel_forward_segment) sends its input's SEGMENT and custom sticky
+// events downstream again whenever a packet comes from another input than the last one. With
+// audio and video bundled that is twice per Opus packet, each time through rtpsession,
+// rtprtxsend, srtpenc, the transport's funnel and nicesink: 11 % of a call's send thread in
+// `perf` (docs/benchmarks.md, "where a viewer's send thread goes"). An event equal to the one the
+// next element holds changes nothing there, so it is marked handled instead of sent.
+GstPadProbeReturn skip_repeated_events(GstPad *pad, GstPadProbeInfo *info, gpointer)
+{
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    const GstEventType type = GST_EVENT_TYPE(event);
+    if (type != GST_EVENT_SEGMENT && type != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
+        return GST_PAD_PROBE_OK;
+    PadPtr peer = adopt(gst_pad_get_peer(pad));
+    if (!peer || !already_held(peer.get(), event)) {
+        GST_LOG_OBJECT(pad, "%" GST_PTR_FORMAT " changed: passed on", event);
+        return GST_PAD_PROBE_OK;
+    }
+    gst_event_unref(event); // handled: the pad marks it as received and sends nothing
+    return GST_PAD_PROBE_HANDLED;
+}
+
+} // namespace
+
+void send_changed_events_only(GstElement *funnel)
+{
+    gst_pad_add_probe(static_pad(funnel, "src").get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                      skip_repeated_events, nullptr, nullptr);
+}
+
+// Two changes to what webrtcbin 1.22 builds for the streams it sends.
+//
+// It puts a clocksync with sync=true in front of every stream (_connect_input_stream), which
+// holds each buffer until its running time plus the latency upstream of it. That latency is the
+// camera's: one frame (33 ms at 30 fps, videotestsrc and v4l2src report it) once the pipeline's
+// latency is worked out again, which a call that receives makes happen (clocksync logs
+// "Configured upstream latency = 0:00:00.033333333"). So a two-way call held every frame until a
+// frame's time after its capture: device → browser 21.7 ms slower than a viewer call's on a quiet
+// machine, the frame's last packet received → shown the same in both (docs/benchmarks.md,
+// "Two-way against viewer calls"). Everything the device sends is live and timed by its capture,
+// so nothing is gained by waiting: sync off.
+//
+// Its bundle's rtpfunnel repeats events, above: send_changed_events_only().
+void tune_send_path(GstElement *webrtc)
 {
     g_signal_connect(webrtc, "deep-element-added",
                      G_CALLBACK(+[](GstBin *, GstBin *sub_bin, GstElement *element, gpointer self) {
                          GstElementFactory *f = gst_element_get_factory(element);
-                         if (f && GST_ELEMENT(sub_bin) == self &&
-                             std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0)
+                         if (!f || GST_ELEMENT(sub_bin) != self)
+                             return;
+                         if (std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0)
                              g_object_set(element, "sync", FALSE, nullptr);
+                         else if (std::strcmp(GST_OBJECT_NAME(f), "rtpfunnel") == 0)
+                             gst_pad_add_probe(static_pad(element, "src").get(),
+                                               GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                                               skip_repeated_events, nullptr, nullptr);
                      }),
                      webrtc);
 }

@@ -34,8 +34,12 @@ std::shared_ptr<GstWebRTCSessionDescription> promised_description(GstPromise *pr
 // skips loopback by itself), and never asks the router for a port (UPnP IGD is off).
 void set_up_ice_agent(GstElement *webrtc, const std::vector<std::string> &addresses);
 
-// Lets webrtcbin send each packet as soon as it is encoded: its per-stream clocksync does not
-// wait for the running time plus the latency upstream of it.
-void send_when_encoded(GstElement *webrtc);
+// Lets webrtcbin send each packet as soon as it is encoded (its per-stream clocksync does not
+// wait for the running time plus the latency upstream of it), and keeps its bundle's rtpfunnel
+// from sending the same SEGMENT downstream again at each switch between audio and video.
+void tune_send_path(GstElement *webrtc);
+// The rtpfunnel part of that: `funnel` passes on a SEGMENT or custom sticky event only when it
+// differs from the one downstream already holds.
+void send_changed_events_only(GstElement *funnel);
 
 } // namespace callbox::media

@@ -66,7 +66,7 @@ bool SfuPublication::start(GstBin *pipeline, CaptureGraph &capture, std::string 
     g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
     gst_bin_add(GST_BIN(bin_.get()), webrtc);
     set_up_ice_agent(webrtc, engine_.settings().ice_addresses);
-    send_when_encoded(webrtc);
+    tune_send_path(webrtc);
     connect(webrtc, "on-negotiation-needed", G_CALLBACK(+[](GstElement *, gpointer data) {
                 hop(data, [](SfuPublication &p) { p.on_negotiation_needed(); });
             }),
