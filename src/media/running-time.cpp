@@ -25,10 +25,10 @@ GstPadProbeReturn restamp(GstPad *, GstPadProbeInfo *info, gpointer data)
             return GST_PAD_PROBE_OK;
         const GstSegment *in = nullptr;
         gst_event_parse_segment(event, &in);
-        if (in->format != GST_FORMAT_TIME || in->rate != 1.0)
-            return GST_PAD_PROBE_OK; // left as it is; buffers then pass unchanged too
+        timeline->have = in->format == GST_FORMAT_TIME && in->rate == 1.0;
+        if (!timeline->have)
+            return GST_PAD_PROBE_OK; // left as it is; its buffers then pass unchanged too
         timeline->in = *in;
-        timeline->have = true;
         GstSegment plain;
         gst_segment_init(&plain, GST_FORMAT_TIME);
         GstEvent *replaced = gst_event_new_segment(&plain);
