@@ -193,9 +193,10 @@ bool already_held(GstPad *peer, GstEvent *event)
 // rtpfunnel 1.22 (gst_rtp_funnel_forward_segment) sends its input's SEGMENT and custom sticky
 // events downstream again whenever a packet comes from another input than the last one. With
 // audio and video bundled that is twice per Opus packet, each time through rtpsession,
-// rtprtxsend, srtpenc, the transport's funnel and nicesink: 11 % of a call's send thread in
-// `perf` (docs/benchmarks.md, "where a viewer's send thread goes"). An event equal to the one the
-// next element holds changes nothing there, so it is marked handled instead of sent.
+// rtprtxsend, srtpenc, the transport's funnel and nicesink: 1,020 events in a 10 s call
+// (docs/benchmarks.md, "A call's send chain without repeated events"). With every encoder's
+// output in one segment (stamp_in_running_time()) the events are equal to the ones the next
+// element holds, which they change nothing in, so they are marked handled instead of sent: 2.
 GstPadProbeReturn skip_repeated_events(GstPad *pad, GstPadProbeInfo *info, gpointer)
 {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -242,9 +243,7 @@ void tune_send_path(GstElement *webrtc)
                          if (std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0)
                              g_object_set(element, "sync", FALSE, nullptr);
                          else if (std::strcmp(GST_OBJECT_NAME(f), "rtpfunnel") == 0)
-                             gst_pad_add_probe(static_pad(element, "src").get(),
-                                               GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                                               skip_repeated_events, nullptr, nullptr);
+                             send_changed_events_only(element);
                      }),
                      webrtc);
 }
