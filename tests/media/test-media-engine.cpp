@@ -711,7 +711,7 @@ TEST_F(MediaEngineTest, DeviceListMatchesGstDeviceMonitor)
 
 // What callers see while the camera is gone: the placeholder's text is drawn (its bin has no
 // input, so textoverlay draws its text property, not an empty text stream).
-GstPadProbeReturn brightest_luma(GstPad *pad, GstPadProbeInfo *info, gpointer out)
+GstPadProbeReturn count_white_pixels(GstPad *pad, GstPadProbeInfo *info, gpointer out)
 {
     g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
     GstVideoInfo vinfo;
@@ -743,7 +743,7 @@ TEST(CaptureGraph, CameraPlaceholderSaysSo)
     ASSERT_TRUE(gst_element_link(picture.get(), sink));
     std::atomic<int> bright{-1};
     gst_pad_add_probe(media::static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER,
-                      brightest_luma, &bright, nullptr);
+                      count_white_pixels, &bright, nullptr);
     ASSERT_NE(gst_element_set_state(owner.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     EXPECT_TRUE(wait_for([&] { return bright.load() >= 0; }, 20));
     gst_element_set_state(owner.get(), GST_STATE_NULL);
