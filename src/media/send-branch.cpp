@@ -61,7 +61,11 @@ bool add_send_branch(GstBin *bin, GstElement *webrtc, const PlannedLine &line, G
                      std::atomic<std::uint64_t> &video_frames, std::vector<RequestPad> &tee_pads,
                      std::string &error, guint ssrc)
 {
-    ElementPtr queue = make_element("queue", nullptr, error);
+    // Named for what it sends: its thread is then "send-video0:src" (or "send-audio1:src") in
+    // top, perf and the benchmarks' per-thread figures, not one more "queueN:src".
+    const std::string queue_name =
+        (line.kind == MediaKind::Video ? "send-video" : "send-audio") + std::to_string(line.mline);
+    ElementPtr queue = make_element("queue", queue_name.c_str(), error);
     ElementPtr pay = queue ? make_element(payloader_for(line.codec), nullptr, error) : nullptr;
     ElementPtr filter = pay ? make_element("capsfilter", nullptr, error) : nullptr;
     if (!filter)
