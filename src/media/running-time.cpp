@@ -10,10 +10,16 @@ struct Timeline {
     bool have = false;
 };
 
+// A time before the segment's start has a negative running time, which the plain segment from 0
+// cannot hold: it becomes 0, the segment's first instant, rather than no time at all (a payloader
+// given none stamps the packet with the previous one's time).
 GstClockTime running(const GstSegment &segment, GstClockTime t)
 {
-    return GST_CLOCK_TIME_IS_VALID(t) ? gst_segment_to_running_time(&segment, GST_FORMAT_TIME, t)
-                                      : t;
+    if (!GST_CLOCK_TIME_IS_VALID(t))
+        return t;
+    guint64 r = 0;
+    const int sign = gst_segment_to_running_time_full(&segment, GST_FORMAT_TIME, t, &r);
+    return sign > 0 ? r : sign < 0 ? 0 : GST_CLOCK_TIME_NONE;
 }
 
 GstPadProbeReturn restamp(GstPad *, GstPadProbeInfo *info, gpointer data)

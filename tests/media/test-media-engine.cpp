@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <vector>
 
 using namespace callbox;
 using protocol::JsonValue;
@@ -432,6 +433,39 @@ TEST(SendBranch, BundledStreamsSendNoRepeatedSegments)
     // 150 packets of audio (50/s) and video interleaved: a switch, so a SEGMENT, every few.
     EXPECT_GT(segments_past_funnel(false), 20);
     EXPECT_LE(segments_past_funnel(true), 2);
+}
+
+// A time before the segment's start (DTS ahead of PTS, as an encoder with B-frames makes) is
+// restamped to the new segment's start, 0, not to no time at all.
+TEST(SendBranch, RestampsATimeBeforeTheSegmentToZero)
+{
+    media::PadPtr src = callbox::sink(gst_pad_new("src", GST_PAD_SRC));
+    media::PadPtr in = callbox::sink(gst_pad_new("sink", GST_PAD_SINK));
+    static std::vector<std::pair<GstClockTime, GstClockTime>> seen;
+    seen.clear();
+    gst_pad_set_chain_function(in.get(), [](GstPad *, GstObject *, GstBuffer *buffer) {
+        seen.emplace_back(GST_BUFFER_PTS(buffer), GST_BUFFER_DTS(buffer));
+        gst_buffer_unref(buffer);
+        return GST_FLOW_OK;
+    });
+    ASSERT_EQ(gst_pad_link(src.get(), in.get()), GST_PAD_LINK_OK);
+    gst_pad_set_active(in.get(), TRUE);
+    gst_pad_set_active(src.get(), TRUE);
+    media::stamp_in_running_time(in.get());
+    gst_pad_push_event(src.get(), gst_event_new_stream_start("restamp"));
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    segment.start = segment.time = 10 * GST_SECOND;
+    gst_pad_push_event(src.get(), gst_event_new_segment(&segment));
+    GstBuffer *buffer = gst_buffer_new();
+    GST_BUFFER_PTS(buffer) = 10 * GST_SECOND + 40 * GST_MSECOND;
+    GST_BUFFER_DTS(buffer) = 10 * GST_SECOND - 20 * GST_MSECOND;
+    ASSERT_EQ(gst_pad_push(src.get(), buffer), GST_FLOW_OK);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first, 40 * GST_MSECOND);
+    EXPECT_EQ(seen[0].second, 0u);
+    gst_pad_set_active(src.get(), FALSE);
+    gst_pad_set_active(in.get(), FALSE);
 }
 
 // Threads of this process, from /proc/self/status.
