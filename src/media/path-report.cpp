@@ -1,6 +1,8 @@
 // PathReport::follow(): interval readings from two successive reports of the same call.
 #include "media/path-report.hpp"
 
+#include <optional>
+
 namespace callbox::media {
 
 namespace {
@@ -25,21 +27,20 @@ double lost_since(const PathReport &a, const PathReport &b)
 }
 
 // The round trip by the report blocks that are new since report `a`: the largest of theirs; with
-// none new, what `a` said. Chromium reports on its video about once a second but on the sound
-// only every five: the largest of every stream's last round trip kept a queue that had drained
-// (a 300 kbit/s cap lifted) "constrained" for up to 7 s more (bench/media/shaped.mjs --only cap).
-double rtt_since(const PathReport &a, const PathReport &b, bool &fresh)
+// none new, nothing (the caller keeps what `a` said). Chromium reports on its video about once a
+// second but on the sound only every five: the largest of every stream's last round trip kept a
+// queue that had drained (a 300 kbit/s cap lifted) "constrained" for up to 7 s more
+// (bench/media/shaped.mjs --only cap).
+std::optional<double> rtt_since(const PathReport &a, const PathReport &b)
 {
-    double rtt = -1;
-    fresh = false;
+    std::optional<double> rtt;
     for (const auto &[ssrc, now] : b.streams) {
         auto it = a.streams.find(ssrc);
         if (it != a.streams.end() && it->second.lsr == now.lsr && it->second.dlsr == now.dlsr)
             continue;
-        fresh = true;
-        rtt = std::max(rtt, now.rtt_ms);
+        rtt = std::max(rtt.value_or(-1), now.rtt_ms);
     }
-    return fresh ? rtt : a.rtt_ms;
+    return rtt;
 }
 
 } // namespace
@@ -50,7 +51,9 @@ void PathReport::follow(const PathReport &last)
         sent_kbps = static_cast<double>(bytes_sent - last.bytes_sent) * 8e3 /
                     static_cast<double>(at_us - last.at_us);
     fraction_lost = lost_since(last, *this);
-    rtt_ms = rtt_since(last, *this, rtt_fresh);
+    const std::optional<double> rtt = rtt_since(last, *this);
+    rtt_fresh = rtt.has_value();
+    rtt_ms = rtt.value_or(last.rtt_ms);
     if (rtx.packets > last.rtx.packets)
         nack_ratio = static_cast<double>(rtx.first_requests - last.rtx.first_requests) /
                      static_cast<double>(rtx.packets - last.rtx.packets);
