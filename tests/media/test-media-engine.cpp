@@ -435,7 +435,7 @@ TEST(SendBranch, BundledStreamsSendNoRepeatedSegments)
     EXPECT_LE(segments_past_funnel(true), 2);
 }
 
-// A time before the segment's start (DTS ahead of PTS, as an encoder with B-frames makes) is
+// A time before the segment's start (a DTS before the PTS, as an encoder with B-frames makes) is
 // restamped to the new segment's start, 0, not to no time at all.
 TEST(SendBranch, RestampsATimeBeforeTheSegmentToZero)
 {
